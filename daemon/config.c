@@ -1,0 +1,315 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->workers = 0;
+	cfg->max_request_bytes = 1024 * 1024;
+	cfg->shutdown_timeout_ms = 10000;
+	cfg->reload_debounce_ms = 50;
+	cfg->reconnect_max_ms = 30000;
+	cfg->log_level = LOG_LEVEL_INFO;
+}
+
+void config_clear_listen(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->listen_n; i++)
+		free(cfg->listen[i]);
+	cfg->listen_n = 0;
+}
+
+void config_free(struct config *cfg)
+{
+	config_clear_listen(cfg);
+	free(cfg->conninfo);
+	free(cfg->snapshot_path);
+	free(cfg->curve_secret_key_file);
+	free(cfg->allowed_clients_dir);
+	free(cfg->access_log);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static int set_str(char **dst, const char *v)
+{
+	char *s = strdup(v);
+
+	if (!s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int set_uint(unsigned *dst, const char *v, unsigned lo, unsigned hi,
+		    char *err, size_t errlen)
+{
+	char *end;
+	unsigned long long u;
+
+	errno = 0;
+	u = strtoull(v, &end, 10);
+	if (!isdigit((unsigned char)v[0]) || errno || *end || u < lo || u > hi) {
+		snprintf(err, errlen, "expected a whole number from %u to %u, got \"%s\"",
+			 lo, hi, v);
+		return -EINVAL;
+	}
+	*dst = (unsigned)u;
+	return 0;
+}
+
+/* sizes accept K, M and G suffixes (binary) */
+static int set_size(size_t *dst, const char *v, size_t lo, size_t hi,
+		    char *err, size_t errlen)
+{
+	char *end;
+	unsigned long long u;
+
+	errno = 0;
+	u = strtoull(v, &end, 10);
+	if (isdigit((unsigned char)v[0]) && !errno) {
+		unsigned long long mul = 1;
+
+		if (*end == 'K' || *end == 'k')
+			mul = 1024, end++;
+		else if (*end == 'M' || *end == 'm')
+			mul = 1024 * 1024, end++;
+		else if (*end == 'G' || *end == 'g')
+			mul = 1024ull * 1024 * 1024, end++;
+		if (*end == 'i' && mul > 1)
+			end++;
+		if (*end == 'B' && mul > 1)
+			end++;
+		if (!*end && u <= ULLONG_MAX / mul && u * mul >= lo &&
+		    u * mul <= hi) {
+			*dst = (size_t)(u * mul);
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "expected a size from %zu to %zu bytes (K, M, G suffixes), got \"%s\"",
+		 lo, hi, v);
+	return -EINVAL;
+}
+
+static int set_bool(bool *dst, const char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 ||
+	    strcmp(v, "on") == 0 || strcmp(v, "1") == 0) {
+		*dst = true;
+		return 0;
+	}
+	if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 ||
+	    strcmp(v, "off") == 0 || strcmp(v, "0") == 0) {
+		*dst = false;
+		return 0;
+	}
+	snprintf(err, errlen, "expected true or false, got \"%s\"", v);
+	return -EINVAL;
+}
+
+static int check_endpoint(const char *v, char *err, size_t errlen)
+{
+	if (strncmp(v, "tcp://", 6) == 0 || strncmp(v, "ipc://", 6) == 0 ||
+	    strncmp(v, "inproc://", 9) == 0)
+		return 0;
+	snprintf(err, errlen, "expected a ZeroMQ endpoint (tcp://HOST:PORT, ipc://PATH), got \"%s\"",
+		 v);
+	return -EINVAL;
+}
+
+int config_set(struct config *cfg, const char *section, const char *key,
+	       const char *value, char *err, size_t errlen)
+{
+	int rc = -ENOMEM;
+
+#define IS(s, k) (strcmp(section, s) == 0 && strcmp(key, k) == 0)
+	if (IS("server", "listen")) {
+		if (check_endpoint(value, err, errlen))
+			return -EINVAL;
+		if (cfg->listen_n == CONFIG_MAX_LISTEN) {
+			snprintf(err, errlen, "at most %d listen endpoints",
+				 CONFIG_MAX_LISTEN);
+			return -EINVAL;
+		}
+		cfg->listen[cfg->listen_n] = strdup(value);
+		if (!cfg->listen[cfg->listen_n])
+			goto oom;
+		cfg->listen_n++;
+		return 0;
+	}
+	if (IS("server", "workers"))
+		return set_uint(&cfg->workers, value, 0, 256, err, errlen);
+	if (IS("server", "max_request_bytes"))
+		return set_size(&cfg->max_request_bytes, value, 1024,
+				(size_t)256 * 1024 * 1024, err, errlen);
+	if (IS("server", "allow_writes"))
+		return set_bool(&cfg->allow_writes, value, err, errlen);
+	if (IS("server", "allow_insecure"))
+		return set_bool(&cfg->allow_insecure, value, err, errlen);
+	if (IS("server", "shutdown_timeout_ms"))
+		return set_uint(&cfg->shutdown_timeout_ms, value, 0, 600000,
+				err, errlen);
+	if (IS("database", "conninfo"))
+		rc = set_str(&cfg->conninfo, value);
+	else if (IS("cache", "snapshot_path"))
+		rc = set_str(&cfg->snapshot_path, value);
+	else if (IS("cache", "reload_debounce_ms"))
+		return set_uint(&cfg->reload_debounce_ms, value, 0, 60000, err,
+				errlen);
+	else if (IS("cache", "reconnect_max_ms"))
+		return set_uint(&cfg->reconnect_max_ms, value, 100, 3600000,
+				err, errlen);
+	else if (IS("security", "curve_secret_key_file"))
+		rc = set_str(&cfg->curve_secret_key_file, value);
+	else if (IS("security", "allowed_clients_dir"))
+		rc = set_str(&cfg->allowed_clients_dir, value);
+	else if (IS("log", "level")) {
+		if (log_parse_level(value, &cfg->log_level) == 0)
+			return 0;
+		snprintf(err, errlen, "expected err, warn, notice, info or debug, got \"%s\"",
+			 value);
+		return -EINVAL;
+	} else if (IS("log", "access_log"))
+		rc = set_str(&cfg->access_log, value);
+	else {
+		snprintf(err, errlen, "unknown key \"%s\" in [%s]", key, section);
+		return -EINVAL;
+	}
+#undef IS
+	if (rc == 0)
+		return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -ENOMEM;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	static const char *const sections[] = { "server", "database", "cache",
+						"security", "log" };
+	char line[4096], section[32] = "", what[512];
+	unsigned lineno = 0;
+	bool file_listen = false;
+	FILE *f = fopen(path, "r");
+	int rc = 0;
+
+	if (!f) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s, *eq, *key, *value;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
+			rc = -EINVAL;
+			break;
+		}
+		s = trim(line);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+			bool known = false;
+
+			if (!end || end[1]) {
+				snprintf(err, errlen, "%s:%u: malformed section header",
+					 path, lineno);
+				rc = -EINVAL;
+				break;
+			}
+			*end = '\0';
+			for (size_t i = 0; i < sizeof(sections) / sizeof(*sections); i++)
+				known |= strcmp(s + 1, sections[i]) == 0;
+			if (!known) {
+				snprintf(err, errlen, "%s:%u: unknown section [%s]",
+					 path, lineno, s + 1);
+				rc = -EINVAL;
+				break;
+			}
+			snprintf(section, sizeof(section), "%s", s + 1);
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq || !section[0]) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno,
+				 !section[0] ? "key outside of a [section]"
+					     : "expected key = value");
+			rc = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		key = trim(s);
+		value = trim(eq + 1);
+		/* a file's listen list replaces the built-in default */
+		if (strcmp(section, "server") == 0 && strcmp(key, "listen") == 0 &&
+		    !file_listen) {
+			config_clear_listen(cfg);
+			file_listen = true;
+		}
+		rc = config_set(cfg, section, key, value, what, sizeof(what));
+		if (rc) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, what);
+			break;
+		}
+	}
+	if (!rc && ferror(f)) {
+		rc = -EIO;
+		snprintf(err, errlen, "%s: read error", path);
+	}
+	fclose(f);
+	return rc;
+}
+
+bool config_is_loopback(const char *ep)
+{
+	const char *host;
+
+	if (strncmp(ep, "ipc://", 6) == 0 || strncmp(ep, "inproc://", 9) == 0)
+		return true;
+	if (strncmp(ep, "tcp://", 6) != 0)
+		return false;
+	host = ep + 6;
+	if (strncmp(host, "127.", 4) == 0 || strncmp(host, "[::1]:", 6) == 0 ||
+	    strncmp(host, "localhost:", 10) == 0)
+		return true;
+	return false;
+}
+
+int config_validate(const struct config *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cfg->listen_n; i++) {
+		if (config_is_loopback(cfg->listen[i]) ||
+		    cfg->curve_secret_key_file || cfg->allow_insecure)
+			continue;
+		snprintf(err, errlen,
+			 "listen %s is not loopback: set [security] curve_secret_key_file, or allow_insecure = true in [server]",
+			 cfg->listen[i]);
+		return -EINVAL;
+	}
+	if (!cfg->conninfo) {
+		snprintf(err, errlen, "no database: set [database] conninfo or --db");
+		return -EINVAL;
+	}
+	return 0;
+}

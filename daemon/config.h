@@ -1,0 +1,65 @@
+/* config: the daemon's settings, from an INI file and command-line flags.
+ *
+ * Sections [server] [database] [cache] [security] [log] (DESIGN.md,
+ * Configuration). Unknown sections or keys and bad values are errors that
+ * name file:line. Flags given on the command line override the file. */
+#ifndef PATHWAYS_CONFIG_H
+#define PATHWAYS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "log.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/pathwaysd/pathwaysd.conf"
+#define CONFIG_DEFAULT_LISTEN "tcp://127.0.0.1:5555"
+#define CONFIG_MAX_LISTEN 16
+
+struct config {
+	/* [server] */
+	char *listen[CONFIG_MAX_LISTEN];
+	size_t listen_n;
+	unsigned workers;		/* 0: one per core */
+	size_t max_request_bytes;	/* 1 MiB */
+	bool allow_writes;
+	bool allow_insecure;
+	unsigned shutdown_timeout_ms;	/* bound on finishing in-flight work */
+	/* [database] */
+	char *conninfo;
+	/* [cache] */
+	char *snapshot_path;		/* NULL: none */
+	unsigned reload_debounce_ms;	/* 50 */
+	unsigned reconnect_max_ms;	/* backoff cap, 30000 */
+	/* [security] */
+	char *curve_secret_key_file;
+	char *allowed_clients_dir;
+	/* [log] */
+	enum log_level log_level;
+	char *access_log;
+};
+
+/* Fills the defaults. config_free() releases what later calls set. */
+void config_init(struct config *cfg);
+void config_free(struct config *cfg);
+
+/* Reads an INI file over cfg. 0, or -errno with err = "FILE:LINE: what". */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* Sets one key as the file would ("server", "listen", "tcp://..."); listen
+ * appends. 0, or -EINVAL/-ENOMEM with err = what is wrong. */
+int config_set(struct config *cfg, const char *section, const char *key,
+	       const char *value, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* Drops the listen endpoints (flags replace the file's list). */
+void config_clear_listen(struct config *cfg);
+
+/* Cross-field checks (e.g. a non-loopback listen without CURVE). */
+int config_validate(const struct config *cfg, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* true for tcp://127.x, tcp://[::1], tcp://localhost, ipc://, inproc:// */
+bool config_is_loopback(const char *endpoint);
+
+#endif

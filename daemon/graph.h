@@ -1,0 +1,302 @@
+/* graph: the immutable in-memory snapshot of the framework and its people.
+ *
+ * A snapshot is built by the loader (graph_builder_*), then published and
+ * only read. Everything is dense arrays indexed by uint32_t plus hash indexes
+ * from the organization's text keys to those indexes. Strings live in one
+ * arena owned by the snapshot.
+ *
+ * Employees' competency levels are precomputed at build time: for each
+ * (employee, competency) only the latest assessment from a trusted source is
+ * kept (ties on assessed_at: the higher level), with its timestamp, since
+ * expiry is judged at query time. */
+#ifndef PATHWAYS_GRAPH_H
+#define PATHWAYS_GRAPH_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GRAPH_NONE UINT32_MAX
+
+enum graph_track_kind { GRAPH_TRACK_IC, GRAPH_TRACK_MANAGEMENT, GRAPH_TRACK_OTHER };
+/* values match the wire's MoveKind */
+enum graph_move_kind {
+	GRAPH_MOVE_PROMOTION = 1,
+	GRAPH_MOVE_LATERAL = 2,
+	GRAPH_MOVE_TRACK_SWITCH = 3,
+};
+enum graph_readiness_mode { GRAPH_MODE_PROPORTIONAL, GRAPH_MODE_BINARY };
+
+/* assessment sources, as a bit set for trusted_sources */
+enum graph_source {
+	GRAPH_SRC_MANAGER = 1u << 0,
+	GRAPH_SRC_SELF = 1u << 1,
+	GRAPH_SRC_PEER = 1u << 2,
+	GRAPH_SRC_CERTIFICATION = 1u << 3,
+};
+
+struct graph_settings {
+	double band_ready_now;		/* 90 */
+	double band_ready_soon;		/* 70 */
+	double band_developing;		/* 40 */
+	double step_penalty;		/* 1 */
+	bool infer_promotions;		/* true */
+	bool infer_lateral;		/* false */
+	unsigned trusted_sources;	/* enum graph_source bits */
+	unsigned mentor_min_level;	/* 4 */
+	unsigned inferred_move_months;	/* 12 */
+	enum graph_readiness_mode readiness_mode;
+	unsigned assessment_valid_days;	/* 0: never expire */
+};
+
+struct graph_track {
+	const char *key, *name;
+	enum graph_track_kind kind;
+};
+
+struct graph_area {
+	const char *key, *name;
+};
+
+struct graph_competency {
+	const char *key, *name, *description;
+	uint32_t area;			/* GRAPH_NONE: none */
+	uint8_t kind;			/* 0 core, 1 functional, 2 leadership */
+	uint32_t teach_off, teach_n;	/* g->teachers: modules with an
+					 * outcome in it, by module key */
+};
+
+struct graph_req {
+	uint32_t comp;
+	uint8_t level;			/* 1..5 */
+	bool must_have;
+	double weight;
+};
+
+struct graph_move {
+	uint32_t to;
+	uint8_t kind;			/* enum graph_move_kind */
+	bool inferred;
+	uint32_t months;
+};
+
+struct graph_role {
+	const char *key, *title;
+	uint32_t track, area;		/* area GRAPH_NONE: none */
+	uint32_t grade;
+	double pay_min, pay_max;	/* NAN when not set */
+	uint8_t scope, complexity, volume, drive, influence; /* 0: unset */
+	uint32_t req_off, req_n;	/* g->reqs, sorted by competency key */
+	uint32_t move_off, move_n;	/* g->moves, sorted by target key */
+};
+
+struct graph_outcome {
+	uint32_t comp;
+	uint8_t entry_level, level;
+};
+
+struct graph_module {
+	const char *key, *title, *lms_ref;
+	uint8_t kind;			/* 0 course 1 workshop 2 mentorship 3 project */
+	double hours;
+	uint32_t out_off, out_n;	/* g->outcomes */
+	uint32_t pre_off, pre_n;	/* g->prereqs: module indexes */
+	uint32_t scc;			/* strongly connected group of prereqs */
+	bool on_cycle;			/* its group has more than one module */
+};
+
+/* An employee's current level in one competency. */
+struct graph_level {
+	uint32_t comp;
+	uint8_t level;			/* 0..5 */
+	int64_t assessed_at;		/* unix seconds */
+};
+
+struct graph_attr {
+	const char *key, *value;
+};
+
+struct graph_employee {
+	const char *id;
+	uint32_t role;
+	uint32_t manager;		/* GRAPH_NONE: none */
+	bool active;
+	const struct graph_level *levels;	/* sorted by comp */
+	uint32_t levels_n;
+	const uint32_t *completed;	/* module indexes, sorted */
+	uint32_t completed_n;
+	const struct graph_attr *attrs;
+	uint32_t attrs_n;
+};
+
+struct graph_keymap {
+	uint32_t *slots;		/* index + 1; 0 = empty */
+	uint32_t mask;
+};
+
+typedef struct graph graph_t;
+
+struct graph {
+	atomic_uint refs;
+	uint64_t version;
+	int64_t loaded_unix_ms;
+	int schema_version;
+	struct graph_settings settings;
+
+	struct graph_track *tracks;
+	uint32_t tracks_n;
+	struct graph_area *areas;
+	uint32_t areas_n;
+	struct graph_competency *comps;
+	uint32_t comps_n;
+	struct graph_role *roles;
+	uint32_t roles_n;
+	struct graph_req *reqs;
+	uint32_t reqs_n;
+	struct graph_move *moves;	/* explicit and inferred */
+	uint32_t moves_n;
+	uint32_t explicit_moves_n;
+	struct graph_module *modules;
+	uint32_t modules_n;
+	struct graph_outcome *outcomes;
+	uint32_t outcomes_n;
+	uint32_t *prereqs;
+	uint32_t prereqs_n;
+	uint32_t *teachers;		/* see graph_competency.teach_off */
+	uint32_t *modules_by_key;
+	struct graph_employee *emps;
+	uint32_t emps_n;
+	uint64_t assessments_n;		/* assessment rows loaded */
+
+	/* sorted orders, by key: */
+	uint32_t *roles_by_key;
+	uint32_t *emps_by_id;
+
+	struct graph_keymap track_idx, area_idx, comp_idx, role_idx,
+		module_idx, emp_idx;
+
+	/* storage: everything above points into these */
+	char *arena;
+	size_t arena_len;
+	struct graph_level *levels;
+	uint32_t *completed;
+	struct graph_attr *attrs;
+};
+
+/* Lookups by text key; GRAPH_NONE when absent. */
+uint32_t graph_find_track(const graph_t *g, const char *key);
+uint32_t graph_find_area(const graph_t *g, const char *key);
+uint32_t graph_find_comp(const graph_t *g, const char *key);
+uint32_t graph_find_role(const graph_t *g, const char *key);
+uint32_t graph_find_module(const graph_t *g, const char *key);
+uint32_t graph_find_employee(const graph_t *g, const char *id);
+
+/* The settings every snapshot starts from (DESIGN.md/CONTRACT.md defaults). */
+void graph_settings_default(struct graph_settings *s);
+/* Applies one framework_setting row; -EINVAL for an unknown key or a bad
+ * value (the caller logs it). */
+int graph_settings_apply(struct graph_settings *s, const char *key,
+			 const char *value);
+
+/* Parses an assessment source name into its enum graph_source bit. */
+int graph_source_parse(const char *s, unsigned *out);
+
+/* Current level of employee e in competency c at time now (unix seconds),
+ * honouring assessment_valid_days. *stale is set when the latest trusted
+ * assessment has expired (the level then counts as 0). */
+unsigned graph_level_of(const graph_t *g, const struct graph_employee *e,
+			uint32_t comp, int64_t now, bool *stale);
+
+/* References: graph_ref() for a reader that already holds one or owns the
+ * pointer; graph_unref() frees at zero and sets *g to NULL. */
+void graph_ref(graph_t *g);
+void graph_unref(graph_t **g);
+
+/* ---- publication ----
+ *
+ * The current snapshot sits behind an atomic pointer. A reader takes a
+ * reference without a lock: it announces the pointer it is about to
+ * reference in its own hazard slot, re-checks that it is still current,
+ * then increments the count. The publisher swaps the pointer, waits until no
+ * hazard slot names the old snapshot (a window of a few instructions), and
+ * drops its own reference; the last reader frees it. */
+#define GRAPH_SLOT_READERS 64
+
+struct graph_slot {
+	_Atomic(graph_t *) current;
+	_Atomic(graph_t *) hazard[GRAPH_SLOT_READERS];
+};
+
+void graph_slot_init(struct graph_slot *s);
+/* A new reference to the current snapshot, or NULL before the first
+ * publication. reader: the calling thread's own slot number, unique among
+ * threads that read concurrently. Release with graph_unref(). */
+graph_t *graph_slot_acquire(struct graph_slot *s, unsigned reader);
+/* Publishes g, taking over the caller's reference to it. */
+void graph_slot_publish(struct graph_slot *s, graph_t *g);
+/* Drops the current snapshot (shutdown). */
+void graph_slot_clear(struct graph_slot *s);
+
+/* ---- building (loader and tests) ---- */
+
+typedef struct graph_builder graph_builder_t;
+
+graph_builder_t *graph_builder_new(void);
+void graph_builder_destroy(graph_builder_t **b);
+
+/* Each add returns 0, -EEXIST on a duplicate key, -ENOENT on an unknown
+ * referenced key, -EINVAL on an out-of-range value, -ENOMEM. */
+int graph_builder_track(graph_builder_t *b, const char *key, const char *name,
+			enum graph_track_kind kind) __attribute__((warn_unused_result));
+int graph_builder_area(graph_builder_t *b, const char *key, const char *name)
+	__attribute__((warn_unused_result));
+int graph_builder_competency(graph_builder_t *b, const char *key,
+			     const char *name, unsigned kind,
+			     const char *area /* NULL or "" = none */)
+	__attribute__((warn_unused_result));
+int graph_builder_role(graph_builder_t *b, const char *key, const char *title,
+		       const char *track, unsigned grade, const char *area,
+		       double pay_min, double pay_max)
+	__attribute__((warn_unused_result));
+int graph_builder_requirement(graph_builder_t *b, const char *role,
+			      const char *comp, unsigned level, double weight,
+			      bool must_have) __attribute__((warn_unused_result));
+int graph_builder_move(graph_builder_t *b, const char *from, const char *to,
+		       enum graph_move_kind kind, unsigned months)
+	__attribute__((warn_unused_result));
+int graph_builder_module(graph_builder_t *b, const char *key, const char *title,
+			 unsigned kind, double hours, const char *lms_ref)
+	__attribute__((warn_unused_result));
+int graph_builder_outcome(graph_builder_t *b, const char *module,
+			  const char *comp, unsigned entry_level, unsigned level)
+	__attribute__((warn_unused_result));
+int graph_builder_prereq(graph_builder_t *b, const char *module,
+			 const char *requires_key) __attribute__((warn_unused_result));
+int graph_builder_setting(graph_builder_t *b, const char *key,
+			  const char *value) __attribute__((warn_unused_result));
+int graph_builder_employee(graph_builder_t *b, const char *id, const char *role,
+			   const char *manager /* NULL: none */, bool active)
+	__attribute__((warn_unused_result));
+int graph_builder_attribute(graph_builder_t *b, const char *employee,
+			    const char *key, const char *value)
+	__attribute__((warn_unused_result));
+/* source: enum graph_source (one bit); at: unix seconds */
+int graph_builder_assessment(graph_builder_t *b, const char *employee,
+			     const char *comp, unsigned level, unsigned source,
+			     int64_t at) __attribute__((warn_unused_result));
+int graph_builder_completion(graph_builder_t *b, const char *employee,
+			     const char *module) __attribute__((warn_unused_result));
+/* Fast paths for the loader: by index, as returned in insertion order
+ * (the n-th employee added has index n). */
+int graph_builder_assessment_idx(graph_builder_t *b, uint32_t emp,
+				 uint32_t comp, unsigned level, unsigned source,
+				 int64_t at) __attribute__((warn_unused_result));
+
+/* Finishes the snapshot: sorts, indexes, infers moves per the settings.
+ * Consumes the builder on success and on failure (*b set to NULL).
+ * *out gets a snapshot with one reference. */
+int graph_builder_finish(graph_builder_t **b, uint64_t version, graph_t **out)
+	__attribute__((warn_unused_result));
+
+#endif

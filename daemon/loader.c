@@ -1,0 +1,727 @@
+#include "loader.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "migrations.h"
+
+int loader_expected_schema(void)
+{
+	return sql_migrations_count
+		       ? sql_migrations[sql_migrations_count - 1].version
+		       : 0;
+}
+
+/* ---- one full load ---- */
+
+/* database ids (ascending) → builder indexes, by binary search */
+struct idmap {
+	int64_t *ids;
+	uint32_t n;
+};
+
+static uint32_t idmap_find(const struct idmap *m, int64_t id)
+{
+	uint32_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (m->ids[mid] < id)
+			lo = mid + 1;
+		else if (m->ids[mid] > id)
+			hi = mid;
+		else
+			return mid;
+	}
+	return GRAPH_NONE;
+}
+
+struct load {
+	PGconn *db;
+	graph_builder_t *b;
+	char *err;
+	size_t errlen;
+	struct idmap tracks, areas, comps, roles, modules, emps;
+	/* keys by index, borrowed from the PGresults kept below */
+	PGresult *res_tracks, *res_areas, *res_comps, *res_roles,
+		*res_modules, *res_emps;
+};
+
+static PGresult *query(struct load *ld, const char *sql)
+{
+	PGresult *r = PQexec(ld->db, sql);
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK &&
+	    PQresultStatus(r) != PGRES_COMMAND_OK) {
+		snprintf(ld->err, ld->errlen, "%s",
+			 PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r)
+						    : PQerrorMessage(ld->db));
+		/* drop libpq's trailing newline */
+		ld->err[strcspn(ld->err, "\n")] = '\0';
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+static int fill_idmap(struct load *ld, PGresult *r, struct idmap *m)
+{
+	int n = PQntuples(r);
+
+	m->ids = calloc(n ? (size_t)n : 1, sizeof(*m->ids));
+	if (!m->ids)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++)
+		m->ids[i] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	m->n = (uint32_t)n;
+	return 0;
+}
+
+static const char *val(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+static unsigned uval(PGresult *r, int row, int col)
+{
+	return (unsigned)strtoul(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static bool bval(PGresult *r, int row, int col)
+{
+	return PQgetvalue(r, row, col)[0] == 't';
+}
+
+/* the key (column 1) of the row whose id (column 0) is id, or NULL */
+static const char *key_of(PGresult *r, const struct idmap *m, const char *idtext)
+{
+	uint32_t i;
+
+	if (!idtext)
+		return NULL;
+	i = idmap_find(m, strtoll(idtext, NULL, 10));
+	return i == GRAPH_NONE ? NULL : PQgetvalue(r, (int)i, 1);
+}
+
+static int kind_index(const char *v, const char *const *names, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int bad_row(struct load *ld, const char *table, const char *key, int rc)
+{
+	snprintf(ld->err, ld->errlen, "%s row %s rejected: %s", table,
+		 key ? key : "?", strerror(-rc));
+	return rc;
+}
+
+static int load_framework(struct load *ld)
+{
+	static const char *const track_kinds[] = { "ic", "management", "other" };
+	static const char *const comp_kinds[] = { "core", "functional",
+						  "leadership" };
+	static const char *const move_kinds[] = { "", "promotion", "lateral",
+						  "track_switch" };
+	static const char *const module_kinds[] = { "course", "workshop",
+						    "mentorship", "project" };
+	PGresult *r;
+	int rc = 0;
+
+	r = query(ld, "SELECT key, value FROM framework_setting ORDER BY key");
+	if (!r)
+		return -EIO;
+	for (int i = 0; i < PQntuples(r); i++)
+		if (graph_builder_setting(ld->b, val(r, i, 0), val(r, i, 1)))
+			log_warn("loader: setting %s = \"%s\" ignored (unknown key or bad value)",
+				 val(r, i, 0), val(r, i, 1));
+	PQclear(r);
+
+	r = ld->res_tracks = query(ld, "SELECT id, key, name, kind FROM track ORDER BY id");
+	if (!r || fill_idmap(ld, r, &ld->tracks))
+		return -EIO;
+	for (int i = 0; i < PQntuples(r) && !rc; i++) {
+		int k = kind_index(val(r, i, 3), track_kinds, 3);
+
+		rc = graph_builder_track(ld->b, val(r, i, 1), val(r, i, 2),
+					 (enum graph_track_kind)(k < 0 ? 2 : k));
+		if (rc)
+			return bad_row(ld, "track", val(r, i, 1), rc);
+	}
+	r = ld->res_areas = query(ld, "SELECT id, key, name FROM functional_area ORDER BY id");
+	if (!r || fill_idmap(ld, r, &ld->areas))
+		return -EIO;
+	for (int i = 0; i < PQntuples(r); i++) {
+		rc = graph_builder_area(ld->b, val(r, i, 1), val(r, i, 2));
+		if (rc)
+			return bad_row(ld, "functional_area", val(r, i, 1), rc);
+	}
+	r = ld->res_comps = query(ld, "SELECT id, key, name, kind, area_id FROM competency ORDER BY id");
+	if (!r || fill_idmap(ld, r, &ld->comps))
+		return -EIO;
+	for (int i = 0; i < PQntuples(r); i++) {
+		int k = kind_index(val(r, i, 3), comp_kinds, 3);
+
+		rc = graph_builder_competency(
+			ld->b, val(r, i, 1), val(r, i, 2), k < 0 ? 0 : (unsigned)k,
+			key_of(ld->res_areas, &ld->areas, val(r, i, 4)));
+		if (rc)
+			return bad_row(ld, "competency", val(r, i, 1), rc);
+	}
+	r = ld->res_roles = query(ld,
+		"SELECT id, key, title, track_id, grade, area_id, pay_min, pay_max "
+		"FROM role ORDER BY id");
+	if (!r || fill_idmap(ld, r, &ld->roles))
+		return -EIO;
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *pmin = val(r, i, 6), *pmax = val(r, i, 7);
+
+		rc = graph_builder_role(
+			ld->b, val(r, i, 1), val(r, i, 2),
+			key_of(ld->res_tracks, &ld->tracks, val(r, i, 3)),
+			uval(r, i, 4),
+			key_of(ld->res_areas, &ld->areas, val(r, i, 5)),
+			pmin ? strtod(pmin, NULL) : __builtin_nan(""),
+			pmax ? strtod(pmax, NULL) : __builtin_nan(""));
+		if (rc)
+			return bad_row(ld, "role", val(r, i, 1), rc);
+	}
+	r = query(ld, "SELECT role_id, competency_id, level, weight, must_have "
+		      "FROM role_requirement");
+	if (!r)
+		return -EIO;
+	for (int i = 0; i < PQntuples(r) && !rc; i++)
+		rc = graph_builder_requirement(
+			ld->b, key_of(ld->res_roles, &ld->roles, val(r, i, 0)),
+			key_of(ld->res_comps, &ld->comps, val(r, i, 1)),
+			uval(r, i, 2), strtod(val(r, i, 3), NULL), bval(r, i, 4));
+	PQclear(r);
+	if (rc)
+		return bad_row(ld, "role_requirement", NULL, rc);
+	r = query(ld, "SELECT from_role_id, to_role_id, kind, "
+		      "coalesce(typical_months, -1) FROM role_move");
+	if (!r)
+		return -EIO;
+	for (int i = 0; i < PQntuples(r) && !rc; i++) {
+		int k = kind_index(val(r, i, 2), move_kinds, 4);
+		int months = atoi(val(r, i, 3));
+
+		rc = graph_builder_move(
+			ld->b, key_of(ld->res_roles, &ld->roles, val(r, i, 0)),
+			key_of(ld->res_roles, &ld->roles, val(r, i, 1)),
+			(enum graph_move_kind)(k < 1 ? 1 : k),
+			months < 0 ? UINT32_MAX : (unsigned)months);
+	}
+	PQclear(r);
+	if (rc)
+		return bad_row(ld, "role_move", NULL, rc);
+	r = ld->res_modules = query(ld,
+		"SELECT id, key, title, kind, hours, lms_ref FROM module ORDER BY id");
+	if (!r || fill_idmap(ld, r, &ld->modules))
+		return -EIO;
+	for (int i = 0; i < PQntuples(r); i++) {
+		int k = kind_index(val(r, i, 3), module_kinds, 4);
+
+		rc = graph_builder_module(ld->b, val(r, i, 1), val(r, i, 2),
+					  k < 0 ? 0 : (unsigned)k,
+					  strtod(val(r, i, 4), NULL),
+					  val(r, i, 5));
+		if (rc)
+			return bad_row(ld, "module", val(r, i, 1), rc);
+	}
+	r = query(ld, "SELECT module_id, competency_id, entry_level, level "
+		      "FROM module_outcome");
+	if (!r)
+		return -EIO;
+	for (int i = 0; i < PQntuples(r) && !rc; i++)
+		rc = graph_builder_outcome(
+			ld->b, key_of(ld->res_modules, &ld->modules, val(r, i, 0)),
+			key_of(ld->res_comps, &ld->comps, val(r, i, 1)),
+			uval(r, i, 2), uval(r, i, 3));
+	PQclear(r);
+	if (rc)
+		return bad_row(ld, "module_outcome", NULL, rc);
+	r = query(ld, "SELECT module_id, requires_id FROM module_prereq");
+	if (!r)
+		return -EIO;
+	for (int i = 0; i < PQntuples(r) && !rc; i++)
+		rc = graph_builder_prereq(
+			ld->b, key_of(ld->res_modules, &ld->modules, val(r, i, 0)),
+			key_of(ld->res_modules, &ld->modules, val(r, i, 1)));
+	PQclear(r);
+	if (rc)
+		return bad_row(ld, "module_prereq", NULL, rc);
+	return 0;
+}
+
+/* Parses one line of COPY text output: employee_id, competency_id, level,
+ * source, epoch seconds. Our columns never need COPY's escapes. */
+static int assessment_line(struct load *ld, char *line, size_t len)
+{
+	char *f[5], *p = line, *end = line + len;
+	unsigned src;
+	int n = 0;
+
+	while (n < 5) {
+		f[n++] = p;
+		p = memchr(p, n < 5 ? '\t' : '\n', (size_t)(end - p));
+		if (!p) {
+			if (n == 5)
+				break;
+			return -EPROTO;
+		}
+		*p++ = '\0';
+	}
+	if (graph_source_parse(f[3], &src))
+		return -EPROTO;
+	return graph_builder_assessment_idx(
+		ld->b, idmap_find(&ld->emps, strtoll(f[0], NULL, 10)),
+		idmap_find(&ld->comps, strtoll(f[1], NULL, 10)),
+		(unsigned)atoi(f[2]), src, strtoll(f[4], NULL, 10));
+}
+
+static int load_people(struct load *ld)
+{
+	PGresult *r;
+	char *line = NULL;
+	int rc = 0, n;
+
+	r = ld->res_emps = query(ld,
+		"SELECT e.id, e.external_id, e.role_id, m.external_id, e.active "
+		"FROM employee e LEFT JOIN employee m ON m.id = e.manager_id "
+		"ORDER BY e.id");
+	if (!r || fill_idmap(ld, r, &ld->emps))
+		return -EIO;
+	for (int i = 0; i < PQntuples(r); i++) {
+		rc = graph_builder_employee(
+			ld->b, val(r, i, 1),
+			key_of(ld->res_roles, &ld->roles, val(r, i, 2)),
+			val(r, i, 3), bval(r, i, 4));
+		if (rc)
+			return bad_row(ld, "employee", val(r, i, 1), rc);
+	}
+	r = query(ld, "SELECT e.external_id, kv.key, coalesce(kv.value, '') "
+		      "FROM employee e, jsonb_each_text(e.attributes) kv");
+	if (!r)
+		return -EIO;
+	for (int i = 0; i < PQntuples(r) && !rc; i++)
+		rc = graph_builder_attribute(ld->b, val(r, i, 0), val(r, i, 1),
+					     val(r, i, 2));
+	PQclear(r);
+	if (rc)
+		return bad_row(ld, "employee attributes", NULL, rc);
+
+	r = query(ld, "COPY (SELECT employee_id, competency_id, level, source, "
+		      "extract(epoch FROM assessed_at)::bigint FROM assessment) "
+		      "TO STDOUT");
+	if (!r)
+		return -EIO;
+	PQclear(r);
+	while ((n = PQgetCopyData(ld->db, &line, 0)) > 0) {
+		if (!rc)
+			rc = assessment_line(ld, line, (size_t)n);
+		PQfreemem(line);
+	}
+	r = PQgetResult(ld->db);
+	if (n == -2 || PQresultStatus(r) != PGRES_COMMAND_OK) {
+		snprintf(ld->err, ld->errlen, "COPY assessment: %s",
+			 PQerrorMessage(ld->db));
+		ld->err[strcspn(ld->err, "\n")] = '\0';
+		rc = -EIO;
+	}
+	PQclear(r);
+	while ((r = PQgetResult(ld->db)))
+		PQclear(r);
+	if (rc)
+		return rc == -EIO ? rc : bad_row(ld, "assessment", NULL, rc);
+
+	r = query(ld, "SELECT employee_id, module_id FROM module_completion");
+	if (!r)
+		return -EIO;
+	for (int i = 0; i < PQntuples(r) && !rc; i++) {
+		uint32_t e = idmap_find(&ld->emps, strtoll(val(r, i, 0), NULL, 10));
+		const char *m = key_of(ld->res_modules, &ld->modules, val(r, i, 1));
+
+		rc = e == GRAPH_NONE
+			     ? -ENOENT
+			     : graph_builder_completion(
+				       ld->b, PQgetvalue(ld->res_emps, (int)e, 1), m);
+	}
+	PQclear(r);
+	if (rc)
+		return bad_row(ld, "module_completion", NULL, rc);
+	return 0;
+}
+
+static int check_schema(struct load *ld)
+{
+	PGresult *r = query(ld, "SELECT coalesce(max(version), 0) FROM schema_migration");
+	int have, want = loader_expected_schema();
+
+	if (!r) {
+		snprintf(ld->err, ld->errlen,
+			 "database has no pathways schema: run pathwaysctl migrate");
+		return -EPROTO;
+	}
+	have = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (have < want) {
+		snprintf(ld->err, ld->errlen,
+			 "database schema version %d is older than %d: run pathwaysctl migrate",
+			 have, want);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int loader_load_full(PGconn *db, uint64_t version, graph_t **out, char *err,
+		     size_t errlen)
+{
+	struct load ld = { .db = db, .err = err, .errlen = errlen };
+	PGresult *r;
+	int rc = -EIO;
+
+	err[0] = '\0';
+	ld.b = graph_builder_new();
+	if (!ld.b)
+		return -ENOMEM;
+	r = query(&ld, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	if (!r)
+		goto out;
+	PQclear(r);
+	rc = check_schema(&ld);
+	if (rc == 0)
+		rc = load_framework(&ld);
+	if (rc == 0)
+		rc = load_people(&ld);
+	r = PQexec(db, rc == 0 ? "COMMIT" : "ROLLBACK");
+	if (rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK) {
+		snprintf(err, errlen, "%s", PQerrorMessage(db));
+		rc = -EIO;
+	}
+	PQclear(r);
+	if (rc == 0) {
+		rc = graph_builder_finish(&ld.b, version, out);
+		if (rc)
+			snprintf(err, errlen, "building the snapshot: %s",
+				 strerror(-rc));
+	}
+out:
+	if (rc && !err[0])
+		snprintf(err, errlen, "%s", strerror(-rc));
+	graph_builder_destroy(&ld.b);
+	PQclear(ld.res_tracks);
+	PQclear(ld.res_areas);
+	PQclear(ld.res_comps);
+	PQclear(ld.res_roles);
+	PQclear(ld.res_modules);
+	PQclear(ld.res_emps);
+	free(ld.tracks.ids);
+	free(ld.areas.ids);
+	free(ld.comps.ids);
+	free(ld.roles.ids);
+	free(ld.modules.ids);
+	free(ld.emps.ids);
+	return rc;
+}
+
+/* ---- the thread ---- */
+
+struct loader {
+	struct graph_slot *slot;
+	unsigned debounce_ms, reconnect_max_ms, reader_slot;
+	pthread_t thread;
+	bool started;
+	int wake_fd;			/* eventfd: stop or reload asked */
+	pthread_mutex_t lock;		/* guards the fields below */
+	char *conninfo;
+	bool stop, reload;
+	struct loader_stats stats;
+	uint64_t version;		/* last published (thread only) */
+};
+
+int loader_new(const struct loader_options *opt, struct graph_slot *slot,
+	       loader_t **out)
+{
+	loader_t *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	l->slot = slot;
+	l->debounce_ms = opt->debounce_ms;
+	l->reconnect_max_ms = opt->reconnect_max_ms ? opt->reconnect_max_ms : 30000;
+	l->reader_slot = opt->reader_slot;
+	l->conninfo = strdup(opt->conninfo ? opt->conninfo : "");
+	l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (!l->conninfo || l->wake_fd < 0 ||
+	    pthread_mutex_init(&l->lock, NULL)) {
+		if (l->wake_fd >= 0)
+			close(l->wake_fd);
+		free(l->conninfo);
+		free(l);
+		return -ENOMEM;
+	}
+	*out = l;
+	return 0;
+}
+
+static void wake(loader_t *l)
+{
+	uint64_t one = 1;
+
+	if (write(l->wake_fd, &one, sizeof(one)) < 0) {
+		/* the counter is already non-zero: the thread will wake */
+	}
+}
+
+void loader_request_reload(loader_t *l, const char *conninfo)
+{
+	pthread_mutex_lock(&l->lock);
+	if (conninfo && strcmp(conninfo, l->conninfo) != 0) {
+		char *c = strdup(conninfo);
+
+		if (c) {
+			free(l->conninfo);
+			l->conninfo = c;
+		}
+	}
+	l->reload = true;
+	pthread_mutex_unlock(&l->lock);
+	wake(l);
+}
+
+void loader_get_stats(loader_t *l, struct loader_stats *out)
+{
+	pthread_mutex_lock(&l->lock);
+	*out = l->stats;
+	pthread_mutex_unlock(&l->lock);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits up to ms for the database socket (fd >= 0) or a wake-up.
+ * Returns a bit set: 1 database readable, 2 woken. */
+static int wait_for(loader_t *l, int fd, int ms)
+{
+	struct pollfd p[2] = { { l->wake_fd, POLLIN, 0 }, { fd, POLLIN, 0 } };
+	int n = poll(p, fd >= 0 ? 2 : 1, ms), bits = 0;
+	uint64_t v;
+
+	if (n <= 0)
+		return 0;
+	if (p[0].revents & POLLIN) {
+		if (read(l->wake_fd, &v, sizeof(v)) < 0) {
+			/* spurious: nothing to drain */
+		}
+		bits |= 2;
+	}
+	if (fd >= 0 && p[1].revents)
+		bits |= 1;
+	return bits;
+}
+
+static bool should_stop(loader_t *l)
+{
+	bool s;
+
+	pthread_mutex_lock(&l->lock);
+	s = l->stop;
+	pthread_mutex_unlock(&l->lock);
+	return s;
+}
+
+static void set_connected(loader_t *l, bool up)
+{
+	pthread_mutex_lock(&l->lock);
+	l->stats.connected = up;
+	pthread_mutex_unlock(&l->lock);
+}
+
+static int full_reload(loader_t *l, PGconn *db)
+{
+	char err[512];
+	graph_t *g = NULL;
+	int64_t t0 = now_ms();
+	int rc = loader_load_full(db, l->version + 1, &g, err, sizeof(err));
+
+	pthread_mutex_lock(&l->lock);
+	if (rc) {
+		l->stats.reload_failures++;
+		l->stats.schema_ok = rc != -EPROTO;
+	} else {
+		l->stats.reloads++;
+		l->stats.schema_ok = true;
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (rc) {
+		log_err("loader: load failed (%s); the last snapshot stays", err);
+		return rc;
+	}
+	l->version++;
+	log_info("loader: snapshot %llu loaded in %lld ms: %u roles, %u employees, %llu assessments",
+		 (unsigned long long)g->version, (long long)(now_ms() - t0),
+		 g->roles_n, g->emps_n, (unsigned long long)g->assessments_n);
+	graph_slot_publish(l->slot, g);
+	return 0;
+}
+
+static int listen_changes(PGconn *db)
+{
+	PGresult *r = PQexec(db, "LISTEN pathways_changed");
+	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -EIO;
+
+	PQclear(r);
+	return rc;
+}
+
+/* Drains pending notifications; true if any arrived. */
+static bool drain_notifications(PGconn *db)
+{
+	PGnotify *n;
+	bool any = false;
+
+	while ((n = PQnotifies(db))) {
+		any = true;
+		PQfreemem(n);
+	}
+	return any;
+}
+
+static void *loader_main(void *arg)
+{
+	loader_t *l = arg;
+	PGconn *db = NULL;
+	unsigned backoff = 100;
+	bool need_full = true;
+	int64_t pending_since = -1;
+
+	while (!should_stop(l)) {
+		char *conninfo;
+		bool reload;
+		int bits, timeout = -1;
+
+		pthread_mutex_lock(&l->lock);
+		reload = l->reload;
+		l->reload = false;
+		conninfo = reload || !db ? strdup(l->conninfo) : NULL;
+		pthread_mutex_unlock(&l->lock);
+		if (reload) {
+			need_full = true;
+			/* SIGHUP may have changed the database: reconnect */
+			PQfinish(db);
+			db = NULL;
+		}
+		if (!db) {
+			db = conninfo ? PQconnectdb(conninfo) : NULL;
+			if (!db || PQstatus(db) != CONNECTION_OK ||
+			    listen_changes(db)) {
+				char msg[256];
+
+				snprintf(msg, sizeof(msg), "%s",
+					 db ? PQerrorMessage(db) : "out of memory");
+				msg[strcspn(msg, "\n")] = '\0';
+				PQfinish(db);
+				db = NULL;
+				set_connected(l, false);
+				log_warn("db: connect failed (%s), retry in %u ms",
+					 msg, backoff);
+				free(conninfo);
+				wait_for(l, -1, (int)backoff);
+				backoff = backoff * 2 > l->reconnect_max_ms
+						  ? l->reconnect_max_ms
+						  : backoff * 2;
+				continue;
+			}
+			log_info("db: connected");
+			set_connected(l, true);
+			backoff = 100;
+			need_full = true;
+		}
+		free(conninfo);
+		if (need_full) {
+			int rc = full_reload(l, db);
+
+			need_full = false;
+			pending_since = -1;
+			if (rc == -EIO && PQstatus(db) != CONNECTION_OK) {
+				PQfinish(db);
+				db = NULL;
+				set_connected(l, false);
+				continue;
+			}
+		}
+		if (pending_since >= 0) {
+			int64_t left = pending_since + l->debounce_ms - now_ms();
+
+			timeout = left > 0 ? (int)left : 0;
+		}
+		bits = wait_for(l, PQsocket(db), timeout);
+		if (bits & 1) {
+			if (!PQconsumeInput(db) || PQstatus(db) != CONNECTION_OK) {
+				char msg[256];
+
+				snprintf(msg, sizeof(msg), "%s", PQerrorMessage(db));
+				msg[strcspn(msg, "\n")] = '\0';
+				log_warn("db: connection lost (%s); serving the last snapshot",
+					 msg);
+				PQfinish(db);
+				db = NULL;
+				set_connected(l, false);
+				continue;
+			}
+			if (drain_notifications(db) && pending_since < 0)
+				pending_since = now_ms();
+		}
+		if (pending_since >= 0 &&
+		    now_ms() >= pending_since + l->debounce_ms)
+			need_full = true;
+	}
+	PQfinish(db);
+	return NULL;
+}
+
+int loader_start(loader_t *l)
+{
+	int rc = pthread_create(&l->thread, NULL, loader_main, l);
+
+	if (rc)
+		return -rc;
+	l->started = true;
+	return 0;
+}
+
+void loader_destroy(loader_t **lp)
+{
+	loader_t *l = *lp;
+
+	if (!l)
+		return;
+	pthread_mutex_lock(&l->lock);
+	l->stop = true;
+	pthread_mutex_unlock(&l->lock);
+	wake(l);
+	if (l->started)
+		pthread_join(l->thread, NULL);
+	close(l->wake_fd);
+	pthread_mutex_destroy(&l->lock);
+	free(l->conninfo);
+	free(l);
+	*lp = NULL;
+}

@@ -1,0 +1,85 @@
+/* query: what every query shares — the per-request context with its bump
+ * arena, status codes, rounding and bands.
+ *
+ * Queries are pure functions of (snapshot, request, now) → response: they
+ * never touch sockets or the database, so tests drive them directly.
+ * Response sub-messages and arrays are allocated from the request's arena
+ * and strings point into the snapshot, so a response is freed by resetting
+ * the arena, never with protobuf-c's free_unpacked. */
+#ifndef PATHWAYS_QUERY_H
+#define PATHWAYS_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "graph.h"
+#include "pathways/v1/pathways.pb-c.h"
+
+/* gRPC status numbers used on the wire */
+enum query_code {
+	QUERY_OK = 0,
+	QUERY_INVALID_ARGUMENT = 3,
+	QUERY_DEADLINE_EXCEEDED = 4,
+	QUERY_NOT_FOUND = 5,
+	QUERY_PERMISSION_DENIED = 7,
+	QUERY_RESOURCE_EXHAUSTED = 8,
+	QUERY_UNIMPLEMENTED = 12,
+	QUERY_INTERNAL = 13,
+	QUERY_UNAVAILABLE = 14,
+};
+
+/* request caps (DESIGN.md): RESOURCE_EXHAUSTED above them */
+#define QUERY_MAX_READINESS_PAIRS 100000u
+#define QUERY_MAX_ROUTES 20u
+#define QUERY_MAX_STEPS 12u
+#define QUERY_MAX_LIMIT 10000u
+
+struct query_chunk;
+
+struct query_ctx {
+	const graph_t *g;
+	int64_t now;			/* unix seconds, for expiry */
+	int code;			/* enum query_code */
+	char message[512];
+	struct query_chunk *chunks;	/* the arena */
+	bool oom;
+};
+
+/* Initializes ctx for one request against g at time now. */
+void query_ctx_init(struct query_ctx *ctx, const graph_t *g, int64_t now);
+/* Frees everything allocated from the arena (the response's parts). */
+void query_ctx_reset(struct query_ctx *ctx);
+
+/* Zeroed memory from the arena for n items of size sz; NULL (and ctx->oom)
+ * on overflow or out of memory. Valid until query_ctx_reset(). */
+void *query_alloc(struct query_ctx *ctx, size_t n, size_t sz);
+/* A copy of s in the arena. */
+char *query_strdup(struct query_ctx *ctx, const char *s);
+
+/* Records an error status and message; returns -1 for "return
+ * query_fail(...)" in handlers. */
+int query_fail(struct query_ctx *ctx, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Rounds to one decimal, half away from zero (every readiness on the wire). */
+double query_round1(double x);
+
+/* DESIGN.md bands; blockers = number of unmet must-haves. */
+Pathways__V1__Band query_band(const struct graph_settings *s, double readiness,
+			      unsigned blockers);
+
+/* The snapshot's strings are const; protobuf-c's fields are not. The
+ * response never frees or writes them. */
+static inline char *query_str(const char *s)
+{
+	return (char *)(uintptr_t)s;
+}
+
+/* A handler fills resp (already initialized) from req; returns 0 or -1 with
+ * ctx->code/message set. */
+typedef int (*query_handler_fn)(struct query_ctx *ctx,
+				const ProtobufCMessage *req,
+				ProtobufCMessage *resp);
+
+#endif

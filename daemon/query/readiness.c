@@ -1,0 +1,189 @@
+#include "readiness.h"
+
+#include <string.h>
+
+#include "modules.h"
+
+void query_readiness_score(const graph_t *g, const struct graph_employee *e,
+			   uint32_t role, int64_t now,
+			   struct query_readiness_score *out)
+{
+	const struct graph_role *r = &g->roles[role];
+	const struct graph_req *req = g->reqs + r->req_off;
+	double num = 0, den = 0;
+	unsigned met = 0, blockers = 0;
+
+	for (uint32_t i = 0; i < r->req_n; i++) {
+		unsigned cur = graph_level_of(g, e, req[i].comp, now, NULL);
+		unsigned l = req[i].level;
+
+		if (cur >= l)
+			met++;
+		else if (req[i].must_have)
+			blockers++;
+		num += req[i].weight * (double)(cur < l ? cur : l) / (double)l;
+		den += req[i].weight;
+	}
+	if (r->req_n == 0)
+		out->readiness = 100.0;
+	else if (g->settings.readiness_mode == GRAPH_MODE_BINARY)
+		out->readiness = 100.0 * (double)met / (double)r->req_n;
+	else
+		out->readiness = 100.0 * num / den;
+	out->met = met;
+	out->required = r->req_n;
+	out->blockers = blockers;
+	out->band = query_band(&g->settings, out->readiness, blockers);
+}
+
+uint32_t query_readiness_next_roles(const graph_t *g, uint32_t role,
+				    uint32_t *out, uint32_t max)
+{
+	const struct graph_role *r = &g->roles[role];
+	const struct graph_move *m = g->moves + r->move_off;
+	uint32_t n = 0;
+
+	/* moves are sorted by target key, so duplicates are adjacent */
+	for (uint32_t i = 0; i < r->move_n; i++) {
+		if (i > 0 && m[i].to == m[i - 1].to)
+			continue;
+		if (n < max)
+			out[n] = m[i].to;
+		n++;
+	}
+	return n;
+}
+
+static int fill_result(struct query_ctx *ctx,
+		       Pathways__V1__ReadinessResult *res,
+		       const struct graph_employee *e, uint32_t role,
+		       bool estimates)
+{
+	const graph_t *g = ctx->g;
+	const struct graph_role *r = &g->roles[role];
+	struct query_readiness_score sc;
+
+	query_readiness_score(g, e, role, ctx->now, &sc);
+	res->readiness = query_round1(sc.readiness);
+	res->band = sc.band;
+	res->met = sc.met;
+	res->required = sc.required;
+	if (sc.blockers) {
+		const struct graph_req *req = g->reqs + r->req_off;
+
+		res->blockers = query_alloc(ctx, sc.blockers, sizeof(char *));
+		if (!res->blockers)
+			return -1;
+		for (uint32_t i = 0; i < r->req_n; i++)
+			if (req[i].must_have &&
+			    graph_level_of(g, e, req[i].comp, ctx->now, NULL) <
+				    req[i].level)
+				res->blockers[res->n_blockers++] =
+					query_str(g->comps[req[i].comp].key);
+	}
+	if (estimates) {
+		struct query_modules_plan plan;
+
+		if (query_modules_plan(ctx, e, role, 0, 0, &plan))
+			return -1;
+		res->estimated_hours = plan.total_hours;
+		res->uncovered_needs = plan.uncovered_n;
+	}
+	return 0;
+}
+
+int query_readiness_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
+			ProtobufCMessage *respm)
+{
+	const Pathways__V1__ReadinessRequest *req = (const void *)reqm;
+	Pathways__V1__ReadinessResponse *resp = (void *)respm;
+	const graph_t *g = ctx->g;
+	uint32_t *emp = NULL, *role = NULL;
+	uint32_t *next = NULL;
+	size_t pairs = 0, k = 0;
+
+	emp = query_alloc(ctx, req->n_employee_ids, sizeof(*emp));
+	role = query_alloc(ctx, req->n_role_keys, sizeof(*role));
+	if (!emp || !role)
+		goto oom;
+	for (size_t i = 0; i < req->n_role_keys; i++) {
+		role[i] = graph_find_role(g, req->role_keys[i]);
+		if (role[i] == GRAPH_NONE && !req->skip_unknown)
+			return query_fail(ctx, QUERY_NOT_FOUND,
+					  "unknown role \"%s\"",
+					  req->role_keys[i]);
+	}
+	for (size_t i = 0; i < req->n_employee_ids; i++) {
+		size_t n = req->n_role_keys;
+
+		emp[i] = graph_find_employee(g, req->employee_ids[i]);
+		if (emp[i] == GRAPH_NONE && !req->skip_unknown)
+			return query_fail(ctx, QUERY_NOT_FOUND,
+					  "unknown employee \"%s\"",
+					  req->employee_ids[i]);
+		if (n == 0)
+			n = emp[i] == GRAPH_NONE
+				    ? 1
+				    : query_readiness_next_roles(
+					      g, g->emps[emp[i]].role, NULL, 0);
+		if (n == 0 && emp[i] != GRAPH_NONE)
+			continue;
+		pairs += n ? n : 1;
+		if (pairs > QUERY_MAX_READINESS_PAIRS)
+			return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED,
+					  "too many pairs: more than %u",
+					  QUERY_MAX_READINESS_PAIRS);
+	}
+	resp->results = query_alloc(ctx, pairs, sizeof(*resp->results));
+	if (!resp->results)
+		goto oom;
+	if (req->n_role_keys == 0) {
+		next = query_alloc(ctx, g->roles_n, sizeof(*next));
+		if (!next)
+			goto oom;
+	}
+	for (size_t i = 0; i < req->n_employee_ids; i++) {
+		const struct graph_employee *e =
+			emp[i] == GRAPH_NONE ? NULL : &g->emps[emp[i]];
+		const uint32_t *roles = role;
+		size_t n = req->n_role_keys;
+
+		if (!e && n == 0)
+			n = 1;	/* one result carries the error */
+		else if (n == 0) {
+			n = query_readiness_next_roles(g, e->role, next,
+						       g->roles_n);
+			roles = next;
+		}
+		for (size_t j = 0; j < n; j++) {
+			Pathways__V1__ReadinessResult *res =
+				query_alloc(ctx, 1, sizeof(*res));
+
+			if (!res)
+				goto oom;
+			pathways__v1__readiness_result__init(res);
+			res->employee_id = req->employee_ids[i];
+			if (req->n_role_keys)
+				res->role_key = req->role_keys[j];
+			else if (e)
+				res->role_key = query_str(g->roles[roles[j]].key);
+			resp->results[k++] = res;
+			if (!e) {
+				res->error = query_strdup(ctx, "unknown employee");
+			} else if (roles[j] == GRAPH_NONE) {
+				res->error = query_strdup(ctx, "unknown role");
+			} else if (fill_result(ctx, res, e, roles[j],
+					       req->with_estimates)) {
+				if (ctx->code)
+					return -1;
+				goto oom;
+			}
+			if (ctx->oom)
+				goto oom;
+		}
+	}
+	resp->n_results = k;
+	return 0;
+oom:
+	return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+}

@@ -1,0 +1,31 @@
+/* query_readiness: readiness of an employee for a role (DESIGN.md,
+ * Scoring) and the Readiness method. */
+#ifndef PATHWAYS_QUERY_READINESS_H
+#define PATHWAYS_QUERY_READINESS_H
+
+#include "query.h"
+
+struct query_readiness_score {
+	double readiness;		/* exact, 0..100 */
+	unsigned met, required;
+	unsigned blockers;		/* unmet must-haves */
+	Pathways__V1__Band band;
+};
+
+/* Scores employee e for role r at time now, in the snapshot's
+ * readiness_mode. Never fails. */
+void query_readiness_score(const graph_t *g, const struct graph_employee *e,
+			   uint32_t role, int64_t now,
+			   struct query_readiness_score *out);
+
+/* The roles one move away from role r (explicit and inferred moves),
+ * by key, without duplicates: writes up to max indexes into out and
+ * returns how many there are (may exceed max). */
+uint32_t query_readiness_next_roles(const graph_t *g, uint32_t role,
+				    uint32_t *out, uint32_t max);
+
+/* Method handler: Pathways__V1__ReadinessRequest → ReadinessResponse. */
+int query_readiness_run(struct query_ctx *ctx, const ProtobufCMessage *req,
+			ProtobufCMessage *resp);
+
+#endif

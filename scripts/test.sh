@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Build and test everything: the normal tree (build/) and, unless --quick,
+# the ASan+UBSan tree (build-asan/). One private PostgreSQL serves both runs:
+# its conninfo is exported as PATHWAYS_TEST_PG (tests create their own
+# databases in it) and the repository root as PATHWAYS_SOURCE_DIR.
+# Ends with "N passed, M failed" over the ctest tests of both runs (a tree
+# that fails to configure or build counts as one failure) and exits non-zero
+# when anything failed.
+#
+#   PATHWAYS_CTEST_JOBS   tests run in parallel by ctest (default 1)
+set -uo pipefail
+
+quick=0
+for arg in "$@"; do
+	case $arg in
+	--quick) quick=1 ;;
+	-h | --help)
+		echo "usage: $0 [--quick]   (--quick: skip the sanitizer build)"
+		exit 0
+		;;
+	*)
+		echo "usage: $0 [--quick]" >&2
+		exit 2
+		;;
+	esac
+done
+
+cd "$(dirname "$0")/.." || exit 1
+root=$PWD
+jobs=${PATHWAYS_CTEST_JOBS:-1}
+
+passed=0
+failed=0
+work=""
+
+cleanup() {
+	if [ -n "$work" ]; then
+		bash "$root/scripts/pg.sh" destroy "$work/pg" >/dev/null 2>&1 || true
+		rm -rf -- "$work"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say() { printf '\n== %s\n' "$*"; }
+
+say "setup"
+bash scripts/setup.sh || {
+	echo "test: setup failed"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+# The integration tests speak to the daemon from Python with Debian's zmq
+# and protobuf modules; a python3 from elsewhere earlier in PATH (pyenv...)
+# lacks them, so the system one goes first.
+if [ -x /usr/bin/python3 ] &&
+	/usr/bin/python3 -c 'import zmq, google.protobuf' 2>/dev/null; then
+	export PATHWAYS_PYTHON=/usr/bin/python3
+	if ! python3 -c 'import zmq, google.protobuf' 2>/dev/null; then
+		export PATH=/usr/bin:$PATH
+	fi
+fi
+
+# build DIR CMAKE_ARGS...: configure and build one tree.
+build() {
+	local dir=$1
+	shift
+	say "build $dir"
+	if ! cmake -S . -B "$dir" "$@"; then
+		echo "test: configuring $dir failed"
+		return 1
+	fi
+	if ! cmake --build "$dir" -j2; then
+		echo "test: building $dir failed"
+		return 1
+	fi
+}
+
+# run_ctest DIR: run the tree's tests and add them to the counts.
+run_ctest() {
+	local dir=$1 log total nfail rc
+	log=$work/ctest-${dir//\//_}.log
+	say "ctest $dir"
+	ctest --test-dir "$dir" --output-on-failure --no-tests=error \
+		--timeout 900 -j "$jobs" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	# "100% tests passed, 0 tests failed out of 42"
+	read -r nfail total < <(sed -n \
+		's/.*tests passed, \([0-9]*\) tests\{0,1\} failed out of \([0-9]*\).*/\1 \2/p' \
+		"$log" | tail -n 1)
+	if [ -n "${total:-}" ]; then
+		passed=$((passed + total - nfail))
+		failed=$((failed + nfail))
+		if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
+			failed=$((failed + 1))
+		fi
+	elif [ "$rc" -ne 0 ]; then
+		echo "test: ctest in $dir failed without a summary (no tests?)"
+		failed=$((failed + 1))
+	fi
+}
+
+work=$(mktemp -d /tmp/pathways-test.XXXXXX)
+chmod 755 "$work"
+
+say "private PostgreSQL"
+if ! PATHWAYS_TEST_PG=$(bash scripts/pg.sh start "$work/pg"); then
+	echo "test: could not start PostgreSQL"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+export PATHWAYS_TEST_PG
+export PATHWAYS_SOURCE_DIR=$root
+echo "PATHWAYS_TEST_PG=$PATHWAYS_TEST_PG"
+
+if build build -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
+	run_ctest build
+else
+	failed=$((failed + 1))
+fi
+
+if [ "$quick" -eq 0 ]; then
+	if build build-asan -DPATHWAYS_SANITIZE=ON; then
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			run_ctest build-asan
+	else
+		failed=$((failed + 1))
+	fi
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
