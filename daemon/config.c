@@ -33,6 +33,11 @@ void config_free(struct config *cfg)
 	free(cfg->curve_secret_key_file);
 	free(cfg->allowed_clients_dir);
 	free(cfg->access_log);
+	for (size_t i = 0; i < cfg->overrides_n; i++) {
+		free(cfg->overrides[i].section);
+		free(cfg->overrides[i].key);
+		free(cfg->overrides[i].value);
+	}
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -311,5 +316,64 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "no database: set [database] conninfo or --db");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int config_override(struct config *cfg, const char *section, const char *key,
+		    const char *value, char *err, size_t errlen)
+{
+	size_t n = cfg->overrides_n;
+	int rc;
+
+	/* flags replace the file's listen list as a whole */
+	if (strcmp(section, "server") == 0 && strcmp(key, "listen") == 0) {
+		bool first = true;
+
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(cfg->overrides[i].key, "listen") == 0)
+				first = false;
+		if (first)
+			config_clear_listen(cfg);
+	}
+	rc = config_set(cfg, section, key, value, err, errlen);
+	if (rc)
+		return rc;
+	if (n == sizeof(cfg->overrides) / sizeof(*cfg->overrides)) {
+		snprintf(err, errlen, "too many command-line settings");
+		return -EINVAL;
+	}
+	cfg->overrides[n].section = strdup(section);
+	cfg->overrides[n].key = strdup(key);
+	cfg->overrides[n].value = strdup(value);
+	cfg->overrides_n++;
+	if (!cfg->overrides[n].section || !cfg->overrides[n].key ||
+	    !cfg->overrides[n].value) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int config_reread(const struct config *old, const char *path,
+		  struct config *out, char *err, size_t errlen)
+{
+	struct config c;
+	int rc = 0;
+
+	config_init(&c);
+	if (path)
+		rc = config_load(&c, path, err, errlen);
+	for (size_t i = 0; rc == 0 && i < old->overrides_n; i++)
+		rc = config_override(&c, old->overrides[i].section,
+				     old->overrides[i].key,
+				     old->overrides[i].value, err, errlen);
+	if (rc == 0 && c.listen_n == 0)
+		rc = config_set(&c, "server", "listen", CONFIG_DEFAULT_LISTEN,
+				err, errlen);
+	if (rc) {
+		config_free(&c);
+		return rc;
+	}
+	*out = c;
 	return 0;
 }

@@ -36,6 +36,9 @@ struct config {
 	/* [log] */
 	enum log_level log_level;
 	char *access_log;
+	/* command-line overrides, re-applied when the file is re-read */
+	struct { char *section, *key, *value; } overrides[32];
+	size_t overrides_n;
 };
 
 /* Fills the defaults. config_free() releases what later calls set. */
@@ -50,6 +53,18 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
  * appends. 0, or -EINVAL/-ENOMEM with err = what is wrong. */
 int config_set(struct config *cfg, const char *section, const char *key,
 	       const char *value, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* config_set() for a command-line flag: also remembered, so that
+ * config_reread() applies it again over the file. */
+int config_override(struct config *cfg, const char *section, const char *key,
+		    const char *value, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* A fresh config from path (NULL: defaults only) with old's overrides
+ * applied again; *out is initialized and owned by the caller on success. */
+int config_reread(const struct config *old, const char *path,
+		  struct config *out, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
 /* Drops the listen endpoints (flags replace the file's list). */

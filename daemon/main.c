@@ -1,0 +1,139 @@
+/* pathwaysd: arguments, config, signals, and the server's life. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "server.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pathwaysd [--config FILE] [--listen ENDPOINT]... [--db CONNINFO]\n"
+		"                 [--workers N] [--log-level LEVEL] [--foreground]\n"
+		"       pathwaysd --check-config [--config FILE] [flags]\n"
+		"       pathwaysd --version\n"
+		"\n"
+		"Serves career-pathway answers over ZeroMQ from a PostgreSQL framework.\n"
+		"Default config: " CONFIG_DEFAULT_PATH " (when it exists).\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	struct config cfg;
+	server_t *srv = NULL;
+	bool check = false;
+	char err[512];
+	sigset_t mask;
+	int c, rc;
+
+	log_init();
+	/* first pass: the config file, so flags can override it */
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (c == 'c') {
+			path = optarg;
+		} else if (c == 'V') {
+			printf("pathwaysd %s\n", PATHWAYS_VERSION);
+			return 0;
+		} else if (c == 'h') {
+			usage(stdout);
+			return 0;
+		} else if (c == '?') {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+		path = CONFIG_DEFAULT_PATH;
+	config_init(&cfg);
+	if (path && config_load(&cfg, path, err, sizeof(err))) {
+		fprintf(stderr, "pathwaysd: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		const char *sec = NULL, *key = NULL;
+
+		switch (c) {
+		case 'l': sec = "server"; key = "listen"; break;
+		case 'd': sec = "database"; key = "conninfo"; break;
+		case 'w': sec = "server"; key = "workers"; break;
+		case 'L': sec = "log"; key = "level"; break;
+		case 'C': check = true; break;
+		default: break;
+		}
+		if (sec && config_override(&cfg, sec, key, optarg, err, sizeof(err))) {
+			fprintf(stderr, "pathwaysd: --%s: %s\n",
+				strcmp(key, "conninfo") == 0 ? "db" : key, err);
+			config_free(&cfg);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pathwaysd: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		config_free(&cfg);
+		return 2;
+	}
+	if (cfg.listen_n == 0 &&
+	    config_set(&cfg, "server", "listen", CONFIG_DEFAULT_LISTEN, err,
+		       sizeof(err))) {
+		config_free(&cfg);
+		return 1;
+	}
+	if (config_validate(&cfg, err, sizeof(err))) {
+		fprintf(stderr, "pathwaysd: %s%s%s\n", path ? path : "",
+			path ? ": " : "", err);
+		config_free(&cfg);
+		return 1;
+	}
+	if (check) {
+		printf("pathwaysd: configuration %s is valid\n",
+		       path ? path : "(defaults and flags)");
+		config_free(&cfg);
+		return 0;
+	}
+	log_set_level(cfg.log_level);
+
+	/* Signals reach the loop through a signalfd: block them in every
+	 * thread, before any thread starts. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGPIPE);
+	if (pthread_sigmask(SIG_BLOCK, &mask, NULL)) {
+		fprintf(stderr, "pathwaysd: cannot block signals\n");
+		config_free(&cfg);
+		return 1;
+	}
+	rc = server_new(&cfg, path, &srv);
+	config_free(&cfg);
+	if (rc) {
+		log_err("pathwaysd: cannot start (%s)", strerror(-rc));
+		return 1;
+	}
+	rc = server_run(srv);
+	server_destroy(&srv);
+	return rc ? 1 : 0;
+}

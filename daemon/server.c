@@ -1,0 +1,1033 @@
+#include "server.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "graph.h"
+#include "loader.h"
+#include "log.h"
+#include "metrics.h"
+#include "pathways/v1/pathways.pb-c.h"
+#include "query/gap.h"
+#include "query/modules.h"
+#include "query/query.h"
+#include "query/readiness.h"
+#include "query/roles.h"
+
+#define SERVER_MAX_WORKERS 32
+#define JOB_MAX_FRAMES 8
+#define PENDING_MAX 65536
+#define READER_FRONTEND 0
+#define READER_LOADER (GRAPH_SLOT_READERS - 1)
+#define METHOD_PREFIX "/pathways.v1.Pathways/"
+
+struct server;
+
+enum method_kind { M_QUERY, M_HEALTH, M_STATS, M_UNIMPLEMENTED };
+
+struct method {
+	const char *name;
+	const ProtobufCMessageDescriptor *req, *resp;
+	enum method_kind kind;
+	query_handler_fn fn;
+	/* the frontend answers bodies up to this size itself; larger ones
+	 * (or any, at 0) go to a worker */
+	size_t inline_max;
+};
+
+#define D(x) &pathways__v1__##x##__descriptor
+static const struct method methods[] = {
+	{ "Health", D(health_request), D(health_response), M_HEALTH, NULL, SIZE_MAX },
+	{ "Stats", D(stats_request), D(stats_response), M_STATS, NULL, SIZE_MAX },
+	{ "ListRoles", D(list_roles_request), D(list_roles_response), M_QUERY,
+	  query_roles_run, 0 },
+	{ "Path", D(path_request), D(path_response), M_UNIMPLEMENTED, NULL, 0 },
+	{ "Explore", D(explore_request), D(explore_response), M_UNIMPLEMENTED, NULL, 0 },
+	{ "Gap", D(gap_request), D(gap_response), M_QUERY, query_gap_run, SIZE_MAX },
+	{ "Readiness", D(readiness_request), D(readiness_response), M_QUERY,
+	  query_readiness_run, 256 },
+	{ "RecommendModules", D(recommend_modules_request),
+	  D(recommend_modules_response), M_QUERY, query_modules_run, SIZE_MAX },
+	{ "Bench", D(bench_request), D(bench_response), M_UNIMPLEMENTED, NULL, 0 },
+	{ "Mentors", D(mentors_request), D(mentors_response), M_UNIMPLEMENTED, NULL, 0 },
+	{ "Audit", D(audit_request), D(audit_response), M_UNIMPLEMENTED, NULL, 0 },
+	{ "Placement", D(placement_request), D(placement_response), M_UNIMPLEMENTED, NULL, 0 },
+	{ "RecordAssessments", D(record_assessments_request),
+	  D(record_assessments_response), M_UNIMPLEMENTED, NULL, 0 },
+	{ "RecordCompletions", D(record_completions_request),
+	  D(record_completions_response), M_UNIMPLEMENTED, NULL, 0 },
+	{ "EraseEmployee", D(erase_employee_request),
+	  D(erase_employee_response), M_UNIMPLEMENTED, NULL, 0 },
+};
+#undef D
+#define METHODS_N (sizeof(methods) / sizeof(*methods))
+
+/* One request, from the frames read to the reply sent. */
+struct job {
+	struct job *next;		/* pending queue, free list */
+	zmq_msg_t frames[JOB_MAX_FRAMES];
+	size_t frames_n;
+	size_t routing_n;		/* frames echoed back: identity [+ ""] */
+	size_t extra_frames;		/* frames beyond JOB_MAX_FRAMES */
+	int64_t received_us, deadline_us;	/* deadline 0: none */
+	const struct method *m;
+	uint64_t request_id;
+	/* the reply */
+	int code;
+	char message[512];
+	uint64_t snapshot_version;
+	zmq_msg_t body;
+	bool has_body;
+};
+
+struct worker {
+	struct server *s;
+	unsigned index;
+	pthread_t thread;
+	bool started;
+};
+
+struct server {
+	struct config cfg;
+	char *cfg_path;
+	void *zctx;
+	void *front;			/* one ROUTER bound to every endpoint */
+	void *back;			/* ROUTER to the workers (inproc) */
+	struct worker workers[SERVER_MAX_WORKERS];
+	unsigned workers_n;
+	unsigned idle[SERVER_MAX_WORKERS];
+	unsigned idle_n;
+	unsigned busy_n;
+	struct job *pending_head, *pending_tail, *free_jobs;
+	size_t pending_n;
+	struct graph_slot slot;
+	loader_t *loader;
+	struct metrics_method stats[METHODS_N];
+	int64_t started_us;
+	int sigfd;
+	bool stopping;
+	bool ready_sent;
+	char last_status[320];
+};
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t wall_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* ---- systemd notify (sd_notify without libsystemd) ---- */
+
+static void notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	len = strlen(path);
+	if (len >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';	/* abstract namespace */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+		log_debug("systemd: notify failed (%s)", strerror(errno));
+	close(fd);
+}
+
+/* ---- validation ---- */
+
+static bool utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned c = *p, n, cp;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+/* Every string in m, nested messages included, is valid UTF-8. Our message
+ * types are not recursive, so the depth is bounded by the schema. */
+static bool strings_valid(const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *base = (const char *)m;
+		size_t n = 1;
+		void *const *items;
+
+		if (f->type != PROTOBUF_C_TYPE_STRING &&
+		    f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			n = *(const size_t *)(base + f->quantifier_offset);
+			items = *(void *const *const *)(base + f->offset);
+		} else {
+			if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+			    *(const uint32_t *)(base + f->quantifier_offset) !=
+				    f->id)
+				continue;
+			items = (void *const *)(base + f->offset);
+		}
+		for (size_t k = 0; k < n; k++) {
+			if (!items[k])
+				continue;
+			if (f->type == PROTOBUF_C_TYPE_STRING
+				    ? !utf8_valid(items[k])
+				    : !strings_valid(items[k]))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* ---- replies ---- */
+
+static void job_fail(struct job *j, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void job_fail(struct job *j, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	j->code = code;
+	va_start(ap, fmt);
+	vsnprintf(j->message, sizeof(j->message), fmt, ap);
+	va_end(ap);
+}
+
+/* Sends j's reply on sock: the routing frames, the header, the body. */
+static void send_reply(void *sock, struct job *j)
+{
+	Pathways__V1__ResponseHeader h = PATHWAYS__V1__RESPONSE_HEADER__INIT;
+	zmq_msg_t hm;
+	size_t len;
+
+	h.request_id = j->request_id;
+	h.code = j->code;
+	h.message = j->message;
+	h.snapshot_version = j->snapshot_version;
+	len = pathways__v1__response_header__get_packed_size(&h);
+	if (zmq_msg_init_size(&hm, len)) {
+		log_err("server: no memory for a reply header");
+		return;
+	}
+	pathways__v1__response_header__pack(&h, zmq_msg_data(&hm));
+	for (size_t i = 0; i < j->routing_n; i++)
+		if (zmq_msg_send(&j->frames[i], sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+			goto dropped;
+	if (zmq_msg_send(&hm, sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+		goto dropped;
+	if (!j->has_body) {
+		if (zmq_send(sock, "", 0, ZMQ_DONTWAIT) < 0)
+			goto dropped;
+	} else {
+		if (zmq_msg_send(&j->body, sock, ZMQ_DONTWAIT) < 0)
+			goto dropped;
+		j->has_body = false;	/* zmq took it */
+	}
+	return;
+dropped:
+	/* the peer is gone or over its high-water mark: ROUTER drops the
+	 * message, which is what bounds a client that never reads */
+	zmq_msg_close(&hm);
+	log_debug("server: reply %" PRIu64 " dropped (%s)", j->request_id,
+		  zmq_strerror(errno));
+}
+
+/* ---- running one request ---- */
+
+static void fill_health(struct server *s, const graph_t *g,
+			Pathways__V1__HealthResponse *h, char *status,
+			size_t status_len)
+{
+	struct loader_stats ls;
+	int64_t age = g ? (int64_t)time(NULL) * 1000 - g->loaded_unix_ms : 0;
+
+	loader_get_stats(s->loader, &ls);
+	h->serving = g != NULL;
+	h->database_connected = ls.connected;
+	h->version = query_str(PATHWAYS_VERSION);
+	h->schema_version = ls.schema_version;
+	h->expected_schema_version = loader_expected_schema();
+	if (g) {
+		h->snapshot_version = g->version;
+		h->snapshot_loaded_unix_ms = g->loaded_unix_ms;
+		h->roles = g->roles_n;
+		h->competencies = g->comps_n;
+		h->employees = g->emps_n;
+		h->assessments = g->assessments_n;
+		h->modules = g->modules_n;
+	}
+	snprintf(status, status_len, "%s; database %s%s; %s",
+		 g ? "serving" : "not serving: no snapshot loaded yet",
+		 ls.connected ? "connected" : "unreachable",
+		 ls.connected && !ls.schema_ok ? " (schema older than expected: run pathwaysctl migrate)" : "",
+		 "");
+	if (g) {
+		size_t n = strlen(status);
+
+		snprintf(status + n, status_len - n,
+			 "snapshot %" PRIu64 " is %lld s old", g->version,
+			 (long long)(age / 1000));
+	}
+	h->status = status;
+}
+
+static void fill_stats(struct server *s, struct query_ctx *ctx,
+		       Pathways__V1__StatsResponse *r)
+{
+	struct loader_stats ls;
+
+	loader_get_stats(s->loader, &ls);
+	r->uptime_s = (uint64_t)((mono_us() - s->started_us) / 1000000);
+	r->reloads = ls.reloads;
+	r->reload_failures = ls.reload_failures;
+	r->deltas = ls.deltas;
+	r->methods = query_alloc(ctx, METHODS_N, sizeof(*r->methods));
+	if (!r->methods)
+		return;
+	for (size_t i = 0; i < METHODS_N; i++) {
+		Pathways__V1__MethodStats *m = query_alloc(ctx, 1, sizeof(*m));
+
+		if (!m)
+			return;
+		pathways__v1__method_stats__init(m);
+		m->method = query_str(methods[i].name);
+		m->calls = atomic_load(&s->stats[i].calls);
+		m->errors = atomic_load(&s->stats[i].errors);
+		m->p50_us = metrics_quantile(&s->stats[i], 0.5);
+		m->p99_us = metrics_quantile(&s->stats[i], 0.99);
+		m->max_us = atomic_load(&s->stats[i].max_us);
+		r->methods[r->n_methods++] = m;
+	}
+}
+
+/* Decodes, computes and packs the reply of a routed job. Runs on the
+ * frontend thread or a worker; reader is the caller's hazard slot. */
+static void run_job(struct server *s, struct job *j, unsigned reader)
+{
+	const struct method *m = j->m;
+	zmq_msg_t *body = &j->frames[j->routing_n + 1];
+	ProtobufCMessage *req = NULL;
+	ProtobufCMessage *resp = NULL;
+	struct query_ctx ctx;
+	graph_t *g = NULL;
+	char status[256];
+	union {
+		Pathways__V1__HealthResponse health;
+		Pathways__V1__StatsResponse stats;
+		max_align_t align;
+		char space[1024];
+	} local;
+
+	query_ctx_init(&ctx, NULL, wall_s());
+	if (j->deadline_us && mono_us() > j->deadline_us) {
+		job_fail(j, QUERY_DEADLINE_EXCEEDED,
+			 "waited past its deadline; not computed");
+		goto out;
+	}
+	if (m->kind == M_UNIMPLEMENTED) {
+		job_fail(j, QUERY_UNIMPLEMENTED, "method %s is not implemented yet",
+			 m->name);
+		goto out;
+	}
+	req = protobuf_c_message_unpack(m->req, NULL, zmq_msg_size(body),
+					zmq_msg_data(body));
+	if (!req) {
+		job_fail(j, QUERY_INVALID_ARGUMENT, "cannot decode %s",
+			 m->req->name);
+		goto out;
+	}
+	if (!strings_valid(req)) {
+		job_fail(j, QUERY_INVALID_ARGUMENT,
+			 "a string in %s is not valid UTF-8", m->req->name);
+		goto out;
+	}
+	g = graph_slot_acquire(&s->slot, reader);
+	if (g)
+		j->snapshot_version = g->version;
+	ctx.g = g;
+	if (m->resp->sizeof_message > sizeof(local)) {
+		job_fail(j, QUERY_INTERNAL, "response type too large");
+		goto out;
+	}
+	resp = (ProtobufCMessage *)&local;
+	m->resp->message_init(resp);
+	if (m->kind == M_HEALTH) {
+		fill_health(s, g, &local.health, status, sizeof(status));
+	} else if (m->kind == M_STATS) {
+		fill_stats(s, &ctx, &local.stats);
+	} else if (!g) {
+		job_fail(j, QUERY_UNAVAILABLE, "no snapshot loaded yet");
+		goto out;
+	} else if (m->fn(&ctx, req, resp)) {
+		job_fail(j, ctx.code ? ctx.code : QUERY_INTERNAL, "%s",
+			 ctx.message);
+		goto out;
+	}
+	if (ctx.oom) {
+		job_fail(j, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+		goto out;
+	}
+	if (zmq_msg_init_size(&j->body, protobuf_c_message_get_packed_size(resp))) {
+		job_fail(j, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+		goto out;
+	}
+	protobuf_c_message_pack(resp, zmq_msg_data(&j->body));
+	j->has_body = true;
+	j->code = QUERY_OK;
+out:
+	if (req)
+		protobuf_c_message_free_unpacked(req, NULL);
+	query_ctx_reset(&ctx);
+	graph_unref(&g);
+}
+
+/* ---- the frontend ---- */
+
+static struct job *job_get(struct server *s)
+{
+	struct job *j = s->free_jobs;
+
+	if (j)
+		s->free_jobs = j->next;
+	else
+		j = malloc(sizeof(*j));
+	if (j) {
+		j->next = NULL;
+		j->frames_n = j->routing_n = j->extra_frames = 0;
+		j->deadline_us = 0;
+		j->m = NULL;
+		j->request_id = 0;
+		j->code = QUERY_OK;
+		j->message[0] = '\0';
+		j->snapshot_version = 0;
+		j->has_body = false;
+	}
+	return j;
+}
+
+static void job_put(struct server *s, struct job *j)
+{
+	for (size_t i = 0; i < j->frames_n; i++)
+		zmq_msg_close(&j->frames[i]);
+	j->frames_n = 0;
+	if (j->has_body)
+		zmq_msg_close(&j->body);
+	j->has_body = false;
+	j->next = s->free_jobs;
+	s->free_jobs = j;
+}
+
+static void finish(struct server *s, void *sock, struct job *j, int64_t t0)
+{
+	size_t mi = j->m ? (size_t)(j->m - methods) : METHODS_N;
+
+	send_reply(sock, j);
+	if (mi < METHODS_N)
+		metrics_record(&s->stats[mi], (uint64_t)(mono_us() - t0),
+			       j->code != QUERY_OK);
+	job_put(s, j);
+}
+
+/* Reads one whole multipart message from sock into a job. */
+static struct job *read_request(struct server *s, void *sock)
+{
+	struct job *j = job_get(s);
+	int more = 1;
+
+	if (!j) {
+		/* drain the message anyway: it must not wedge the socket */
+		zmq_msg_t m;
+
+		while (more) {
+			size_t ml = sizeof(more);
+
+			zmq_msg_init(&m);
+			if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+				zmq_msg_close(&m);
+				break;
+			}
+			zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &ml);
+			zmq_msg_close(&m);
+		}
+		log_err("server: out of memory; a request was dropped");
+		return NULL;
+	}
+	j->received_us = mono_us();
+	while (more) {
+		size_t ml = sizeof(more);
+		zmq_msg_t tmp, *m = j->frames_n < JOB_MAX_FRAMES
+					    ? &j->frames[j->frames_n]
+					    : &tmp;
+
+		zmq_msg_init(m);
+		if (zmq_msg_recv(m, sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(m);
+			break;
+		}
+		if (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &ml))
+			more = 0;
+		if (m == &tmp) {
+			zmq_msg_close(m);
+			j->extra_frames++;
+		} else {
+			j->frames_n++;
+		}
+	}
+	return j;
+}
+
+static const struct method *find_method(const char *path)
+{
+	size_t plen = strlen(METHOD_PREFIX);
+
+	if (strncmp(path, METHOD_PREFIX, plen) != 0)
+		return NULL;
+	for (size_t i = 0; i < METHODS_N; i++)
+		if (strcmp(path + plen, methods[i].name) == 0)
+			return &methods[i];
+	return NULL;
+}
+
+/* Checks a job's envelope and header. false: j carries an error reply. */
+static bool route(struct server *s, struct job *j)
+{
+	Pathways__V1__RequestHeader *h;
+	size_t payload, hlen, blen;
+	zmq_msg_t *hm;
+
+	if (j->frames_n == 0)
+		return false;
+	j->routing_n = 1;	/* the ROUTER's identity frame */
+	if (j->frames_n > 1 && zmq_msg_size(&j->frames[1]) == 0)
+		j->routing_n = 2;	/* a REQ client's delimiter */
+	payload = j->frames_n - j->routing_n + j->extra_frames;
+	if (payload != 2) {
+		job_fail(j, QUERY_INVALID_ARGUMENT,
+			 "expected 2 frames (RequestHeader, request), got %zu",
+			 payload);
+		return false;
+	}
+	hm = &j->frames[j->routing_n];
+	hlen = zmq_msg_size(hm);
+	blen = zmq_msg_size(&j->frames[j->routing_n + 1]);
+	if (hlen > s->cfg.max_request_bytes) {
+		job_fail(j, QUERY_RESOURCE_EXHAUSTED,
+			 "header of %zu bytes is over max_request_bytes (%zu)",
+			 hlen, s->cfg.max_request_bytes);
+		return false;
+	}
+	h = pathways__v1__request_header__unpack(NULL, hlen, zmq_msg_data(hm));
+	if (!h) {
+		job_fail(j, QUERY_INVALID_ARGUMENT, "cannot decode RequestHeader");
+		return false;
+	}
+	j->request_id = h->request_id;
+	if (!strings_valid(&h->base)) {
+		job_fail(j, QUERY_INVALID_ARGUMENT,
+			 "a string in RequestHeader is not valid UTF-8");
+		goto fail;
+	}
+	j->m = find_method(h->method);
+	if (!j->m) {
+		job_fail(j, QUERY_UNIMPLEMENTED, "unknown method \"%.100s%s\"",
+			 h->method, strlen(h->method) > 100 ? "..." : "");
+		goto fail;
+	}
+	if (hlen + blen > s->cfg.max_request_bytes) {
+		job_fail(j, QUERY_RESOURCE_EXHAUSTED,
+			 "request of %zu bytes is over max_request_bytes (%zu)",
+			 hlen + blen, s->cfg.max_request_bytes);
+		goto fail;
+	}
+	if (h->deadline_ms)
+		j->deadline_us = j->received_us + (int64_t)h->deadline_ms * 1000;
+	pathways__v1__request_header__free_unpacked(h, NULL);
+	return true;
+fail:
+	pathways__v1__request_header__free_unpacked(h, NULL);
+	return false;
+}
+
+static int send_ptr(void *sock, unsigned worker, struct job *j)
+{
+	char id[16];
+	int n = snprintf(id, sizeof(id), "w%u", worker);
+
+	if (zmq_send(sock, id, (size_t)n, ZMQ_SNDMORE) < 0 ||
+	    zmq_send(sock, &j, sizeof(j), 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static void dispatch_pending(struct server *s)
+{
+	while (s->pending_head && s->idle_n) {
+		struct job *j = s->pending_head;
+		unsigned w = s->idle[--s->idle_n];
+
+		s->pending_head = j->next;
+		if (!s->pending_head)
+			s->pending_tail = NULL;
+		s->pending_n--;
+		j->next = NULL;
+		if (send_ptr(s->back, w, j)) {
+			log_err("server: cannot hand a request to worker %u", w);
+			job_fail(j, QUERY_INTERNAL, "cannot reach a worker");
+			finish(s, s->front, j, j->received_us);
+			continue;
+		}
+		s->busy_n++;
+	}
+}
+
+static void on_request(struct server *s, void *sock)
+{
+	struct job *j = read_request(s, sock);
+
+	if (!j)
+		return;
+	if (!route(s, j) || s->stopping) {
+		if (s->stopping && j->code == QUERY_OK)
+			job_fail(j, QUERY_UNAVAILABLE, "server is shutting down");
+		finish(s, sock, j, j->received_us);
+		return;
+	}
+	if (zmq_msg_size(&j->frames[j->routing_n + 1]) <= j->m->inline_max ||
+	    s->workers_n == 0) {
+		run_job(s, j, READER_FRONTEND);
+		finish(s, sock, j, j->received_us);
+		return;
+	}
+	if (s->pending_n >= PENDING_MAX) {
+		job_fail(j, QUERY_RESOURCE_EXHAUSTED,
+			 "server overloaded: %zu requests queued", s->pending_n);
+		finish(s, sock, j, j->received_us);
+		return;
+	}
+	if (s->pending_tail)
+		s->pending_tail->next = j;
+	else
+		s->pending_head = j;
+	s->pending_tail = j;
+	s->pending_n++;
+	dispatch_pending(s);
+}
+
+/* ---- workers ---- */
+
+#define WORKERS_ENDPOINT "inproc://pathwaysd-workers"
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct server *s = w->s;
+	void *sock = zmq_socket(s->zctx, ZMQ_DEALER);
+	char id[16];
+	int n = snprintf(id, sizeof(id), "w%u", w->index), zero = 0;
+	struct job *j = NULL;
+
+	if (!sock || zmq_setsockopt(sock, ZMQ_ROUTING_ID, id, (size_t)n) ||
+	    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero)) ||
+	    zmq_connect(sock, WORKERS_ENDPOINT)) {
+		log_err("worker %u: cannot connect (%s)", w->index,
+			zmq_strerror(errno));
+		if (sock)
+			zmq_close(sock);
+		return NULL;
+	}
+	/* "ready": a NULL job pointer */
+	if (zmq_send(sock, &j, sizeof(j), 0) < 0)
+		goto out;
+	for (;;) {
+		if (zmq_recv(sock, &j, sizeof(j), 0) != sizeof(j))
+			break;
+		if (!j)
+			break;	/* told to stop */
+		run_job(s, j, 1 + w->index);
+		if (zmq_send(sock, &j, sizeof(j), 0) < 0)
+			break;
+	}
+out:
+	zmq_close(sock);
+	return NULL;
+}
+
+/* A worker answered: [identity, job pointer (NULL: ready)]. */
+static void on_worker(struct server *s)
+{
+	char id[16];
+	struct job *j = NULL;
+	int n = zmq_recv(s->back, id, sizeof(id) - 1, 0), more = 0;
+	size_t ml = sizeof(more);
+	unsigned w;
+
+	if (n < 2)
+		return;
+	id[n] = '\0';
+	w = (unsigned)strtoul(id + 1, NULL, 10);
+	zmq_getsockopt(s->back, ZMQ_RCVMORE, &more, &ml);
+	if (!more || zmq_recv(s->back, &j, sizeof(j), 0) != sizeof(j))
+		return;
+	if (j) {
+		s->busy_n--;
+		finish(s, s->front, j, j->received_us);
+	}
+	if (s->idle_n < SERVER_MAX_WORKERS)
+		s->idle[s->idle_n++] = w;
+	dispatch_pending(s);
+}
+
+/* ---- signals and reload ---- */
+
+static void on_sighup(struct server *s)
+{
+	struct config nc;
+	char err[512];
+
+	notify("RELOADING=1");
+	if (config_reread(&s->cfg, s->cfg_path, &nc, err, sizeof(err))) {
+		log_err("config: reload failed (%s); keeping the old settings",
+			err);
+	} else {
+		/* what can change without a restart: the log level and the
+		 * database; endpoints and workers need a restart */
+		log_set_level(nc.log_level);
+		free(s->cfg.conninfo);
+		s->cfg.conninfo = nc.conninfo;
+		nc.conninfo = NULL;
+		s->cfg.log_level = nc.log_level;
+		config_free(&nc);
+		log_notice("config: reloaded");
+	}
+	loader_request_reload(s->loader, s->cfg.conninfo);
+	notify("READY=1");
+}
+
+/* 1 when the loop should stop */
+static int on_signal(struct server *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_notice("server: %s: stopping",
+				   si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			return 1;
+		case SIGHUP:
+			on_sighup(s);
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+static void update_status(struct server *s)
+{
+	struct loader_stats ls;
+	graph_t *g = graph_slot_acquire(&s->slot, READER_FRONTEND);
+	char msg[300];
+
+	loader_get_stats(s->loader, &ls);
+	if (g)
+		snprintf(msg, sizeof(msg),
+			 "STATUS=serving snapshot %" PRIu64 ": %u employees, %u roles; database %s",
+			 g->version, g->emps_n, g->roles_n,
+			 ls.connected ? "connected" : "unreachable");
+	else
+		snprintf(msg, sizeof(msg),
+			 "STATUS=waiting for the first snapshot; database %s",
+			 ls.connected ? "connected" : "unreachable");
+	if (g && !s->ready_sent) {
+		notify("READY=1");
+		s->ready_sent = true;
+	}
+	graph_unref(&g);
+	if (strcmp(msg, s->last_status) != 0) {
+		notify(msg);
+		snprintf(s->last_status, sizeof(s->last_status), "%s", msg);
+	}
+}
+
+int server_run(server_t *s)
+{
+	int64_t stop_at = 0, last_tick = 0;
+
+	for (;;) {
+		zmq_pollitem_t items[3] = {
+			{ s->back, 0, ZMQ_POLLIN, 0 },
+			{ NULL, s->sigfd, ZMQ_POLLIN, 0 },
+			{ s->front, 0, ZMQ_POLLIN, 0 },
+		};
+		int n = zmq_poll(items, 3, 100);
+		int64_t now = mono_us();
+
+		if (n < 0 && errno != EINTR) {
+			log_err("server: poll failed (%s)", zmq_strerror(errno));
+			return -errno;
+		}
+		if (items[0].revents & ZMQ_POLLIN)
+			on_worker(s);
+		if ((items[1].revents & ZMQ_POLLIN) && on_signal(s) &&
+		    !s->stopping) {
+			s->stopping = true;
+			stop_at = now + (int64_t)s->cfg.shutdown_timeout_ms * 1000;
+			notify("STOPPING=1");
+			for (size_t i = 0; i < s->cfg.listen_n; i++)
+				zmq_unbind(s->front, s->cfg.listen[i]);
+		}
+		/* a batch of requests per wake-up, then the workers again */
+		for (int k = 0; k < 64 && (items[2].revents & ZMQ_POLLIN); k++) {
+			int ev = 0;
+			size_t el = sizeof(ev);
+
+			on_request(s, s->front);
+			if (zmq_getsockopt(s->front, ZMQ_EVENTS, &ev, &el) ||
+			    !(ev & ZMQ_POLLIN))
+				break;
+		}
+		if (now - last_tick > 1000000) {
+			last_tick = now;
+			notify("WATCHDOG=1");
+			update_status(s);
+		}
+		if (s->stopping && s->busy_n == 0 && s->pending_n == 0) {
+			int ev = 0;
+			size_t el = sizeof(ev);
+
+			if (zmq_getsockopt(s->front, ZMQ_EVENTS, &ev, &el) ||
+			    !(ev & ZMQ_POLLIN))
+				break;
+		}
+		if (s->stopping && now > stop_at) {
+			log_warn("server: %u requests still running at the shutdown timeout",
+				 s->busy_n + (unsigned)s->pending_n);
+			break;
+		}
+	}
+	log_notice("server: stopped");
+	return 0;
+}
+
+/* ---- construction ---- */
+
+static int set_int(void *sock, int opt, int v)
+{
+	return zmq_setsockopt(sock, opt, &v, sizeof(v));
+}
+
+int server_new(struct config *cfg, const char *cfg_path, server_t **out)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	struct loader_options lo = { 0 };
+	sigset_t mask;
+	int64_t maxmsg;
+	int rc = -ENOMEM;
+
+	if (!s)
+		return -ENOMEM;
+	s->sigfd = -1;
+	/* take over the caller's config: SIGHUP replaces parts of it */
+	s->cfg = *cfg;
+	config_init(cfg);
+	if (cfg_path && !(s->cfg_path = strdup(cfg_path)))
+		goto fail;
+	s->started_us = mono_us();
+	graph_slot_init(&s->slot);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sigfd < 0) {
+		rc = -errno;
+		log_err("server: signalfd failed (%s)", strerror(errno));
+		goto fail;
+	}
+
+	s->zctx = zmq_ctx_new();
+	if (!s->zctx)
+		goto fail;
+	s->front = zmq_socket(s->zctx, ZMQ_ROUTER);
+	s->back = zmq_socket(s->zctx, ZMQ_ROUTER);
+	if (!s->front || !s->back)
+		goto fail;
+	/* ZMQ_MAXMSGSIZE is 4 x max_request_bytes: a body in between gets
+	 * RESOURCE_EXHAUSTED; only a larger frame drops the connection */
+	maxmsg = (int64_t)s->cfg.max_request_bytes * 4;
+	if (zmq_setsockopt(s->front, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) ||
+	    set_int(s->front, ZMQ_LINGER, 0) ||
+	    set_int(s->front, ZMQ_SNDHWM, 10000) ||
+	    set_int(s->front, ZMQ_RCVHWM, 10000) ||
+	    set_int(s->back, ZMQ_LINGER, 0) ||
+	    set_int(s->back, ZMQ_SNDHWM, 0) || set_int(s->back, ZMQ_RCVHWM, 0)) {
+		rc = -errno;
+		log_err("server: socket options failed (%s)", zmq_strerror(errno));
+		goto fail;
+	}
+	for (size_t i = 0; i < s->cfg.listen_n; i++) {
+		if (strchr(s->cfg.listen[i], '['))
+			set_int(s->front, ZMQ_IPV6, 1);
+		if (zmq_bind(s->front, s->cfg.listen[i])) {
+			rc = -errno;
+			log_err("server: cannot listen on %s (%s)",
+				s->cfg.listen[i], zmq_strerror(errno));
+			goto fail;
+		}
+		log_notice("server: listening on %s", s->cfg.listen[i]);
+	}
+	if (zmq_bind(s->back, WORKERS_ENDPOINT)) {
+		rc = -errno;
+		goto fail;
+	}
+	s->workers_n = s->cfg.workers ? s->cfg.workers
+				      : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	if (s->workers_n < 1)
+		s->workers_n = 1;
+	if (s->workers_n > SERVER_MAX_WORKERS)
+		s->workers_n = SERVER_MAX_WORKERS;
+	for (unsigned i = 0; i < s->workers_n; i++) {
+		s->workers[i].s = s;
+		s->workers[i].index = i;
+		rc = pthread_create(&s->workers[i].thread, NULL, worker_main,
+				    &s->workers[i]);
+		if (rc) {
+			rc = -rc;
+			goto fail;
+		}
+		s->workers[i].started = true;
+	}
+
+	lo.conninfo = s->cfg.conninfo;
+	lo.debounce_ms = s->cfg.reload_debounce_ms;
+	lo.reconnect_max_ms = s->cfg.reconnect_max_ms;
+	lo.reader_slot = READER_LOADER;
+	rc = loader_new(&lo, &s->slot, &s->loader);
+	if (rc)
+		goto fail;
+	rc = loader_start(s->loader);
+	if (rc)
+		goto fail;
+	log_notice("server: %u workers; pathwaysd %s", s->workers_n,
+		   PATHWAYS_VERSION);
+	*out = s;
+	return 0;
+fail:
+	server_destroy(&s);
+	return rc;
+}
+
+void server_destroy(server_t **sp)
+{
+	struct server *s = *sp;
+	struct job *j;
+
+	if (!s)
+		return;
+	loader_destroy(&s->loader);
+	/* stop the workers: a NULL job each, then join */
+	for (unsigned i = 0; i < s->workers_n; i++) {
+		if (!s->workers[i].started)
+			continue;
+		send_ptr(s->back, i, NULL);
+	}
+	for (unsigned i = 0; i < s->workers_n; i++)
+		if (s->workers[i].started)
+			pthread_join(s->workers[i].thread, NULL);
+	/* jobs finished after the shutdown timeout are still queued here */
+	for (;;) {
+		char id[16];
+
+		if (!s->back || zmq_recv(s->back, id, sizeof(id), ZMQ_DONTWAIT) < 0 ||
+		    zmq_recv(s->back, &j, sizeof(j), ZMQ_DONTWAIT) != sizeof(j))
+			break;
+		if (j)
+			job_put(s, j);
+	}
+	while ((j = s->pending_head)) {
+		s->pending_head = j->next;
+		job_put(s, j);
+	}
+	while ((j = s->free_jobs)) {
+		s->free_jobs = j->next;
+		free(j);
+	}
+	if (s->front)
+		zmq_close(s->front);
+	if (s->back)
+		zmq_close(s->back);
+	if (s->zctx)
+		zmq_ctx_term(s->zctx);
+	graph_slot_clear(&s->slot);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	config_free(&s->cfg);
+	free(s->cfg_path);
+	free(s);
+	*sp = NULL;
+}
