@@ -308,6 +308,16 @@ unsigned graph_level_of(const graph_t *g, const struct graph_employee *e,
 	return 0;
 }
 
+unsigned graph_required_level(const graph_t *g, uint32_t role, uint32_t comp)
+{
+	const struct graph_role *r = &g->roles[role];
+
+	for (uint32_t i = 0; i < r->req_n; i++)
+		if (g->reqs[r->req_off + i].comp == comp)
+			return g->reqs[r->req_off + i].level;
+	return 0;
+}
+
 /* ---- references ---- */
 
 void graph_ref(graph_t *g)
@@ -1131,11 +1141,28 @@ static int finish_framework(graph_builder_t *b, graph_t *g)
 		g->moves[i] = (struct graph_move){
 			bm->to, bm->kind, bm->inferred,
 			bm->months == UINT32_MAX ? b->settings.inferred_move_months
-						 : bm->months };
+						 : bm->months, 0 };
 	}
 	for (uint32_t r = 0; r < g->roles_n; r++) {
 		g->roles[r].move_off = off[r];
 		g->roles[r].move_n = off[r + 1] - off[r];
+	}
+	/* edge costs from role to role are fixed by the framework */
+	for (uint32_t r = 0; r < g->roles_n; r++) {
+		for (uint32_t i = 0; i < g->roles[r].move_n; i++) {
+			struct graph_move *mv = &g->moves[g->roles[r].move_off + i];
+			const struct graph_role *to = &g->roles[mv->to];
+			double c = b->settings.step_penalty;
+
+			for (uint32_t k = 0; k < to->req_n; k++) {
+				const struct graph_req *q = &g->reqs[to->req_off + k];
+				unsigned from = graph_required_level(g, r, q->comp);
+
+				if (q->level > from)
+					c += q->weight * (double)(q->level - from);
+			}
+			mv->cost = c;
+		}
 	}
 	free(off);
 	free(perm);

@@ -79,6 +79,7 @@ struct graph_move {
 	uint8_t kind;			/* enum graph_move_kind */
 	bool inferred;
 	uint32_t months;
+	double cost;			/* growth needed + step_penalty */
 };
 
 struct graph_role {
@@ -198,6 +199,9 @@ void graph_settings_default(struct graph_settings *s);
  * value (the caller logs it). */
 int graph_settings_apply(struct graph_settings *s, const char *key,
 			 const char *value);
+
+/* The level role r requires in competency comp, 0 when it does not. */
+unsigned graph_required_level(const graph_t *g, uint32_t role, uint32_t comp);
 
 /* Parses an assessment source name into its enum graph_source bit. */
 int graph_source_parse(const char *s, unsigned *out);

@@ -25,6 +25,7 @@
 #include "pathways/v1/pathways.pb-c.h"
 #include "query/gap.h"
 #include "query/modules.h"
+#include "query/path.h"
 #include "query/query.h"
 #include "query/readiness.h"
 #include "query/roles.h"
@@ -56,8 +57,9 @@ static const struct method methods[] = {
 	{ "Stats", D(stats_request), D(stats_response), M_STATS, NULL, SIZE_MAX },
 	{ "ListRoles", D(list_roles_request), D(list_roles_response), M_QUERY,
 	  query_roles_run, 0 },
-	{ "Path", D(path_request), D(path_response), M_UNIMPLEMENTED, NULL, 0 },
-	{ "Explore", D(explore_request), D(explore_response), M_UNIMPLEMENTED, NULL, 0 },
+	{ "Path", D(path_request), D(path_response), M_QUERY, query_path_run, 0 },
+	{ "Explore", D(explore_request), D(explore_response), M_QUERY,
+	  query_path_explore, 0 },
 	{ "Gap", D(gap_request), D(gap_response), M_QUERY, query_gap_run, SIZE_MAX },
 	{ "Readiness", D(readiness_request), D(readiness_response), M_QUERY,
 	  query_readiness_run, 256 },

@@ -1,0 +1,247 @@
+"""Shared pieces of the integration tests: a real private PostgreSQL, the
+real pathwaysd and pathwaysctl binaries, and a Python ZeroMQ + protobuf
+client built from our .proto (the interoperability proof: nothing here uses
+our C code)."""
+import atexit
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+SRC = os.environ.get("PATHWAYS_SOURCE_DIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("PATHWAYS_BUILD_DIR") or os.path.join(SRC, "build")
+PATHWAYSD = os.path.join(BUILD, "daemon", "pathwaysd")
+CTL = os.path.join(BUILD, "client", "pathwaysctl")
+DEMO = os.path.join(SRC, "sql", "demo")
+
+import zmq  # noqa: E402  (Debian's python3-zmq)
+
+_pb = None
+_cluster = None
+
+
+def pb():
+    """The generated pathways_pb2 module (protoc --python_out at test time)."""
+    global _pb
+    if _pb is None:
+        out = os.path.join(BUILD, "python")
+        os.makedirs(out, exist_ok=True)
+        subprocess.run(["protoc", "--proto_path=" + os.path.join(SRC, "proto"),
+                        "--python_out=" + out,
+                        os.path.join(SRC, "proto", "pathways", "v1", "pathways.proto")],
+                       check=True)
+        sys.path.insert(0, out)
+        from pathways.v1 import pathways_pb2
+        _pb = pathways_pb2
+    return _pb
+
+
+def _own_cluster():
+    global _cluster
+    if _cluster is None:
+        d = tempfile.mkdtemp(prefix="pathways-itest-")
+        os.chmod(d, 0o755)
+        out = subprocess.run(["bash", os.path.join(SRC, "scripts", "pg.sh"), "start",
+                              os.path.join(d, "pg")], check=True, capture_output=True,
+                             text=True).stdout.strip().splitlines()[-1]
+        _cluster = (d, out)
+        atexit.register(lambda: (subprocess.run(
+            ["bash", os.path.join(SRC, "scripts", "pg.sh"), "destroy",
+             os.path.join(d, "pg")], capture_output=True), shutil.rmtree(d, True)))
+    return _cluster[1]
+
+
+def base_conninfo():
+    return os.environ.get("PATHWAYS_TEST_PG") or _own_cluster()
+
+
+def with_db(conninfo, dbname):
+    if re.search(r"dbname=\S+", conninfo):
+        return re.sub(r"dbname=\S+", "dbname=" + dbname, conninfo)
+    return conninfo + " dbname=" + dbname
+
+
+def psql(conninfo, sql, check=True):
+    """Rows of a query as lists of strings."""
+    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+                        "-d", conninfo, "-c", sql], capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError("psql failed: %s\n%s" % (sql[:200], r.stderr))
+    return [line.split("\t") for line in r.stdout.splitlines() if line != ""]
+
+
+def new_database(prefix="t"):
+    """A fresh, empty database in the test cluster; dropped at exit."""
+    name = "%s_%d_%d" % (prefix, os.getpid(), random.randrange(1 << 30))
+    base = base_conninfo()
+    psql(with_db(base, "postgres"), "CREATE DATABASE %s" % name)
+    atexit.register(lambda: psql(with_db(base, "postgres"),
+                                 "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name, check=False))
+    return with_db(base, name)
+
+
+def ctl(*args, db=None, endpoint=None, check=True, timeout=120):
+    cmd = [CTL]
+    if db:
+        cmd += ["--db", db]
+    if endpoint:
+        cmd += ["--endpoint", endpoint]
+    cmd += list(args)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError("%s exited %d\nstdout: %s\nstderr: %s" %
+                             (" ".join(cmd), r.returncode, r.stdout, r.stderr))
+    return r
+
+
+def demo_database():
+    db = new_database("demo")
+    ctl("migrate", db=db)
+    ctl("import", DEMO, db=db)
+    return db
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
+                   "WARNING: ThreadSanitizer")
+
+
+class Daemon:
+    """A real pathwaysd process on a free loopback port."""
+
+    def __init__(self, db, args=(), wait=True, config=None, env=None):
+        self.port = free_port()
+        self.endpoint = "tcp://127.0.0.1:%d" % self.port
+        self.logdir = tempfile.mkdtemp(prefix="pathwaysd-log-")
+        self.log_path = os.path.join(self.logdir, "stderr.log")
+        self.log = open(self.log_path, "w")
+        cmd = [PATHWAYSD, "--listen", self.endpoint, "--workers", "2"]
+        if db:
+            cmd += ["--db", db]
+        if config:
+            cmd += ["--config", config]
+        cmd += list(args)
+        e = dict(os.environ)
+        e.update(env or {})
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=e)
+        if wait:
+            self.wait_serving()
+
+    def wait_serving(self, timeout=60):
+        c = Client(self.endpoint)
+        deadline = time.time() + timeout
+        try:
+            while time.time() < deadline:
+                if self.proc.poll() is not None:
+                    raise AssertionError("pathwaysd exited %d:\n%s" %
+                                         (self.proc.returncode, self.output()))
+                try:
+                    h, body = c.call("Health", pb().HealthRequest(), timeout_ms=500)
+                    if h.code == 0 and body.serving:
+                        return body
+                except TimeoutError:
+                    pass
+                time.sleep(0.05)
+            raise AssertionError("pathwaysd not serving within %ds:\n%s" %
+                                 (timeout, self.output()))
+        finally:
+            c.close()
+
+    def output(self):
+        self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=30):
+        """SIGTERM, wait, and check: exit 0, no sanitizer report."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("pathwaysd did not stop on SIGTERM:\n" + self.output())
+        out = self.output()
+        self.log.close()
+        shutil.rmtree(self.logdir, True)
+        for mark in SANITIZER_MARKS:
+            if mark in out:
+                raise AssertionError("sanitizer report from pathwaysd:\n" + out)
+        if self.proc.returncode != 0:
+            raise AssertionError("pathwaysd exited %d:\n%s" % (self.proc.returncode, out))
+        return out
+
+
+_request_ids = iter(range(1, 1 << 62))
+
+
+class Client:
+    """A gRPC-style client over a plain ZeroMQ DEALER (or REQ) socket."""
+
+    def __init__(self, endpoint, kind=zmq.DEALER):
+        self.ctx = zmq.Context.instance()
+        self.sock = self.ctx.socket(kind)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.connect(endpoint)
+        self.kind = kind
+
+    def close(self):
+        self.sock.close(0)
+
+    def send_frames(self, frames):
+        self.sock.send_multipart(frames)
+
+    def recv_frames(self, timeout_ms=5000):
+        if not self.sock.poll(timeout_ms):
+            raise TimeoutError("no reply within %d ms" % timeout_ms)
+        return self.sock.recv_multipart()
+
+    def call(self, method, req, timeout_ms=10000, deadline_ms=None, request_id=None):
+        """(ResponseHeader, response message or None)."""
+        P = pb()
+        rid = request_id if request_id is not None else next(_request_ids)
+        h = P.RequestHeader(method="/pathways.v1.Pathways/" + method, request_id=rid,
+                            deadline_ms=deadline_ms if deadline_ms is not None else timeout_ms)
+        self.send_frames([h.SerializeToString(), req.SerializeToString()])
+        while True:
+            frames = self.recv_frames(timeout_ms)
+            assert len(frames) == 2, "reply has %d frames" % len(frames)
+            rh = P.ResponseHeader.FromString(frames[0])
+            if rh.request_id != rid:
+                continue  # a late reply to an earlier call
+            body = None
+            if rh.code == 0:
+                body = getattr(P, method + "Response").FromString(frames[1])
+            else:
+                assert frames[1] == b"", "error reply with a body"
+            return rh, body
+
+
+def round1(x):
+    """DESIGN.md: one decimal, half away from zero (with the daemon's
+    tolerance for sums that land a hair off an exact half)."""
+    import math
+    t = x * 10.0
+    t = t + math.copysign(1e-9, t)
+    return math.copysign(math.floor(abs(t) + 0.5), t) / 10.0
+
+
+def main():
+    unittest.main(verbosity=2)

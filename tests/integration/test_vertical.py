@@ -1,0 +1,245 @@
+"""The vertical slice end to end: migrate and import the demo bundle into a
+real PostgreSQL, start the real daemon, ask over real ZeroMQ sockets from
+Python, and compare every answer with values computed independently in SQL."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness as H  # noqa: E402
+import zmq  # noqa: E402
+
+# DESIGN.md's scoring written again in SQL, independently of the C code:
+# the latest trusted (not self) assessment per competency, ties on time to
+# the higher level; none -> 0.
+CURRENT = """
+WITH cur AS (
+  SELECT DISTINCT ON (employee_id, competency_id) employee_id, competency_id, level
+  FROM assessment WHERE source <> 'self'
+  ORDER BY employee_id, competency_id, assessed_at DESC, level DESC)
+"""
+
+READINESS_SQL = CURRENT + """
+SELECT e.external_id, r.key,
+  100 * sum(rr.weight * least(coalesce(c.level, 0), rr.level)::float8 / rr.level) / sum(rr.weight),
+  count(*) FILTER (WHERE coalesce(c.level, 0) >= rr.level),
+  count(*),
+  coalesce(string_agg(co.key, ',' ORDER BY co.key COLLATE "C")
+           FILTER (WHERE rr.must_have AND coalesce(c.level, 0) < rr.level), '')
+FROM employee e CROSS JOIN role r
+JOIN role_requirement rr ON rr.role_id = r.id
+JOIN competency co ON co.id = rr.competency_id
+LEFT JOIN cur c ON c.employee_id = e.id AND c.competency_id = rr.competency_id
+GROUP BY e.external_id, r.key
+"""
+
+NEXT_ROLES_SQL = """
+WITH inferred AS (
+  SELECT r.id AS f, t.id AS t FROM role r JOIN role t
+    ON t.track_id = r.track_id AND t.area_id IS NOT DISTINCT FROM r.area_id
+  WHERE t.grade = (SELECT min(x.grade) FROM role x WHERE x.track_id = r.track_id
+                   AND x.area_id IS NOT DISTINCT FROM r.area_id AND x.grade > r.grade)),
+moves AS (SELECT from_role_id AS f, to_role_id AS t FROM role_move
+          UNION SELECT f, t FROM inferred)
+SELECT e.external_id, coalesce(string_agg(t.key, ',' ORDER BY t.key COLLATE "C"), '')
+FROM employee e LEFT JOIN moves m ON m.f = e.role_id LEFT JOIN role t ON t.id = m.t
+GROUP BY e.external_id ORDER BY e.external_id COLLATE "C"
+"""
+
+
+def band(x, blockers):
+    if x >= 90 and not blockers:
+        return "READY_NOW"
+    if x >= 70:
+        return "READY_SOON"
+    if x >= 40:
+        return "DEVELOPING"
+    return "NOT_READY"
+
+
+class VerticalSlice(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.db = H.demo_database()
+        cls.d = H.Daemon(cls.db)
+        cls.c = H.Client(cls.d.endpoint)
+        cls.P = H.pb()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
+        cls.d.stop()
+
+    def call(self, method, req, **kw):
+        return self.c.call(method, req, **kw)
+
+    def test_health_counts_match_the_database(self):
+        h, body = self.call("Health", self.P.HealthRequest())
+        self.assertEqual(h.code, 0)
+        self.assertTrue(body.serving)
+        self.assertTrue(body.database_connected)
+        self.assertGreater(body.snapshot_version, 0)
+        self.assertEqual(h.snapshot_version, body.snapshot_version)
+        counts = H.psql(self.db, "SELECT (SELECT count(*) FROM role), (SELECT count(*) FROM competency),"
+                        " (SELECT count(*) FROM employee), (SELECT count(*) FROM assessment),"
+                        " (SELECT count(*) FROM module)")[0]
+        self.assertEqual([body.roles, body.competencies, body.employees, body.assessments,
+                          body.modules], [int(x) for x in counts])
+        self.assertGreaterEqual(body.employees, 60)
+        self.assertGreaterEqual(body.roles, 25)
+
+    def test_list_roles_matches_the_database(self):
+        h, body = self.call("ListRoles", self.P.ListRolesRequest())
+        self.assertEqual(h.code, 0)
+        rows = H.psql(self.db, """SELECT r.key, r.title, t.key, r.grade, coalesce(a.key, ''),
+                 (SELECT count(*) FROM role_requirement q WHERE q.role_id = r.id)
+               FROM role r JOIN track t ON t.id = r.track_id
+               LEFT JOIN functional_area a ON a.id = r.area_id ORDER BY r.key COLLATE "C" """)
+        got = [[r.key, r.title, r.track, str(r.grade), r.area, str(len(r.requirements))]
+               for r in body.roles]
+        self.assertEqual(got, rows)
+
+    def test_list_roles_track_and_grade_give_the_equivalents(self):
+        track, grade = H.psql(self.db, "SELECT t.key, r.grade FROM role r JOIN track t ON t.id = r.track_id"
+                              " WHERE t.kind = 'management' ORDER BY r.grade LIMIT 1")[0]
+        h, body = self.call("ListRoles", self.P.ListRolesRequest(track=track, grade=int(grade)))
+        self.assertEqual(h.code, 0)
+        want = H.psql(self.db, "SELECT r.key FROM role r JOIN track t ON t.id = r.track_id WHERE t.key = '%s'"
+                      " AND r.grade = %s ORDER BY r.key COLLATE \"C\"" % (track, grade))
+        self.assertEqual([r.key for r in body.roles], [w[0] for w in want])
+        self.assertTrue(all(r.track == track and r.grade == int(grade) for r in body.roles))
+
+    def test_readiness_of_everyone_for_every_role_matches_sql(self):
+        sql = {(r[0], r[1]): r for r in H.psql(self.db, READINESS_SQL)}
+        emps = sorted({k[0] for k in sql})
+        roles = sorted({k[1] for k in sql})
+        h, body = self.call("Readiness", self.P.ReadinessRequest(employee_ids=emps, role_keys=roles))
+        self.assertEqual(h.code, 0, h.message)
+        self.assertEqual(len(body.results), len(emps) * len(roles))
+        i = 0
+        for e in emps:
+            for r in roles:
+                res = body.results[i]
+                i += 1
+                self.assertEqual((res.employee_id, res.role_key), (e, r))
+                want = sql[(e, r)]
+                exact = float(want[2])
+                self.assertAlmostEqual(res.readiness, H.round1(exact), places=9, msg=(e, r))
+                self.assertEqual(res.met, int(want[3]))
+                self.assertEqual(res.required, int(want[4]))
+                self.assertEqual(",".join(res.blockers), want[5])
+                self.assertEqual(self.P.Band.Name(res.band), band(exact, want[5]), (e, r, exact))
+
+    def test_readiness_without_roles_asks_for_the_roles_one_move_away(self):
+        rows = H.psql(self.db, NEXT_ROLES_SQL)
+        emps = [r[0] for r in rows]
+        h, body = self.call("Readiness", self.P.ReadinessRequest(employee_ids=emps))
+        self.assertEqual(h.code, 0, h.message)
+        got = {}
+        for res in body.results:
+            got.setdefault(res.employee_id, []).append(res.role_key)
+        for e, want in rows:
+            self.assertEqual(",".join(got.get(e, [])), want, e)
+        # employee by employee, in request order
+        order = [res.employee_id for res in body.results]
+        self.assertEqual(order, sorted(order, key=emps.index))
+
+    def test_gap_matches_sql(self):
+        pairs = H.psql(self.db, "SELECT e.external_id, r.key FROM employee e, role r"
+                       " ORDER BY md5(e.external_id || r.key) LIMIT 25")
+        for e, r in pairs:
+            h, body = self.call("Gap", self.P.GapRequest(employee_id=e, role_key=r))
+            self.assertEqual(h.code, 0, h.message)
+            want = H.psql(self.db, CURRENT + """
+                SELECT co.key, rr.level, coalesce(c.level, 0), greatest(0, rr.level - coalesce(c.level, 0)),
+                       rr.weight, rr.must_have
+                FROM role_requirement rr JOIN role r ON r.id = rr.role_id
+                JOIN competency co ON co.id = rr.competency_id
+                JOIN employee e ON e.external_id = '%s'
+                LEFT JOIN cur c ON c.employee_id = e.id AND c.competency_id = rr.competency_id
+                WHERE r.key = '%s' ORDER BY co.key COLLATE "C" """ % (e, r))
+            got = [[g.competency_key, str(g.required), str(g.current), str(g.deficit),
+                    "%g" % g.weight, "t" if g.must_have else "f"] for g in body.gaps]
+            self.assertEqual(got, [[w[0], w[1], w[2], w[3], "%g" % float(w[4]), w[5]] for w in want])
+            deficit = sum(float(w[4]) * int(w[3]) for w in want)
+            self.assertAlmostEqual(body.weighted_deficit, deficit, places=9)
+            self.assertEqual([g.competency_key for g in body.strengths],
+                             [w[0] for w in want if int(w[2]) > int(w[1])])
+            for g in body.gaps:
+                self.assertEqual(g.met, g.current >= g.required)
+
+    def test_unknown_ids_are_not_found_naming_them(self):
+        h, _ = self.call("Readiness", self.P.ReadinessRequest(employee_ids=["NOBODY-1"]))
+        self.assertEqual(h.code, 5)
+        self.assertIn("NOBODY-1", h.message)
+        h, _ = self.call("Gap", self.P.GapRequest(employee_id="E1001", role_key="no-such-role"))
+        self.assertEqual(h.code, 5)
+        self.assertIn("no-such-role", h.message)
+
+    def test_unknown_method_is_unimplemented(self):
+        P = self.P
+        hdr = P.RequestHeader(method="/pathways.v1.Pathways/Teleport", request_id=77)
+        self.c.send_frames([hdr.SerializeToString(), b""])
+        frames = self.c.recv_frames()
+        rh = P.ResponseHeader.FromString(frames[0])
+        self.assertEqual((rh.request_id, rh.code), (77, 12))
+        self.assertIn("Teleport", rh.message)
+        self.assertEqual(frames[1], b"")
+
+    def raw(self, frames, sock=None):
+        c = sock or self.c
+        c.send_frames(frames)
+        reply = c.recv_frames()
+        return reply, self.P.ResponseHeader.FromString(reply[-2])
+
+    def test_garbage_frames_get_invalid_argument(self):
+        P = self.P
+        hdr = P.RequestHeader(method="/pathways.v1.Pathways/Readiness", request_id=5).SerializeToString()
+        # an undecodable header: request_id 0
+        reply, rh = self.raw([b"\xff\xff\xff\xff", b""])
+        self.assertEqual((rh.code, rh.request_id), (3, 0))
+        # an undecodable body
+        reply, rh = self.raw([hdr, b"\x0a\xff\xff\xff"])
+        self.assertEqual((rh.code, rh.request_id), (3, 5))
+        # one frame, three frames, empty frames
+        for frames in ([hdr], [hdr, b"", b""], [b""], [b"", b"", b"", b""]):
+            reply, rh = self.raw(frames)
+            self.assertEqual(rh.code, 3, frames)
+            self.assertEqual(reply[-1], b"")
+        # invalid UTF-8 in a string
+        body = P.ReadinessRequest(employee_ids=["x"]).SerializeToString().replace(b"x", b"\xc3")
+        reply, rh = self.raw([hdr, body])
+        self.assertEqual(rh.code, 3)
+        self.assertIn("UTF-8", rh.message)
+        # the daemon is still fine
+        h, body = self.call("Health", P.HealthRequest())
+        self.assertEqual(h.code, 0)
+
+    def test_an_empty_request_body_is_a_valid_empty_message(self):
+        P = self.P
+        hdr = P.RequestHeader(method="/pathways.v1.Pathways/Readiness", request_id=9).SerializeToString()
+        reply, rh = self.raw([hdr, b""])
+        self.assertEqual(rh.code, 0)
+        self.assertEqual(len(P.ReadinessResponse.FromString(reply[1]).results), 0)
+
+    def test_an_oversized_body_is_resource_exhausted(self):
+        P = self.P
+        hdr = P.RequestHeader(method="/pathways.v1.Pathways/Readiness", request_id=11).SerializeToString()
+        body = P.ReadinessRequest(employee_ids=["E%07d" % i for i in range(150000)]).SerializeToString()
+        self.assertGreater(len(body), 1 << 20)
+        reply, rh = self.raw([hdr, body])
+        self.assertEqual((rh.code, rh.request_id), (8, 11))
+        self.assertIn("max_request_bytes", rh.message)
+
+    def test_req_clients_get_the_delimiter_echoed(self):
+        req = H.Client(self.d.endpoint, kind=zmq.REQ)
+        try:
+            h, body = req.call("Gap", self.P.GapRequest(employee_id="E1001", role_key="ops-ic-4"))
+            self.assertEqual(h.code, 0, h.message)
+            self.assertEqual(body.employee_id, "E1001")
+        finally:
+            req.close()
+
+
+if __name__ == "__main__":
+    H.main()
