@@ -1107,6 +1107,10 @@ static int finish_framework(graph_builder_t *b, graph_t *g)
 	for (uint32_t r = 0; r < g->roles_n; r++) {
 		g->roles[r].req_off = off[r];
 		g->roles[r].req_n = off[r + 1] - off[r];
+		if (g->roles[r].req_n > GRAPH_MAX_ROLE_REQS) {
+			rc = -E2BIG;
+			goto out;
+		}
 		qsort(g->reqs + off[r], g->roles[r].req_n, sizeof(*g->reqs),
 		      cmp_req);
 		for (uint32_t i = off[r] + 1; i < off[r + 1]; i++)

@@ -18,6 +18,9 @@
 #include <stdint.h>
 
 #define GRAPH_NONE UINT32_MAX
+/* A framework asks for 5-8 requirements per role; a snapshot refuses a role
+ * with more than this (queries keep per-requirement scratch on the stack). */
+#define GRAPH_MAX_ROLE_REQS 255
 
 enum graph_track_kind { GRAPH_TRACK_IC, GRAPH_TRACK_MANAGEMENT, GRAPH_TRACK_OTHER };
 /* values match the wire's MoveKind */

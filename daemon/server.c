@@ -23,7 +23,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "pathways/v1/pathways.pb-c.h"
+#include "query/bench.h"
 #include "query/gap.h"
+#include "query/mentors.h"
 #include "query/modules.h"
 #include "query/path.h"
 #include "query/query.h"
@@ -65,8 +67,9 @@ static const struct method methods[] = {
 	  query_readiness_run, 256 },
 	{ "RecommendModules", D(recommend_modules_request),
 	  D(recommend_modules_response), M_QUERY, query_modules_run, SIZE_MAX },
-	{ "Bench", D(bench_request), D(bench_response), M_UNIMPLEMENTED, NULL, 0 },
-	{ "Mentors", D(mentors_request), D(mentors_response), M_UNIMPLEMENTED, NULL, 0 },
+	{ "Bench", D(bench_request), D(bench_response), M_QUERY, query_bench_run, 0 },
+	{ "Mentors", D(mentors_request), D(mentors_response), M_QUERY,
+	  query_mentors_run, 0 },
 	{ "Audit", D(audit_request), D(audit_response), M_UNIMPLEMENTED, NULL, 0 },
 	{ "Placement", D(placement_request), D(placement_response), M_UNIMPLEMENTED, NULL, 0 },
 	{ "RecordAssessments", D(record_assessments_request),

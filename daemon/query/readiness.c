@@ -4,24 +4,22 @@
 
 #include "modules.h"
 
-void query_readiness_score(const graph_t *g, const struct graph_employee *e,
-			   uint32_t role, int64_t now,
-			   struct query_readiness_score *out)
+/* the arithmetic shared by both scorers: levels in cur[] */
+static void score_levels(const graph_t *g, const struct graph_role *r,
+			 const uint8_t *cur, struct query_readiness_score *out)
 {
-	const struct graph_role *r = &g->roles[role];
 	const struct graph_req *req = g->reqs + r->req_off;
 	double num = 0, den = 0;
 	unsigned met = 0, blockers = 0;
 
 	for (uint32_t i = 0; i < r->req_n; i++) {
-		unsigned cur = graph_level_of(g, e, req[i].comp, now, NULL);
-		unsigned l = req[i].level;
+		unsigned c = cur[i], l = req[i].level;
 
-		if (cur >= l)
+		if (c >= l)
 			met++;
 		else if (req[i].must_have)
 			blockers++;
-		num += req[i].weight * (double)(cur < l ? cur : l) / (double)l;
+		num += req[i].weight * (double)(c < l ? c : l) / (double)l;
 		den += req[i].weight;
 	}
 	if (r->req_n == 0)
@@ -34,6 +32,57 @@ void query_readiness_score(const graph_t *g, const struct graph_employee *e,
 	out->required = r->req_n;
 	out->blockers = blockers;
 	out->band = query_band(&g->settings, out->readiness, blockers);
+}
+
+void query_readiness_score(const graph_t *g, const struct graph_employee *e,
+			   uint32_t role, int64_t now,
+			   struct query_readiness_score *out)
+{
+	const struct graph_role *r = &g->roles[role];
+	uint8_t cur[GRAPH_MAX_ROLE_REQS];
+
+	for (uint32_t i = 0; i < r->req_n; i++)
+		cur[i] = (uint8_t)graph_level_of(g, e, g->reqs[r->req_off + i].comp,
+						 now, NULL);
+	score_levels(g, r, cur, out);
+}
+
+int query_role_scorer_init(struct query_ctx *ctx, struct query_role_scorer *rs,
+			   uint32_t role)
+{
+	const graph_t *g = ctx->g;
+	const struct graph_role *r = &g->roles[role];
+
+	rs->g = g;
+	rs->role = role;
+	rs->req_of = query_alloc(ctx, g->comps_n, sizeof(*rs->req_of));
+	rs->cur = query_alloc(ctx, r->req_n ? r->req_n : 1, 1);
+	if (!rs->req_of || !rs->cur)
+		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+	memset(rs->req_of, 0xff, (size_t)g->comps_n * sizeof(*rs->req_of));
+	for (uint32_t i = 0; i < r->req_n; i++)
+		rs->req_of[g->reqs[r->req_off + i].comp] = (int16_t)i;
+	return 0;
+}
+
+void query_role_scorer_score(struct query_role_scorer *rs,
+			     const struct graph_employee *e, int64_t now,
+			     struct query_readiness_score *out)
+{
+	const graph_t *g = rs->g;
+	const struct graph_role *r = &g->roles[rs->role];
+	unsigned days = g->settings.assessment_valid_days;
+	int64_t oldest = now - (int64_t)days * 86400;
+
+	memset(rs->cur, 0, r->req_n);
+	for (uint32_t i = 0; i < e->levels_n; i++) {
+		const struct graph_level *l = &e->levels[i];
+		int16_t k = rs->req_of[l->comp];
+
+		if (k >= 0 && (!days || l->assessed_at >= oldest))
+			rs->cur[k] = l->level;
+	}
+	score_levels(g, r, rs->cur, out);
 }
 
 uint32_t query_readiness_next_roles(const graph_t *g, uint32_t role,

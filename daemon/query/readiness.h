@@ -18,6 +18,23 @@ void query_readiness_score(const graph_t *g, const struct graph_employee *e,
 			   uint32_t role, int64_t now,
 			   struct query_readiness_score *out);
 
+/* Scoring many employees for one role: a dense competency -> requirement
+ * map lets each employee be scored in one pass over their own levels. */
+struct query_role_scorer {
+	const graph_t *g;
+	uint32_t role;
+	int16_t *req_of;		/* per competency: requirement index, -1 */
+	uint8_t *cur;			/* per requirement: scratch */
+};
+
+/* Allocates the maps from ctx's arena; -1 (ctx status set) on OOM. */
+int query_role_scorer_init(struct query_ctx *ctx, struct query_role_scorer *rs,
+			   uint32_t role);
+/* Same result as query_readiness_score(). */
+void query_role_scorer_score(struct query_role_scorer *rs,
+			     const struct graph_employee *e, int64_t now,
+			     struct query_readiness_score *out);
+
 /* The roles one move away from role r (explicit and inferred moves),
  * by key, without duplicates: writes up to max indexes into out and
  * returns how many there are (may exceed max). */
