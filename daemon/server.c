@@ -23,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pathways/v1/pathways.pb-c.h"
+#include "query/audit.h"
 #include "query/bench.h"
 #include "query/gap.h"
 #include "query/mentors.h"
@@ -70,8 +71,9 @@ static const struct method methods[] = {
 	{ "Bench", D(bench_request), D(bench_response), M_QUERY, query_bench_run, 0 },
 	{ "Mentors", D(mentors_request), D(mentors_response), M_QUERY,
 	  query_mentors_run, 0 },
-	{ "Audit", D(audit_request), D(audit_response), M_UNIMPLEMENTED, NULL, 0 },
-	{ "Placement", D(placement_request), D(placement_response), M_UNIMPLEMENTED, NULL, 0 },
+	{ "Audit", D(audit_request), D(audit_response), M_QUERY, query_audit_run, 0 },
+	{ "Placement", D(placement_request), D(placement_response), M_QUERY,
+	  query_audit_placement, SIZE_MAX },
 	{ "RecordAssessments", D(record_assessments_request),
 	  D(record_assessments_response), M_UNIMPLEMENTED, NULL, 0 },
 	{ "RecordCompletions", D(record_completions_request),

@@ -1,0 +1,124 @@
+/* ctl_cli: the plumbing every pathwaysctl command shares: global options,
+ * option parsing, usage errors, calling the daemon and printing its reply.
+ *
+ * A command is a function run(cli, argc, argv) with argv[0] its name; it
+ * returns the exit status (CONTRACT.md): CTL_EXIT_OK, CTL_EXIT_FINDINGS,
+ * CTL_EXIT_USAGE (usage printed to stderr) or CTL_EXIT_ERROR (the error
+ * printed to stderr). Adding one: a function, and a line in the table in
+ * pathwaysctl.c. An RPC command builds its request and hands it to
+ * ctl_cli_rpc() with a printer for the human form; --json comes free.
+ */
+#ifndef PATHWAYS_CTL_CLI_H
+#define PATHWAYS_CTL_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "libpathways.h"
+
+enum {
+	CTL_EXIT_OK = 0,
+	CTL_EXIT_FINDINGS = 1,
+	CTL_EXIT_USAGE = 2,
+	CTL_EXIT_ERROR = 3,
+};
+
+#define CTL_CLI_DEFAULT_ENDPOINT "tcp://127.0.0.1:5555"
+#define CTL_CLI_DEFAULT_TIMEOUT_MS 5000u
+#define CTL_CLI_MAX_OPTIONS 32
+
+struct ctl_cli;
+
+struct ctl_cmd {
+	const char *name;
+	const char *synopsis;		/* its arguments, for usage */
+	const char *summary;		/* one line for --help */
+	int (*run)(struct ctl_cli *cli, int argc, char **argv);
+};
+
+struct ctl_cli {
+	const char *progname;
+	const struct ctl_cmd *cmds;	/* every command, for --help */
+	size_t ncmds;
+	const struct ctl_cmd *cmd;	/* the command running, or NULL */
+	/* Global options. Endpoints given with --endpoint replace the
+	 * default ($PATHWAYS_ENDPOINT or CTL_CLI_DEFAULT_ENDPOINT). */
+	const char **endpoints;
+	size_t nendpoints;
+	bool endpoints_given;
+	bool json;
+	unsigned timeout_ms;
+	const char *db;			/* conninfo: may hold a secret */
+	pw_client_t *client;		/* connected on first use */
+	FILE *out;
+	FILE *err;
+	bool in_getopt;
+	struct option opts[CTL_CLI_MAX_OPTIONS];
+	char optstring[64];
+};
+
+/* Defaults from the environment. Returns 0 or -ENOMEM. */
+int ctl_cli_init(struct ctl_cli *cli, FILE *out, FILE *err)
+	__attribute__((warn_unused_result));
+void ctl_cli_fini(struct ctl_cli *cli);
+
+/* Print the program's usage, options and commands to f. */
+void ctl_cli_usage(struct ctl_cli *cli, FILE *f);
+
+/* Parse the global options before the command. Returns the index in argv
+ * of the command name (argc when there is none), or -1 when the program
+ * must stop with *status (--help, --version printed: 0; a bad option: 2). */
+int ctl_cli_parse_globals(struct ctl_cli *cli, int argc, char **argv,
+			  int *status);
+
+/* getopt_long() for a command (argv[0] is its name): the global options
+ * and --help are accepted too and handled here. opts ends with a zeroed
+ * entry; each has flag NULL and a small positive val (1, 2, ...). Returns the val of the next command
+ * option (its argument in optarg), 0 when the options are done (optind is
+ * the first operand), or -1 when the command must stop with *status (its
+ * --help printed: 0; a usage error printed: 2). Options and operands may
+ * be mixed. */
+int ctl_cli_getopt(struct ctl_cli *cli, int argc, char **argv,
+		   const struct option *opts, int *status);
+
+/* Print "pathwaysctl: CMD: <message>" and the command's usage line to
+ * stderr; returns CTL_EXIT_USAGE. */
+int ctl_cli_usage_error(struct ctl_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Print "pathwaysctl: <message>" to stderr; returns CTL_EXIT_ERROR. */
+int ctl_cli_error(struct ctl_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Parse a decimal number in [min, max]; 0 or -EINVAL. */
+int ctl_cli_parse_uint(const char *s, unsigned long min, unsigned long max,
+		       unsigned long *out) __attribute__((warn_unused_result));
+
+/* Call method with req. Returns 0 with an OK reply in *out (the caller
+ * clears it), or the exit status after printing why on stderr: the
+ * daemon's error ("pathwaysctl: NOT_FOUND: ..."), no reply in time, or a
+ * local failure. */
+int ctl_cli_call(struct ctl_cli *cli, const char *method,
+		 const ProtobufCMessage *req, struct pw_reply *out);
+
+/* Prints the human form of a response; returns the exit status. */
+typedef int ctl_cli_print_fn(struct ctl_cli *cli, const ProtobufCMessage *resp,
+			     const void *arg);
+
+/* Call, then print the response: as JSON with --json, else with
+ * print(cli, response, arg). Returns the exit status. */
+int ctl_cli_rpc(struct ctl_cli *cli, const char *method,
+		const ProtobufCMessage *req, ctl_cli_print_fn *print,
+		const void *arg);
+
+/* Print a table to cli->out and destroy it: returns 0 or CTL_EXIT_ERROR. */
+struct ctl_table;
+int ctl_cli_print_table(struct ctl_cli *cli, struct ctl_table **t);
+
+/* The name of a Band or MoveKind value ("READY_NOW"), "?" if unknown. */
+const char *ctl_cli_band_name(int band);
+const char *ctl_cli_move_kind_name(int kind);
+
+#endif /* PATHWAYS_CTL_CLI_H */

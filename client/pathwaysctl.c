@@ -1,0 +1,74 @@
+/* pathwaysctl: the command line client of pathwaysd.
+ *
+ * main() parses the global options, finds the command in the table below
+ * and runs it. To add a command: write its run function (ctl_cli.h says
+ * how; ctl_query.c has examples) and add a line here.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl_admin.h"
+#include "ctl_cli.h"
+#include "ctl_query.h"
+
+static const struct ctl_cmd pathwaysctl_cmds[] = {
+	{ "health", "",
+	  "daemon status: snapshot, database connection, counts",
+	  ctl_query_health },
+	{ "roles", "[--track T] [--area A] [--grade G]",
+	  "list roles (a track and a grade: its equivalents on every ladder)",
+	  ctl_query_roles },
+	{ "readiness", "EMPLOYEE... [--role R]... [--skip-unknown] [--estimates]",
+	  "readiness of employees for roles (no --role: the roles one move away)",
+	  ctl_query_readiness },
+	{ "gap", "EMPLOYEE ROLE",
+	  "an employee's competency gap for a role",
+	  ctl_query_gap },
+	{ "migrate", "",
+	  "apply the database migrations (--db)",
+	  ctl_admin_migrate },
+	{ "import", "[--replace] DIR",
+	  "load a framework bundle of CSV files in one transaction (--db)",
+	  ctl_admin_import },
+};
+
+int main(int argc, char **argv)
+{
+	struct ctl_cli cli;
+	int status = CTL_EXIT_ERROR, i;
+
+	if (ctl_cli_init(&cli, stdout, stderr) < 0) {
+		fputs("pathwaysctl: out of memory\n", stderr);
+		return CTL_EXIT_ERROR;
+	}
+	cli.cmds = pathwaysctl_cmds;
+	cli.ncmds = sizeof(pathwaysctl_cmds) / sizeof(pathwaysctl_cmds[0]);
+
+	i = ctl_cli_parse_globals(&cli, argc, argv, &status);
+	if (i < 0)
+		goto out;
+	if (i >= argc) {
+		fputs("pathwaysctl: no command given\n", stderr);
+		ctl_cli_usage(&cli, stderr);
+		status = CTL_EXIT_USAGE;
+		goto out;
+	}
+	for (size_t k = 0; k < cli.ncmds; k++)
+		if (strcmp(argv[i], cli.cmds[k].name) == 0)
+			cli.cmd = &cli.cmds[k];
+	if (!cli.cmd) {
+		fprintf(stderr, "pathwaysctl: unknown command '%s'\n", argv[i]);
+		ctl_cli_usage(&cli, stderr);
+		status = CTL_EXIT_USAGE;
+		goto out;
+	}
+	status = cli.cmd->run(&cli, argc - i, argv + i);
+out:
+	ctl_cli_fini(&cli);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fputs("pathwaysctl: cannot write the output\n", stderr);
+		if (status == CTL_EXIT_OK)
+			status = CTL_EXIT_ERROR;
+	}
+	return status;
+}

@@ -1,0 +1,16 @@
+/* query_audit: where the framework itself has holes (DESIGN.md, Audit) —
+ * the Audit and Placement methods. */
+#ifndef PATHWAYS_QUERY_AUDIT_H
+#define PATHWAYS_QUERY_AUDIT_H
+
+#include "query.h"
+
+/* Method handler: AuditRequest → AuditResponse (sorted by kind, subject). */
+int query_audit_run(struct query_ctx *ctx, const ProtobufCMessage *req,
+		    ProtobufCMessage *resp);
+
+/* Method handler: PlacementRequest → PlacementResponse. */
+int query_audit_placement(struct query_ctx *ctx, const ProtobufCMessage *req,
+			  ProtobufCMessage *resp);
+
+#endif
