@@ -61,7 +61,8 @@ static PGresult *query(struct load *ld, const char *sql)
 	PGresult *r = PQexec(ld->db, sql);
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK &&
-	    PQresultStatus(r) != PGRES_COMMAND_OK) {
+	    PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_COPY_OUT) {
 		snprintf(ld->err, ld->errlen, "%s",
 			 PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r)
 						    : PQerrorMessage(ld->db));
