@@ -325,32 +325,56 @@ void graph_ref(graph_t *g)
 	atomic_fetch_add_explicit(&g->refs, 1, memory_order_relaxed);
 }
 
+struct graph_owner {
+	atomic_uint refs;
+	unsigned n;
+	void *p[];
+};
+
+static struct graph_owner *owner_new(void *const *ptrs, unsigned n)
+{
+	struct graph_owner *o = malloc(sizeof(*o) + n * sizeof(void *));
+
+	if (!o)
+		return NULL;
+	atomic_init(&o->refs, 1);
+	o->n = n;
+	memcpy(o->p, ptrs, n * sizeof(void *));
+	return o;
+}
+
+static void owner_unref(struct graph_owner *o)
+{
+	if (!o || atomic_fetch_sub_explicit(&o->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	for (unsigned i = 0; i < o->n; i++)
+		free(o->p[i]);
+	free(o);
+}
+
+/* every allocation of a snapshot built in full except emps and emp_idx */
+#define FULL_ALLOCS(g) \
+	(g)->tracks, (g)->areas, (g)->comps, (g)->roles, (g)->reqs, \
+	(g)->moves, (g)->modules, (g)->outcomes, (g)->prereqs, \
+	(g)->teachers, (g)->modules_by_key, (g)->roles_by_key, \
+	(g)->track_idx.slots, (g)->area_idx.slots, (g)->comp_idx.slots, \
+	(g)->role_idx.slots, (g)->module_idx.slots, (g)->arena, \
+	(g)->levels, (g)->completed, (g)->attrs
+
 static void graph_free(graph_t *g)
 {
-	free(g->tracks);
-	free(g->areas);
-	free(g->comps);
-	free(g->roles);
-	free(g->reqs);
-	free(g->moves);
-	free(g->modules);
-	free(g->outcomes);
-	free(g->prereqs);
-	free(g->teachers);
-	free(g->modules_by_key);
+	if (g->owners_n) {
+		for (unsigned i = 0; i < g->owners_n; i++)
+			owner_unref(g->owners[i]);
+	} else {
+		/* a snapshot that failed to build owns its parts directly */
+		void *p[] = { FULL_ALLOCS(g) };
+
+		for (size_t i = 0; i < sizeof(p) / sizeof(*p); i++)
+			free(p[i]);
+	}
 	free(g->emps);
-	free(g->roles_by_key);
-	free(g->emps_by_id);
-	free(g->track_idx.slots);
-	free(g->area_idx.slots);
-	free(g->comp_idx.slots);
-	free(g->role_idx.slots);
-	free(g->module_idx.slots);
 	free(g->emp_idx.slots);
-	free(g->arena);
-	free(g->levels);
-	free(g->completed);
-	free(g->attrs);
 	free(g);
 }
 
@@ -378,7 +402,7 @@ struct b_move { uint32_t from, to; uint8_t kind; bool inferred; uint32_t months;
 struct b_module { size_t key, title, lms; unsigned kind; double hours; };
 struct b_outcome { uint32_t module, comp; uint8_t entry, level; };
 struct b_pair { uint32_t a, b; };
-struct b_emp { size_t id, manager; uint32_t role; bool active; bool has_manager; };
+struct b_emp { size_t id, manager; uint32_t role, rows; bool active; bool has_manager; };
 struct b_attr { uint32_t emp; size_t key, value; };
 struct b_assess { uint32_t emp, comp; uint8_t level; int64_t at; };
 
@@ -398,6 +422,7 @@ struct graph_builder {
 	struct graph_settings settings;
 	struct graph_keymap track_idx, area_idx, comp_idx, role_idx,
 		module_idx, emp_idx;
+	const graph_t *base;		/* a delta's snapshot, else NULL */
 };
 
 graph_builder_t *graph_builder_new(void)
@@ -474,6 +499,25 @@ BKEYFN(b_role_key, roles, key)
 BKEYFN(b_module_key, modules, key)
 BKEYFN(b_emp_key, emps, id)
 
+/* a delta resolves the framework against its base snapshot */
+static uint32_t b_find_role(const graph_builder_t *b, const char *key)
+{
+	return b->base ? graph_find_role(b->base, key)
+		       : km_find(&b->role_idx, b_role_key, b, key);
+}
+
+static uint32_t b_find_comp(const graph_builder_t *b, const char *key)
+{
+	return b->base ? graph_find_comp(b->base, key)
+		       : km_find(&b->comp_idx, b_comp_key, b, key);
+}
+
+static uint32_t b_find_module(const graph_builder_t *b, const char *key)
+{
+	return b->base ? graph_find_module(b->base, key)
+		       : km_find(&b->module_idx, b_module_key, b, key);
+}
+
 static int b_named(graph_builder_t *b, struct graph_keymap *idx, key_fn f,
 		   void *vecp, const char *key, const char *name, unsigned kind,
 		   uint32_t area)
@@ -494,6 +538,8 @@ static int b_named(graph_builder_t *b, struct graph_keymap *idx, key_fn f,
 int graph_builder_track(graph_builder_t *b, const char *key, const char *name,
 			enum graph_track_kind kind)
 {
+	if (b->base)
+		return -EINVAL;
 	if ((unsigned)kind > GRAPH_TRACK_OTHER)
 		return -EINVAL;
 	return b_named(b, &b->track_idx, b_track_key, &b->tracks, key, name,
@@ -502,6 +548,8 @@ int graph_builder_track(graph_builder_t *b, const char *key, const char *name,
 
 int graph_builder_area(graph_builder_t *b, const char *key, const char *name)
 {
+	if (b->base)
+		return -EINVAL;
 	return b_named(b, &b->area_idx, b_area_key, &b->areas, key, name, 0,
 		       GRAPH_NONE);
 }
@@ -522,6 +570,9 @@ int graph_builder_competency(graph_builder_t *b, const char *key,
 {
 	uint32_t a;
 
+	if (b->base)
+		return -EINVAL;
+
 	if (kind > 2)
 		return -EINVAL;
 	if (b_opt_area(b, area, &a))
@@ -534,6 +585,8 @@ int graph_builder_role(graph_builder_t *b, const char *key, const char *title,
 		       const char *track, unsigned grade, const char *area,
 		       double pay_min, double pay_max)
 {
+	if (b->base)
+		return -EINVAL;
 	struct b_role r = { .grade = grade, .pay_min = pay_min,
 			    .pay_max = pay_max };
 
@@ -555,6 +608,8 @@ int graph_builder_requirement(graph_builder_t *b, const char *role,
 			      const char *comp, unsigned level, double weight,
 			      bool must_have)
 {
+	if (b->base)
+		return -EINVAL;
 	struct b_req r = { .level = (uint8_t)level, .must = must_have,
 			   .weight = weight };
 
@@ -572,6 +627,9 @@ int graph_builder_move(graph_builder_t *b, const char *from, const char *to,
 {
 	struct b_move m = { .kind = (uint8_t)kind, .months = months };
 
+	if (b->base)
+		return -EINVAL;
+
 	if (kind < GRAPH_MOVE_PROMOTION || kind > GRAPH_MOVE_TRACK_SWITCH)
 		return -EINVAL;
 	m.from = km_find(&b->role_idx, b_role_key, b, from);
@@ -588,6 +646,9 @@ int graph_builder_module(graph_builder_t *b, const char *key, const char *title,
 {
 	struct b_module m = { .kind = kind, .hours = hours };
 
+	if (b->base)
+		return -EINVAL;
+
 	if (!key || !*key || kind > 3 || !(hours >= 0) || !isfinite(hours))
 		return -EINVAL;
 	if (km_find(&b->module_idx, b_module_key, b, key) != GRAPH_NONE)
@@ -603,6 +664,8 @@ int graph_builder_module(graph_builder_t *b, const char *key, const char *title,
 int graph_builder_outcome(graph_builder_t *b, const char *module,
 			  const char *comp, unsigned entry_level, unsigned level)
 {
+	if (b->base)
+		return -EINVAL;
 	struct b_outcome o = { .entry = (uint8_t)entry_level,
 			       .level = (uint8_t)level };
 
@@ -620,6 +683,9 @@ int graph_builder_prereq(graph_builder_t *b, const char *module,
 {
 	struct b_pair p;
 
+	if (b->base)
+		return -EINVAL;
+
 	p.a = km_find(&b->module_idx, b_module_key, b, module);
 	p.b = km_find(&b->module_idx, b_module_key, b, requires_key);
 	if (p.a == GRAPH_NONE || p.b == GRAPH_NONE)
@@ -632,6 +698,8 @@ int graph_builder_prereq(graph_builder_t *b, const char *module,
 int graph_builder_setting(graph_builder_t *b, const char *key,
 			  const char *value)
 {
+	if (b->base)
+		return -EINVAL;
 	return graph_settings_apply(&b->settings, key, value);
 }
 
@@ -644,7 +712,7 @@ int graph_builder_employee(graph_builder_t *b, const char *id, const char *role,
 		return -EINVAL;
 	if (km_find(&b->emp_idx, b_emp_key, b, id) != GRAPH_NONE)
 		return -EEXIST;
-	e.role = km_find(&b->role_idx, b_role_key, b, role);
+	e.role = b_find_role(b, role);
 	if (e.role == GRAPH_NONE)
 		return -ENOENT;
 	e.has_manager = manager && *manager;
@@ -674,11 +742,13 @@ int graph_builder_assessment_idx(graph_builder_t *b, uint32_t emp,
 {
 	struct b_assess a = { emp, comp, (uint8_t)level, at };
 
-	if (emp >= b->emps.n || comp >= b->comps.n)
+	if (emp >= b->emps.n ||
+	    comp >= (b->base ? b->base->comps_n : b->comps.n))
 		return -ENOENT;
 	if (level > 5)
 		return -EINVAL;
 	b->assessments_seen++;
+	b->emps.v[emp].rows++;
 	/* Untrusted sources never count: drop them now, so the transient
 	 * array holds only rows that can matter. */
 	if (!(source & b->settings.trusted_sources))
@@ -692,7 +762,7 @@ int graph_builder_assessment(graph_builder_t *b, const char *employee,
 {
 	return graph_builder_assessment_idx(
 		b, km_find(&b->emp_idx, b_emp_key, b, employee),
-		km_find(&b->comp_idx, b_comp_key, b, comp), level, source, at);
+		b_find_comp(b, comp), level, source, at);
 }
 
 int graph_builder_completion(graph_builder_t *b, const char *employee,
@@ -701,7 +771,7 @@ int graph_builder_completion(graph_builder_t *b, const char *employee,
 	struct b_pair p;
 
 	p.a = km_find(&b->emp_idx, b_emp_key, b, employee);
-	p.b = km_find(&b->module_idx, b_module_key, b, module);
+	p.b = b_find_module(b, module);
 	if (p.a == GRAPH_NONE || p.b == GRAPH_NONE)
 		return -ENOENT;
 	return VEC_PUSH(b->completions, p);
@@ -733,12 +803,6 @@ static int cmp_role_key(const void *a, const void *b)
 {
 	return strcmp(sort_g->roles[*(const uint32_t *)a].key,
 		      sort_g->roles[*(const uint32_t *)b].key);
-}
-
-static int cmp_emp_id(const void *a, const void *b)
-{
-	return strcmp(sort_g->emps[*(const uint32_t *)a].id,
-		      sort_g->emps[*(const uint32_t *)b].id);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -1228,31 +1292,26 @@ static int finish_people(graph_builder_t *b, graph_t *g)
 
 	g->emps_n = (uint32_t)b->emps.n;
 	g->emps = xcalloc(g->emps_n, sizeof(*g->emps));
-	g->emps_by_id = xcalloc(g->emps_n, sizeof(*g->emps_by_id));
-	if (!g->emps || !g->emps_by_id)
+	if (!g->emps)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < g->emps_n; i++) {
 		const struct b_emp *be = &b->emps.v[i];
 		struct graph_employee *e = &g->emps[i];
 
 		e->id = A + be->id;
+		e->manager_id = A + be->manager;
 		e->role = be->role;
 		e->active = be->active;
-		g->emps_by_id[i] = i;
+		e->assess_rows = be->rows;
 	}
-	/* the builder's arena now belongs to g: resolve through g's keys */
-	for (uint32_t i = 0; i < g->emps_n; i++) {
-		const struct b_emp *be = &b->emps.v[i];
-
-		g->emps[i].manager = GRAPH_NONE;
-		if (!be->has_manager)
-			continue;
-		g->emps[i].manager = km_find(&b->emp_idx, emp_key, g,
-					     A + be->manager);
-		if (g->emps[i].manager == GRAPH_NONE)
+	/* a full load checks that managers exist (a delta's managers are
+	 * mostly outside it: the database's foreign key vouches for them);
+	 * the builder's arena now belongs to g: resolve through g's keys */
+	for (uint32_t i = 0; i < g->emps_n && !b->base; i++)
+		if (b->emps.v[i].has_manager &&
+		    km_find(&b->emp_idx, emp_key, g, g->emps[i].manager_id) ==
+			    GRAPH_NONE)
 			return -ENOENT;
-	}
-	qsort(g->emps_by_id, g->emps_n, sizeof(uint32_t), cmp_emp_id);
 
 	/* attributes */
 	g->attrs = xcalloc(b->attrs.n, sizeof(*g->attrs));
@@ -1376,6 +1435,16 @@ int graph_builder_finish(graph_builder_t **bp, uint64_t version, graph_t **out)
 	memset(&b->role_idx, 0, sizeof(b->role_idx));
 	memset(&b->module_idx, 0, sizeof(b->module_idx));
 	memset(&b->emp_idx, 0, sizeof(b->emp_idx));
+	{
+		void *parts[] = { FULL_ALLOCS(g) };
+
+		g->owners[0] = owner_new(parts, sizeof(parts) / sizeof(*parts));
+		if (!g->owners[0]) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		g->owners_n = 1;
+	}
 	*out = g;
 	g = NULL;
 out:
@@ -1434,4 +1503,145 @@ void graph_slot_publish(struct graph_slot *s, graph_t *g)
 void graph_slot_clear(struct graph_slot *s)
 {
 	slot_retire(s, atomic_exchange(&s->current, NULL));
+}
+
+/* ---- deltas ---- */
+
+graph_builder_t *graph_builder_new_delta(const graph_t *base)
+{
+	graph_builder_t *b = graph_builder_new();
+
+	if (b) {
+		b->base = base;
+		b->settings = base->settings;
+	}
+	return b;
+}
+
+static const char *str_key(const void *ctx, uint32_t i)
+{
+	return ((const char *const *)ctx)[i];
+}
+
+int graph_builder_finish_delta(graph_builder_t **bp, const graph_t *old,
+			       const char *const *changed, size_t changed_n,
+			       uint64_t version, graph_t **out)
+{
+	graph_builder_t *b = *bp;
+	graph_t *tmp = NULL, *g = NULL;
+	struct graph_keymap changed_idx = { 0 };
+	uint8_t *used = NULL;
+	struct timespec ts;
+	uint64_t rows;
+	int rc = -E2BIG;
+
+	*bp = NULL;
+	if (old->owners_n >= GRAPH_MAX_OWNERS)
+		goto out;
+	rc = -ENOMEM;
+	tmp = calloc(1, sizeof(*tmp));
+	g = calloc(1, sizeof(*g));
+	if (!tmp || !g || changed_n >= UINT32_MAX)
+		goto out;
+	for (size_t i = 0; i < changed_n; i++)
+		if (km_insert(&changed_idx, str_key, changed, (uint32_t)i,
+			      (uint32_t)i + 1))
+			goto out;
+	/* the changed employees, as a small snapshot of their own */
+	tmp->arena = b->arena.v;
+	b->arena.v = NULL;
+	tmp->comps_n = old->comps_n;
+	sort_g = tmp;
+	rc = finish_people(b, tmp);
+	sort_g = NULL;
+	if (rc)
+		goto out;
+	rc = -ENOMEM;
+	used = xcalloc(tmp->emps_n, 1);
+	*g = *old;
+	atomic_init(&g->refs, 1);
+	g->version = version;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	g->loaded_unix_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	g->emps = xcalloc((size_t)old->emps_n + tmp->emps_n, sizeof(*g->emps));
+	memset(&g->emp_idx, 0, sizeof(g->emp_idx));
+	g->owners_n = 0;
+	g->arena = NULL;
+	g->levels = NULL;
+	g->completed = NULL;
+	g->attrs = NULL;
+	if (!used || !g->emps)
+		goto out;
+	/* untouched employees keep their place; changed ones are replaced in
+	 * place or dropped; new ones go at the end */
+	g->emps_n = 0;
+	rows = old->assessments_n;
+	for (uint32_t i = 0; i < old->emps_n; i++) {
+		const struct graph_employee *e = &old->emps[i];
+		uint32_t t;
+
+		if (km_find(&changed_idx, str_key, changed, e->id) == GRAPH_NONE) {
+			g->emps[g->emps_n++] = *e;
+			continue;
+		}
+		rows -= e->assess_rows;
+		t = km_find(&b->emp_idx, emp_key, tmp, e->id);
+		if (t == GRAPH_NONE)
+			continue;	/* erased */
+		used[t] = 1;
+		g->emps[g->emps_n++] = tmp->emps[t];
+	}
+	for (uint32_t t = 0; t < tmp->emps_n; t++)
+		if (!used[t])
+			g->emps[g->emps_n++] = tmp->emps[t];
+	for (uint32_t t = 0; t < tmp->emps_n; t++)
+		rows += tmp->emps[t].assess_rows;
+	g->assessments_n = rows;
+	for (uint32_t i = 0; i < g->emps_n; i++)
+		if (km_insert(&g->emp_idx, emp_key, g, i, i + 1))
+			goto out;
+	{
+		void *parts[] = { tmp->arena, tmp->levels, tmp->completed,
+				  tmp->attrs };
+		struct graph_owner *o = owner_new(parts, 4);
+
+		if (!o)
+			goto out;
+		tmp->arena = NULL;
+		tmp->levels = NULL;
+		tmp->completed = NULL;
+		tmp->attrs = NULL;
+		for (unsigned i = 0; i < old->owners_n; i++) {
+			atomic_fetch_add_explicit(&old->owners[i]->refs, 1,
+						  memory_order_relaxed);
+			g->owners[g->owners_n++] = old->owners[i];
+		}
+		g->owners[g->owners_n++] = o;
+	}
+	*out = g;
+	g = NULL;
+	rc = 0;
+out:
+	if (g) {
+		if (g->owners_n == 0) {
+			/* nothing shared yet: only what this delta allocated */
+			free(g->emps);
+			free(g->emp_idx.slots);
+			free(g);
+		} else {
+			graph_free(g);
+		}
+	}
+	if (tmp) {
+		free(tmp->arena);
+		free(tmp->levels);
+		free(tmp->completed);
+		free(tmp->attrs);
+		free(tmp->emps);
+		free(tmp);
+	}
+	free(used);
+	free(changed_idx.slots);
+	graph_builder_destroy(&b);
+	return rc;
 }

@@ -123,8 +123,9 @@ struct graph_attr {
 
 struct graph_employee {
 	const char *id;
+	const char *manager_id;		/* "": none */
 	uint32_t role;
-	uint32_t manager;		/* GRAPH_NONE: none */
+	uint32_t assess_rows;		/* assessment rows loaded for them */
 	bool active;
 	const struct graph_level *levels;	/* sorted by comp */
 	uint32_t levels_n;
@@ -140,6 +141,11 @@ struct graph_keymap {
 };
 
 typedef struct graph graph_t;
+struct graph_owner;
+
+/* a snapshot built by deltas on deltas holds one owner per delta; past
+ * this many the loader reloads in full (which also compacts memory) */
+#define GRAPH_MAX_OWNERS 32
 
 struct graph {
 	atomic_uint refs;
@@ -173,14 +179,18 @@ struct graph {
 	uint32_t emps_n;
 	uint64_t assessments_n;		/* assessment rows loaded */
 
-	/* sorted orders, by key: */
+	/* sorted order, by key: */
 	uint32_t *roles_by_key;
-	uint32_t *emps_by_id;
 
 	struct graph_keymap track_idx, area_idx, comp_idx, role_idx,
 		module_idx, emp_idx;
 
-	/* storage: everything above points into these */
+	/* storage: the framework and the people of a full load live in
+	 * owners[0]; each delta since adds an owner with the employees it
+	 * replaced. emps and emp_idx belong to this snapshot alone. */
+	struct graph_owner *owners[GRAPH_MAX_OWNERS];
+	unsigned owners_n;
+	/* while building only: */
 	char *arena;
 	size_t arena_len;
 	struct graph_level *levels;
@@ -299,6 +309,23 @@ int graph_builder_completion(graph_builder_t *b, const char *employee,
 int graph_builder_assessment_idx(graph_builder_t *b, uint32_t emp,
 				 uint32_t comp, unsigned level, unsigned source,
 				 int64_t at) __attribute__((warn_unused_result));
+
+/* A builder for an employee-scoped delta on top of base (borrowed; must
+ * outlive the builder): only employees, attributes, assessments and
+ * completions may be added; roles, competencies and modules resolve
+ * against base. Settings are base's. */
+graph_builder_t *graph_builder_new_delta(const graph_t *base);
+
+/* Finishes a delta: a new snapshot equal to old except that every employee
+ * named in changed is replaced by its state in the builder, or removed when
+ * the builder does not have it, and employees only in the builder are
+ * added. Shares old's framework and untouched employees. Consumes the
+ * builder. -E2BIG when old already carries GRAPH_MAX_OWNERS owners (reload
+ * in full instead). */
+int graph_builder_finish_delta(graph_builder_t **b, const graph_t *old,
+			       const char *const *changed, size_t changed_n,
+			       uint64_t version, graph_t **out)
+	__attribute__((warn_unused_result));
 
 /* Finishes the snapshot: sorts, indexes, infers moves per the settings.
  * Consumes the builder on success and on failure (*b set to NULL).

@@ -3,6 +3,7 @@
 #define PATHWAYS_TEST_FIXTURE_H
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
