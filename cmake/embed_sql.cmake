@@ -1,5 +1,6 @@
 # Writes OUT: a C file with every migration in FILES (sorted by name) as a
 # string, so an installed binary needs no source tree.
+string(REPLACE "|" ";" FILES "${FILES}")
 set(body "#include \"migrations.h\"\n\nconst struct sql_migration sql_migrations[] = {\n")
 set(n 0)
 foreach(f ${FILES})
