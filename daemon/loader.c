@@ -437,6 +437,162 @@ out:
 	return rc;
 }
 
+
+/* ---- deltas ---- */
+
+/* ids as a PostgreSQL text[] literal; every element quoted and escaped */
+static char *array_literal(char *const *ids, size_t n)
+{
+	size_t len = 3;
+	char *out, *p;
+
+	for (size_t i = 0; i < n; i++)
+		len += 2 * strlen(ids[i]) + 3;
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	p = out;
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		*p++ = '"';
+		for (const char *c = ids[i]; *c; c++) {
+			if (*c == '"' || *c == '\\')
+				*p++ = '\\';
+			*p++ = *c;
+		}
+		*p++ = '"';
+	}
+	*p++ = '}';
+	*p = '\0';
+	return out;
+}
+
+static PGresult *query_ids(struct load *ld, const char *sql, const char *arr)
+{
+	const char *params[1] = { arr };
+	PGresult *r = PQexecParams(ld->db, sql, 1, NULL, params, NULL, NULL, 0);
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		snprintf(ld->err, ld->errlen, "%s", PQresultErrorMessage(r));
+		ld->err[strcspn(ld->err, "\n")] = '\0';
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+int loader_load_delta(PGconn *db, const graph_t *base, char *const *ids,
+		      size_t n, uint64_t version, graph_t **out, char *err,
+		      size_t errlen)
+{
+	struct load ld = { .db = db, .err = err, .errlen = errlen };
+	char *arr = array_literal(ids, n);
+	PGresult *r = NULL;
+	int rc = -EIO;
+
+	err[0] = '\0';
+	ld.b = graph_builder_new_delta(base);
+	if (!arr || !ld.b) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	r = query(&ld, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	if (!r)
+		goto out;
+	PQclear(r);
+	r = query_ids(&ld,
+		"SELECT e.external_id, ro.key, coalesce(m.external_id, ''), e.active "
+		"FROM employee e JOIN role ro ON ro.id = e.role_id "
+		"LEFT JOIN employee m ON m.id = e.manager_id "
+		"WHERE e.external_id = ANY($1::text[])", arr);
+	if (!r)
+		goto rollback;
+	rc = 0;
+	for (int i = 0; i < PQntuples(r) && !rc; i++)
+		rc = graph_builder_employee(ld.b, val(r, i, 0), val(r, i, 1),
+					    val(r, i, 2), bval(r, i, 3));
+	PQclear(r);
+	if (rc)
+		goto rollback;
+	rc = -EIO;
+	r = query_ids(&ld,
+		"SELECT e.external_id, kv.key, coalesce(kv.value, '') "
+		"FROM employee e, jsonb_each_text(e.attributes) kv "
+		"WHERE e.external_id = ANY($1::text[])", arr);
+	if (!r)
+		goto rollback;
+	rc = 0;
+	for (int i = 0; i < PQntuples(r) && !rc; i++)
+		rc = graph_builder_attribute(ld.b, val(r, i, 0), val(r, i, 1),
+					     val(r, i, 2));
+	PQclear(r);
+	if (rc)
+		goto rollback;
+	rc = -EIO;
+	r = query_ids(&ld,
+		"SELECT e.external_id, c.key, a.level, a.source, "
+		"extract(epoch FROM a.assessed_at)::bigint "
+		"FROM assessment a JOIN employee e ON e.id = a.employee_id "
+		"JOIN competency c ON c.id = a.competency_id "
+		"WHERE e.external_id = ANY($1::text[])", arr);
+	if (!r)
+		goto rollback;
+	rc = 0;
+	for (int i = 0; i < PQntuples(r) && !rc; i++) {
+		unsigned src;
+
+		rc = graph_source_parse(val(r, i, 3), &src);
+		if (!rc)
+			rc = graph_builder_assessment(ld.b, val(r, i, 0),
+						      val(r, i, 1), uval(r, i, 2),
+						      src, strtoll(val(r, i, 4), NULL, 10));
+	}
+	PQclear(r);
+	if (rc)
+		goto rollback;
+	rc = -EIO;
+	r = query_ids(&ld,
+		"SELECT e.external_id, m.key FROM module_completion mc "
+		"JOIN employee e ON e.id = mc.employee_id "
+		"JOIN module m ON m.id = mc.module_id "
+		"WHERE e.external_id = ANY($1::text[])", arr);
+	if (!r)
+		goto rollback;
+	rc = 0;
+	for (int i = 0; i < PQntuples(r) && !rc; i++)
+		rc = graph_builder_completion(ld.b, val(r, i, 0), val(r, i, 1));
+	PQclear(r);
+	if (rc)
+		goto rollback;
+	r = PQexec(db, "COMMIT");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		snprintf(err, errlen, "%s", PQerrorMessage(db));
+		err[strcspn(err, "\n")] = '\0';
+		PQclear(r);
+		rc = -EIO;
+		goto out;
+	}
+	PQclear(r);
+	rc = graph_builder_finish_delta(&ld.b, base, (const char *const *)ids,
+					n, version, out);
+	if (rc && !err[0])
+		snprintf(err, errlen, "applying the delta: %s", strerror(-rc));
+	goto out;
+rollback:
+	if (rc == -ENOENT || rc == -EINVAL)
+		snprintf(err, errlen,
+			 "a changed employee names a role, competency or module the snapshot does not have");
+	PQclear(PQexec(db, "ROLLBACK"));
+out:
+	if (rc && !err[0])
+		snprintf(err, errlen, "%s", strerror(-rc));
+	graph_builder_destroy(&ld.b);
+	free(arr);
+	return rc;
+}
+
 /* ---- the thread ---- */
 
 struct loader {
@@ -449,8 +605,16 @@ struct loader {
 	char *conninfo;
 	bool stop, reload;
 	struct loader_stats stats;
-	uint64_t version;		/* last published (thread only) */
+	/* thread only: */
+	uint64_t version;		/* last published */
+	graph_t *last;			/* our reference to it */
+	bool pending_full;
+	char **pending;			/* employee ids awaiting a delta */
+	size_t pending_n, pending_cap;
 };
+
+/* more changed employees than this in one batch: reload in full */
+#define LOADER_MAX_DELTA_IDS 20000
 
 int loader_new(const struct loader_options *opt, struct graph_slot *slot,
 	       loader_t **out)
@@ -555,14 +719,44 @@ static void set_connected(loader_t *l, bool up)
 	pthread_mutex_unlock(&l->lock);
 }
 
+static void clear_pending(loader_t *l)
+{
+	for (size_t i = 0; i < l->pending_n; i++)
+		free(l->pending[i]);
+	l->pending_n = 0;
+	l->pending_full = false;
+}
+
+static void publish(loader_t *l, graph_t *g)
+{
+	l->version = g->version;
+	graph_unref(&l->last);
+	graph_ref(g);
+	l->last = g;
+	graph_slot_publish(l->slot, g);
+}
+
+static int schema_version_of(PGconn *db)
+{
+	PGresult *r = PQexec(db, "SELECT coalesce(max(version), 0) FROM schema_migration");
+	int v = 0;
+
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		v = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return v;
+}
+
 static int full_reload(loader_t *l, PGconn *db)
 {
 	char err[512];
 	graph_t *g = NULL;
 	int64_t t0 = now_ms();
 	int rc = loader_load_full(db, l->version + 1, &g, err, sizeof(err));
+	int schema = schema_version_of(db);
 
 	pthread_mutex_lock(&l->lock);
+	l->stats.schema_version = schema;
 	if (rc) {
 		l->stats.reload_failures++;
 		l->stats.schema_ok = rc != -EPROTO;
@@ -575,11 +769,48 @@ static int full_reload(loader_t *l, PGconn *db)
 		log_err("loader: load failed (%s); the last snapshot stays", err);
 		return rc;
 	}
-	l->version++;
 	log_info("loader: snapshot %llu loaded in %lld ms: %u roles, %u employees, %llu assessments",
 		 (unsigned long long)g->version, (long long)(now_ms() - t0),
 		 g->roles_n, g->emps_n, (unsigned long long)g->assessments_n);
-	graph_slot_publish(l->slot, g);
+	publish(l, g);
+	return 0;
+}
+
+/* Applies the pending employee changes; falls back to a full reload. */
+static int apply_pending(loader_t *l, PGconn *db)
+{
+	char err[512];
+	graph_t *g = NULL;
+	int64_t t0 = now_ms();
+	int rc;
+
+	if (l->pending_full || !l->last || l->pending_n > LOADER_MAX_DELTA_IDS) {
+		clear_pending(l);
+		return full_reload(l, db);
+	}
+	rc = loader_load_delta(db, l->last, l->pending, l->pending_n,
+			       l->version + 1, &g, err, sizeof(err));
+	if (rc == -E2BIG || rc == -ENOENT || rc == -EINVAL) {
+		log_info("loader: %s; reloading in full", rc == -E2BIG
+			 ? "many deltas since the last full load" : err);
+		clear_pending(l);
+		return full_reload(l, db);
+	}
+	if (rc) {
+		pthread_mutex_lock(&l->lock);
+		l->stats.reload_failures++;
+		pthread_mutex_unlock(&l->lock);
+		log_err("loader: delta failed (%s)", err);
+		return rc;	/* pending kept: retried after a reconnect */
+	}
+	pthread_mutex_lock(&l->lock);
+	l->stats.deltas++;
+	pthread_mutex_unlock(&l->lock);
+	log_debug("loader: snapshot %llu: %zu employees changed, applied in %lld ms",
+		  (unsigned long long)g->version, l->pending_n,
+		  (long long)(now_ms() - t0));
+	clear_pending(l);
+	publish(l, g);
 	return 0;
 }
 
@@ -592,16 +823,66 @@ static int listen_changes(PGconn *db)
 	return rc;
 }
 
-/* Drains pending notifications; true if any arrived. */
-static bool drain_notifications(PGconn *db)
+static void add_pending(loader_t *l, const char *id, size_t len)
+{
+	char *copy;
+
+	if (l->pending_full || len == 0)
+		return;
+	if (l->pending_n == l->pending_cap) {
+		size_t cap = l->pending_cap ? l->pending_cap * 2 : 64;
+		char **np = realloc(l->pending, cap * sizeof(*np));
+
+		if (!np) {
+			l->pending_full = true;	/* cannot track: reload all */
+			return;
+		}
+		l->pending = np;
+		l->pending_cap = cap;
+	}
+	copy = strndup(id, len);
+	if (!copy) {
+		l->pending_full = true;
+		return;
+	}
+	/* duplicates are harmless (the delta reads each employee once) but
+	 * a burst on one employee should not grow the list */
+	for (size_t i = l->pending_n; i > 0 && i + 16 > l->pending_n; i--)
+		if (strcmp(l->pending[i - 1], copy) == 0) {
+			free(copy);
+			return;
+		}
+	l->pending[l->pending_n++] = copy;
+}
+
+/* Drains pending notifications into l's pending set; true if any. */
+static bool drain_notifications(loader_t *l, PGconn *db)
 {
 	PGnotify *n;
 	bool any = false;
 
 	while ((n = PQnotifies(db))) {
+		const char *p = n->extra;
+
 		any = true;
+		if (strncmp(p, "emp\n", 4) == 0) {
+			p += 4;
+			while (*p) {
+				size_t len = strcspn(p, "\n");
+
+				add_pending(l, p, len);
+				p += len;
+				if (*p)
+					p++;
+			}
+		} else {
+			/* "framework", "bulk", or anything unknown */
+			l->pending_full = true;
+		}
 		PQfreemem(n);
 	}
+	if (l->pending_n > LOADER_MAX_DELTA_IDS)
+		l->pending_full = true;
 	return any;
 }
 
@@ -653,12 +934,15 @@ static void *loader_main(void *arg)
 			log_info("db: connected");
 			set_connected(l, true);
 			backoff = 100;
+			/* notifications sent while we were away are lost */
 			need_full = true;
 		}
 		free(conninfo);
 		if (need_full) {
-			int rc = full_reload(l, db);
+			int rc;
 
+			clear_pending(l);
+			rc = full_reload(l, db);
 			need_full = false;
 			pending_since = -1;
 			if (rc == -EIO && PQstatus(db) != CONNECTION_OK) {
@@ -687,12 +971,20 @@ static void *loader_main(void *arg)
 				set_connected(l, false);
 				continue;
 			}
-			if (drain_notifications(db) && pending_since < 0)
+			if (drain_notifications(l, db) && pending_since < 0)
 				pending_since = now_ms();
 		}
 		if (pending_since >= 0 &&
-		    now_ms() >= pending_since + l->debounce_ms)
-			need_full = true;
+		    now_ms() >= pending_since + l->debounce_ms) {
+			int rc = apply_pending(l, db);
+
+			pending_since = -1;
+			if (rc && PQstatus(db) != CONNECTION_OK) {
+				PQfinish(db);
+				db = NULL;
+				set_connected(l, false);
+			}
+		}
 	}
 	PQfinish(db);
 	return NULL;
@@ -720,6 +1012,9 @@ void loader_destroy(loader_t **lp)
 	wake(l);
 	if (l->started)
 		pthread_join(l->thread, NULL);
+	clear_pending(l);
+	free(l->pending);
+	graph_unref(&l->last);
 	close(l->wake_fd);
 	pthread_mutex_destroy(&l->lock);
 	free(l->conninfo);

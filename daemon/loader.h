@@ -52,4 +52,12 @@ void loader_get_stats(loader_t *l, struct loader_stats *out);
 int loader_load_full(PGconn *db, uint64_t version, graph_t **out, char *err,
 		     size_t errlen) __attribute__((warn_unused_result));
 
+/* An employee-scoped delta over an open connection: re-reads the employees
+ * named by ids (external ids) and builds a snapshot from base in which
+ * exactly those are replaced, added or removed. -E2BIG or -ENOENT mean
+ * "reload in full instead". */
+int loader_load_delta(PGconn *db, const graph_t *base, char *const *ids,
+		      size_t n, uint64_t version, graph_t **out, char *err,
+		      size_t errlen) __attribute__((warn_unused_result));
+
 #endif
