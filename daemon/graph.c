@@ -756,6 +756,18 @@ int graph_builder_assessment_idx(graph_builder_t *b, uint32_t emp,
 	return VEC_PUSH(b->assess, a);
 }
 
+int graph_builder_level(graph_builder_t *b, uint32_t emp, uint32_t comp,
+			unsigned level, int64_t at)
+{
+	struct b_assess a = { emp, comp, (uint8_t)level, at };
+
+	if (emp >= b->emps.n || comp >= b->comps.n)
+		return -ENOENT;
+	if (level > 5)
+		return -EINVAL;
+	return VEC_PUSH(b->assess, a);
+}
+
 int graph_builder_assessment(graph_builder_t *b, const char *employee,
 			     const char *comp, unsigned level, unsigned source,
 			     int64_t at)

@@ -327,6 +327,12 @@ int graph_builder_finish_delta(graph_builder_t **b, const graph_t *old,
 			       uint64_t version, graph_t **out)
 	__attribute__((warn_unused_result));
 
+/* A current level, as already reduced (persisted snapshots): bypasses the
+ * trusted-source filter and the row count. */
+int graph_builder_level(graph_builder_t *b, uint32_t emp, uint32_t comp,
+			unsigned level, int64_t at)
+	__attribute__((warn_unused_result));
+
 /* Finishes the snapshot: sorts, indexes, infers moves per the settings.
  * Consumes the builder on success and on failure (*b set to NULL).
  * *out gets a snapshot with one reference. */

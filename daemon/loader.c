@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "migrations.h"
+#include "persist.h"
 
 int loader_expected_schema(void)
 {
@@ -603,6 +604,7 @@ struct loader {
 	int wake_fd;			/* eventfd: stop or reload asked */
 	pthread_mutex_t lock;		/* guards the fields below */
 	char *conninfo;
+	char *snapshot_path;
 	bool stop, reload;
 	struct loader_stats stats;
 	/* thread only: */
@@ -628,12 +630,18 @@ int loader_new(const struct loader_options *opt, struct graph_slot *slot,
 	l->reconnect_max_ms = opt->reconnect_max_ms ? opt->reconnect_max_ms : 30000;
 	l->reader_slot = opt->reader_slot;
 	l->conninfo = strdup(opt->conninfo ? opt->conninfo : "");
+	if (opt->snapshot_path && !(l->snapshot_path = strdup(opt->snapshot_path))) {
+		free(l->conninfo);
+		free(l);
+		return -ENOMEM;
+	}
 	l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (!l->conninfo || l->wake_fd < 0 ||
 	    pthread_mutex_init(&l->lock, NULL)) {
 		if (l->wake_fd >= 0)
 			close(l->wake_fd);
 		free(l->conninfo);
+		free(l->snapshot_path);
 		free(l);
 		return -ENOMEM;
 	}
@@ -773,7 +781,44 @@ static int full_reload(loader_t *l, PGconn *db)
 		 (unsigned long long)g->version, (long long)(now_ms() - t0),
 		 g->roles_n, g->emps_n, (unsigned long long)g->assessments_n);
 	publish(l, g);
+	if (l->snapshot_path) {
+		int64_t t1 = now_ms();
+
+		if (persist_save(g, schema, l->snapshot_path, err, sizeof(err)))
+			log_warn("loader: snapshot not saved (%s)", err);
+		else
+			log_info("loader: snapshot %llu saved to %s in %lld ms",
+				 (unsigned long long)g->version, l->snapshot_path,
+				 (long long)(now_ms() - t1));
+	}
 	return 0;
+}
+
+/* The snapshot saved by an earlier run, if any: served until the database
+ * answers, so a restart does not wait for it. */
+static void load_saved(loader_t *l)
+{
+	char err[512];
+	graph_t *g = NULL;
+	int64_t t0 = now_ms();
+	int rc;
+
+	if (!l->snapshot_path)
+		return;
+	rc = persist_load(l->snapshot_path, loader_expected_schema(), &g, err,
+			  sizeof(err));
+	if (rc == -ENOENT) {
+		log_info("loader: no saved snapshot at %s yet", l->snapshot_path);
+		return;
+	}
+	if (rc) {
+		log_warn("loader: saved snapshot rejected (%s)", err);
+		return;
+	}
+	log_notice("loader: serving saved snapshot %llu from %s (read in %lld ms) until the database answers",
+		   (unsigned long long)g->version, l->snapshot_path,
+		   (long long)(now_ms() - t0));
+	publish(l, g);
 }
 
 /* Applies the pending employee changes; falls back to a full reload. */
@@ -894,6 +939,7 @@ static void *loader_main(void *arg)
 	bool need_full = true;
 	int64_t pending_since = -1;
 
+	load_saved(l);
 	while (!should_stop(l)) {
 		char *conninfo;
 		bool reload;
@@ -1015,6 +1061,7 @@ void loader_destroy(loader_t **lp)
 	clear_pending(l);
 	free(l->pending);
 	graph_unref(&l->last);
+	free(l->snapshot_path);
 	close(l->wake_fd);
 	pthread_mutex_destroy(&l->lock);
 	free(l->conninfo);

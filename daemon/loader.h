@@ -23,6 +23,7 @@ struct loader_options {
 	unsigned debounce_ms;
 	unsigned reconnect_max_ms;
 	unsigned reader_slot;		/* its hazard slot in the graph_slot */
+	const char *snapshot_path;	/* copied; NULL: none */
 };
 
 struct loader_stats {

@@ -16,7 +16,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pathwaysd [--config FILE] [--listen ENDPOINT]... [--db CONNINFO]\n"
-		"                 [--workers N] [--log-level LEVEL] [--foreground]\n"
+		"                 [--workers N] [--log-level LEVEL] [--snapshot-path FILE]\n"
+		"                 [--foreground]\n"
 		"       pathwaysd --check-config [--config FILE] [flags]\n"
 		"       pathwaysd --version\n"
 		"\n"
@@ -32,6 +33,7 @@ int main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "snapshot-path", required_argument, NULL, 'S' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
@@ -79,6 +81,7 @@ int main(int argc, char **argv)
 		case 'd': sec = "database"; key = "conninfo"; break;
 		case 'w': sec = "server"; key = "workers"; break;
 		case 'L': sec = "log"; key = "level"; break;
+		case 'S': sec = "cache"; key = "snapshot_path"; break;
 		case 'C': check = true; break;
 		default: break;
 		}

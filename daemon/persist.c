@@ -1,0 +1,666 @@
+#include "persist.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PERSIST_MAGIC "PWSNAP\r\n"
+#define PERSIST_FORMAT 1u
+#define PERSIST_MAX_STRING (1u << 20)
+
+enum rec {
+	R_SETTINGS = 1, R_TRACK, R_AREA, R_COMP, R_ROLE, R_REQ, R_MOVE,
+	R_MODULE, R_OUTCOME, R_PREREQ, R_EMP, R_ATTR, R_LEVEL, R_DONE,
+	R_END = 0xff,
+};
+
+/* ---- writing ---- */
+
+struct wr {
+	FILE *f;
+	uint64_t sum;
+	bool failed;
+};
+
+static void put(struct wr *w, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++) {
+		w->sum ^= c[i];
+		w->sum *= 1099511628211ull;
+	}
+	if (fwrite(p, 1, n, w->f) != n)
+		w->failed = true;
+}
+
+static void put_u8(struct wr *w, uint8_t v) { put(w, &v, 1); }
+static void put_u32(struct wr *w, uint32_t v) { put(w, &v, 4); }
+static void put_u64(struct wr *w, uint64_t v) { put(w, &v, 8); }
+static void put_f64(struct wr *w, double v) { put(w, &v, 8); }
+
+static void put_str(struct wr *w, const char *s)
+{
+	size_t n = strlen(s);
+
+	put_u32(w, (uint32_t)n);
+	put(w, s, n);
+}
+
+static const char *area_of(const graph_t *g, uint32_t a)
+{
+	return a == GRAPH_NONE ? "" : g->areas[a].key;
+}
+
+static void write_graph(struct wr *w, const graph_t *g)
+{
+	const struct graph_settings *s = &g->settings;
+
+	put_u8(w, R_SETTINGS);
+	put_f64(w, s->band_ready_now);
+	put_f64(w, s->band_ready_soon);
+	put_f64(w, s->band_developing);
+	put_f64(w, s->step_penalty);
+	put_u8(w, s->infer_promotions);
+	put_u8(w, s->infer_lateral);
+	put_u32(w, s->trusted_sources);
+	put_u32(w, s->mentor_min_level);
+	put_u32(w, s->inferred_move_months);
+	put_u32(w, s->readiness_mode);
+	put_u32(w, s->assessment_valid_days);
+	for (uint32_t i = 0; i < g->tracks_n; i++) {
+		put_u8(w, R_TRACK);
+		put_str(w, g->tracks[i].key);
+		put_str(w, g->tracks[i].name);
+		put_u32(w, g->tracks[i].kind);
+	}
+	for (uint32_t i = 0; i < g->areas_n; i++) {
+		put_u8(w, R_AREA);
+		put_str(w, g->areas[i].key);
+		put_str(w, g->areas[i].name);
+	}
+	for (uint32_t i = 0; i < g->comps_n; i++) {
+		put_u8(w, R_COMP);
+		put_str(w, g->comps[i].key);
+		put_str(w, g->comps[i].name);
+		put_u32(w, g->comps[i].kind);
+		put_str(w, area_of(g, g->comps[i].area));
+	}
+	for (uint32_t i = 0; i < g->roles_n; i++) {
+		const struct graph_role *r = &g->roles[i];
+
+		put_u8(w, R_ROLE);
+		put_str(w, r->key);
+		put_str(w, r->title);
+		put_str(w, g->tracks[r->track].key);
+		put_u32(w, r->grade);
+		put_str(w, area_of(g, r->area));
+		put_f64(w, r->pay_min);
+		put_f64(w, r->pay_max);
+	}
+	for (uint32_t i = 0; i < g->roles_n; i++) {
+		const struct graph_role *r = &g->roles[i];
+
+		for (uint32_t k = 0; k < r->req_n; k++) {
+			const struct graph_req *q = &g->reqs[r->req_off + k];
+
+			put_u8(w, R_REQ);
+			put_u32(w, i);
+			put_u32(w, q->comp);
+			put_u8(w, q->level);
+			put_f64(w, q->weight);
+			put_u8(w, q->must_have);
+		}
+		for (uint32_t k = 0; k < r->move_n; k++) {
+			const struct graph_move *m = &g->moves[r->move_off + k];
+
+			if (m->inferred)
+				continue;	/* inferred again on load */
+			put_u8(w, R_MOVE);
+			put_u32(w, i);
+			put_u32(w, m->to);
+			put_u8(w, m->kind);
+			put_u32(w, m->months);
+		}
+	}
+	for (uint32_t i = 0; i < g->modules_n; i++) {
+		const struct graph_module *m = &g->modules[i];
+
+		put_u8(w, R_MODULE);
+		put_str(w, m->key);
+		put_str(w, m->title);
+		put_u32(w, m->kind);
+		put_f64(w, m->hours);
+		put_str(w, m->lms_ref);
+	}
+	for (uint32_t i = 0; i < g->modules_n; i++) {
+		const struct graph_module *m = &g->modules[i];
+
+		for (uint32_t k = 0; k < m->out_n; k++) {
+			const struct graph_outcome *o = &g->outcomes[m->out_off + k];
+
+			put_u8(w, R_OUTCOME);
+			put_u32(w, i);
+			put_u32(w, o->comp);
+			put_u8(w, o->entry_level);
+			put_u8(w, o->level);
+		}
+		for (uint32_t k = 0; k < m->pre_n; k++) {
+			put_u8(w, R_PREREQ);
+			put_u32(w, i);
+			put_u32(w, g->prereqs[m->pre_off + k]);
+		}
+	}
+	for (uint32_t i = 0; i < g->emps_n; i++) {
+		const struct graph_employee *e = &g->emps[i];
+
+		put_u8(w, R_EMP);
+		put_str(w, e->id);
+		put_u32(w, e->role);
+		put_str(w, e->manager_id);
+		put_u8(w, e->active);
+		put_u32(w, e->assess_rows);
+		for (uint32_t k = 0; k < e->attrs_n; k++) {
+			put_u8(w, R_ATTR);
+			put_str(w, e->attrs[k].key);
+			put_str(w, e->attrs[k].value);
+		}
+		for (uint32_t k = 0; k < e->levels_n; k++) {
+			put_u8(w, R_LEVEL);
+			put_u32(w, e->levels[k].comp);
+			put_u8(w, e->levels[k].level);
+			put_u64(w, (uint64_t)e->levels[k].assessed_at);
+		}
+		for (uint32_t k = 0; k < e->completed_n; k++) {
+			put_u8(w, R_DONE);
+			put_u32(w, e->completed[k]);
+		}
+	}
+}
+
+int persist_save(const graph_t *g, int schema_version, const char *path,
+		 char *err, size_t errlen)
+{
+	size_t len = strlen(path);
+	char *tmp = malloc(len + 16);
+	struct wr w = { .sum = 1469598103934665603ull };
+	uint64_t sum;
+	int fd = -1, rc = -ENOMEM;
+
+	if (!tmp) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	snprintf(tmp, len + 16, "%s.tmp.%d", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0 || !(w.f = fdopen(fd, "wb"))) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	put(&w, PERSIST_MAGIC, 8);
+	put_u32(&w, PERSIST_FORMAT);
+	put_u32(&w, (uint32_t)schema_version);
+	put_u64(&w, g->version);
+	put_u64(&w, (uint64_t)g->loaded_unix_ms);
+	put_u64(&w, g->assessments_n);
+	write_graph(&w, g);
+	put_u8(&w, R_END);
+	sum = w.sum;
+	put_u64(&w, sum);
+	if (w.failed || fflush(w.f) || fsync(fd)) {
+		rc = -errno ? -errno : -EIO;
+		snprintf(err, errlen, "%s: write failed: %s", tmp, strerror(-rc));
+		fclose(w.f);
+		unlink(tmp);
+		goto out;
+	}
+	if (fclose(w.f) || rename(tmp, path)) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+struct rd {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static bool take(struct rd *r, void *out, size_t n)
+{
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		memset(out, 0, n);
+		return false;
+	}
+	memcpy(out, r->p, n);
+	r->p += n;
+	return true;
+}
+
+static uint8_t get_u8(struct rd *r) { uint8_t v; take(r, &v, 1); return v; }
+static uint32_t get_u32(struct rd *r) { uint32_t v; take(r, &v, 4); return v; }
+static uint64_t get_u64(struct rd *r) { uint64_t v; take(r, &v, 8); return v; }
+static double get_f64(struct rd *r) { double v; take(r, &v, 8); return v; }
+
+/* strings are copied out NUL-terminated into buf (bounded) */
+static const char *get_str(struct rd *r, char **buf, size_t *cap)
+{
+	uint32_t n = get_u32(r);
+
+	if (r->bad || n > PERSIST_MAX_STRING || (size_t)(r->end - r->p) < n ||
+	    memchr(r->p, '\0', n)) {
+		r->bad = true;
+		return "";
+	}
+	if (n + 1 > *cap) {
+		char *nb = realloc(*buf, n + 1);
+
+		if (!nb) {
+			r->bad = true;
+			return "";
+		}
+		*buf = nb;
+		*cap = n + 1;
+	}
+	memcpy(*buf, r->p, n);
+	(*buf)[n] = '\0';
+	r->p += n;
+	return *buf;
+}
+
+/* strdup'ed keys by index, to name roles, competencies and modules again */
+struct pool {
+	char **v;
+	size_t n, cap;
+};
+
+static const char *pool_add(struct pool *p, const char *s)
+{
+	char *d;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		char **nv = realloc(p->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		p->v = nv;
+		p->cap = cap;
+	}
+	d = strdup(s);
+	if (d)
+		p->v[p->n++] = d;
+	return d;
+}
+
+static void pool_free(struct pool *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
+}
+
+static int replay_settings(struct rd *r, graph_builder_t *b)
+{
+	static const char *const src[] = { "manager", "self", "peer",
+					   "certification" };
+	struct graph_settings st;
+	char v[128];
+	size_t at = 0;
+	int rc = 0;
+
+	st.band_ready_now = get_f64(r);
+	st.band_ready_soon = get_f64(r);
+	st.band_developing = get_f64(r);
+	st.step_penalty = get_f64(r);
+	st.infer_promotions = get_u8(r);
+	st.infer_lateral = get_u8(r);
+	st.trusted_sources = get_u32(r);
+	st.mentor_min_level = get_u32(r);
+	st.inferred_move_months = get_u32(r);
+	st.readiness_mode = get_u32(r);
+	st.assessment_valid_days = get_u32(r);
+	if (r->bad)
+		return -EPROTO;
+	/* back through the setting parser, so the values stay checked */
+#define SET(k, fmt, x) do { \
+		snprintf(v, sizeof(v), fmt, x); \
+		rc |= graph_builder_setting(b, k, v); \
+	} while (0)
+	SET("band_ready_now", "%.17g", st.band_ready_now);
+	SET("band_ready_soon", "%.17g", st.band_ready_soon);
+	SET("band_developing", "%.17g", st.band_developing);
+	SET("step_penalty", "%.17g", st.step_penalty);
+	SET("infer_promotions", "%s", st.infer_promotions ? "true" : "false");
+	SET("infer_lateral", "%s", st.infer_lateral ? "true" : "false");
+	SET("mentor_min_level", "%u", st.mentor_min_level);
+	SET("inferred_move_months", "%u", st.inferred_move_months);
+	SET("readiness_mode", "%s", st.readiness_mode ? "binary" : "proportional");
+	SET("assessment_valid_days", "%u", st.assessment_valid_days);
+#undef SET
+	v[0] = '\0';
+	for (int i = 0; i < 4; i++)
+		if (st.trusted_sources & (1u << i))
+			at += (size_t)snprintf(v + at, sizeof(v) - at, "%s%s",
+					       at ? "," : "", src[i]);
+	rc |= graph_builder_setting(b, "trusted_sources", v);
+	return rc ? -EPROTO : 0;
+}
+
+/* Replays the records into b; rows[] gets each employee's row count. */
+static int replay(struct rd *r, graph_builder_t *b, uint32_t **rows,
+		  uint32_t *emps_n)
+{
+	struct pool roles = { 0 }, comps = { 0 }, mods = { 0 };
+	char *sb[4] = { 0 }, *emp_id = NULL;
+	size_t sc[4] = { 0 }, rows_cap = 0;
+	uint32_t emp = UINT32_MAX;
+	int rc = 0;
+
+	while (!r->bad && rc == 0) {
+		uint8_t t = get_u8(r);
+		const char *s0, *s1, *s2, *s3;
+
+		switch (t) {
+		case R_END:
+			goto out;
+		case R_SETTINGS:
+			rc = replay_settings(r, b);
+			break;
+		case R_TRACK: {
+			s0 = get_str(r, &sb[0], &sc[0]);
+			s1 = get_str(r, &sb[1], &sc[1]);
+			unsigned kind = get_u32(r);
+
+			rc = r->bad ? -EPROTO
+				    : graph_builder_track(b, s0, s1,
+							  (enum graph_track_kind)kind);
+			break;
+		}
+		case R_AREA:
+			s0 = get_str(r, &sb[0], &sc[0]);
+			s1 = get_str(r, &sb[1], &sc[1]);
+			rc = r->bad ? -EPROTO : graph_builder_area(b, s0, s1);
+			break;
+		case R_COMP: {
+			s0 = get_str(r, &sb[0], &sc[0]);
+			s1 = get_str(r, &sb[1], &sc[1]);
+			unsigned kind = get_u32(r);
+
+			s2 = get_str(r, &sb[2], &sc[2]);
+			rc = r->bad ? -EPROTO
+				    : graph_builder_competency(b, s0, s1, kind, s2);
+			if (!rc && !pool_add(&comps, s0))
+				rc = -ENOMEM;
+			break;
+		}
+		case R_ROLE: {
+			s0 = get_str(r, &sb[0], &sc[0]);
+			s1 = get_str(r, &sb[1], &sc[1]);
+			s2 = get_str(r, &sb[2], &sc[2]);
+			unsigned grade = get_u32(r);
+
+			s3 = get_str(r, &sb[3], &sc[3]);
+			double pmin = get_f64(r), pmax = get_f64(r);
+
+			rc = r->bad ? -EPROTO
+				    : graph_builder_role(b, s0, s1, s2, grade, s3,
+							 pmin, pmax);
+			if (!rc && !pool_add(&roles, s0))
+				rc = -ENOMEM;
+			break;
+		}
+		case R_REQ: {
+			uint32_t ro = get_u32(r), co = get_u32(r);
+			unsigned lv = get_u8(r);
+			double wt = get_f64(r);
+			bool must = get_u8(r);
+
+			rc = r->bad || ro >= roles.n || co >= comps.n
+				     ? -EPROTO
+				     : graph_builder_requirement(b, roles.v[ro],
+								 comps.v[co], lv,
+								 wt, must);
+			break;
+		}
+		case R_MOVE: {
+			uint32_t f = get_u32(r), to = get_u32(r);
+			unsigned kind = get_u8(r), months = get_u32(r);
+
+			rc = r->bad || f >= roles.n || to >= roles.n
+				     ? -EPROTO
+				     : graph_builder_move(b, roles.v[f], roles.v[to],
+							  (enum graph_move_kind)kind,
+							  months);
+			break;
+		}
+		case R_MODULE: {
+			s0 = get_str(r, &sb[0], &sc[0]);
+			s1 = get_str(r, &sb[1], &sc[1]);
+			unsigned kind = get_u32(r);
+			double hours = get_f64(r);
+
+			s2 = get_str(r, &sb[2], &sc[2]);
+			rc = r->bad ? -EPROTO
+				    : graph_builder_module(b, s0, s1, kind, hours, s2);
+			if (!rc && !pool_add(&mods, s0))
+				rc = -ENOMEM;
+			break;
+		}
+		case R_OUTCOME: {
+			uint32_t m = get_u32(r), c = get_u32(r);
+			unsigned entry = get_u8(r), lv = get_u8(r);
+
+			rc = r->bad || m >= mods.n || c >= comps.n
+				     ? -EPROTO
+				     : graph_builder_outcome(b, mods.v[m], comps.v[c],
+							     entry, lv);
+			break;
+		}
+		case R_PREREQ: {
+			uint32_t m = get_u32(r), q = get_u32(r);
+
+			rc = r->bad || m >= mods.n || q >= mods.n
+				     ? -EPROTO
+				     : graph_builder_prereq(b, mods.v[m], mods.v[q]);
+			break;
+		}
+		case R_EMP: {
+			s0 = get_str(r, &sb[0], &sc[0]);
+			uint32_t ro = get_u32(r);
+
+			s1 = get_str(r, &sb[1], &sc[1]);
+			bool active = get_u8(r);
+			uint32_t n = get_u32(r);
+
+			if (r->bad || ro >= roles.n) {
+				rc = -EPROTO;
+				break;
+			}
+			rc = graph_builder_employee(b, s0, roles.v[ro], s1, active);
+			if (rc)
+				break;
+			emp = emp == UINT32_MAX ? 0 : emp + 1;
+			if (emp >= rows_cap) {
+				size_t nc = rows_cap ? rows_cap * 2 : 1024;
+				uint32_t *nr = realloc(*rows, nc * sizeof(**rows));
+
+				if (!nr) {
+					rc = -ENOMEM;
+					break;
+				}
+				*rows = nr;
+				rows_cap = nc;
+			}
+			(*rows)[emp] = n;
+			*emps_n = emp + 1;
+			free(emp_id);
+			emp_id = strdup(s0);
+			if (!emp_id)
+				rc = -ENOMEM;
+			break;
+		}
+		case R_ATTR:
+			s0 = get_str(r, &sb[0], &sc[0]);
+			s1 = get_str(r, &sb[1], &sc[1]);
+			rc = r->bad || !emp_id
+				     ? -EPROTO
+				     : graph_builder_attribute(b, emp_id, s0, s1);
+			break;
+		case R_LEVEL: {
+			uint32_t c = get_u32(r);
+			unsigned lv = get_u8(r);
+			int64_t at = (int64_t)get_u64(r);
+
+			/* the file holds the trusted latest levels already */
+			rc = r->bad || !emp_id || c >= comps.n
+				     ? -EPROTO
+				     : graph_builder_level(b, emp, c, lv, at);
+			break;
+		}
+		case R_DONE: {
+			uint32_t m = get_u32(r);
+
+			rc = r->bad || !emp_id || m >= mods.n
+				     ? -EPROTO
+				     : graph_builder_completion(b, emp_id, mods.v[m]);
+			break;
+		}
+		default:
+			rc = -EPROTO;
+		}
+	}
+out:
+	for (int i = 0; i < 4; i++)
+		free(sb[i]);
+	free(emp_id);
+	pool_free(&roles);
+	pool_free(&comps);
+	pool_free(&mods);
+	if (!rc && r->bad)
+		rc = -EPROTO;
+	return rc ? (rc == -ENOMEM ? rc : -EPROTO) : 0;
+}
+
+int persist_load(const char *path, int schema_version, graph_t **out,
+		 char *err, size_t errlen)
+{
+	unsigned char *data = NULL;
+	struct stat st;
+	struct rd r;
+	uint64_t sum = 1469598103934665603ull, stored, version, loaded, rows_n;
+	uint32_t *rows = NULL, emps_n = 0;
+	graph_builder_t *b = NULL;
+	graph_t *g = NULL;
+	int fd, rc;
+	size_t n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	if (fstat(fd, &st) || st.st_size < 48 || (uint64_t)st.st_size > (1ull << 40)) {
+		close(fd);
+		snprintf(err, errlen, "%s: not a pathwaysd snapshot (size)", path);
+		return -EPROTO;
+	}
+	n = (size_t)st.st_size;
+	data = malloc(n);
+	if (!data) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t got = 0; got < n;) {
+		ssize_t k = read(fd, data + got, n - got);
+
+		if (k <= 0) {
+			close(fd);
+			free(data);
+			snprintf(err, errlen, "%s: read failed", path);
+			return -EIO;
+		}
+		got += (size_t)k;
+	}
+	close(fd);
+	rc = -EPROTO;
+	if (memcmp(data, PERSIST_MAGIC, 8) != 0) {
+		snprintf(err, errlen, "%s: not a pathwaysd snapshot", path);
+		goto out;
+	}
+	for (size_t i = 0; i < n - 8; i++) {
+		sum ^= data[i];
+		sum *= 1099511628211ull;
+	}
+	memcpy(&stored, data + n - 8, 8);
+	if (sum != stored) {
+		snprintf(err, errlen, "%s: checksum mismatch (corrupt or truncated)",
+			 path);
+		goto out;
+	}
+	r = (struct rd){ data + 8, data + n - 8, false };
+	if (get_u32(&r) != PERSIST_FORMAT) {
+		snprintf(err, errlen, "%s: written by another format version", path);
+		goto out;
+	}
+	if ((int)get_u32(&r) != schema_version) {
+		snprintf(err, errlen, "%s: written for another schema version", path);
+		goto out;
+	}
+	version = get_u64(&r);
+	loaded = get_u64(&r);
+	rows_n = get_u64(&r);
+	b = graph_builder_new();
+	if (!b) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = replay(&r, b, &rows, &emps_n);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", path, rc == -ENOMEM ? "out of memory"
+				: "inconsistent content");
+		goto out;
+	}
+	rc = graph_builder_finish(&b, version, &g);
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot rebuild the snapshot (%s)", path,
+			 strerror(-rc));
+		rc = -EPROTO;
+		goto out;
+	}
+	if (g->emps_n != emps_n) {
+		snprintf(err, errlen, "%s: inconsistent content", path);
+		graph_unref(&g);
+		rc = -EPROTO;
+		goto out;
+	}
+	for (uint32_t i = 0; i < emps_n; i++)
+		g->emps[i].assess_rows = rows[i];
+	g->assessments_n = rows_n;
+	g->loaded_unix_ms = (int64_t)loaded;
+	*out = g;
+	rc = 0;
+out:
+	graph_builder_destroy(&b);
+	free(rows);
+	free(data);
+	return rc;
+}
