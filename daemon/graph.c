@@ -1,6 +1,7 @@
 #include "graph.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -1570,7 +1571,10 @@ int graph_builder_finish_delta(graph_builder_t **bp, const graph_t *old,
 		goto out;
 	rc = -ENOMEM;
 	used = xcalloc(tmp->emps_n, 1);
-	*g = *old;
+	/* everything but the reference count, which readers are changing */
+	memcpy((char *)g + offsetof(graph_t, version),
+	       (const char *)old + offsetof(graph_t, version),
+	       sizeof(*g) - offsetof(graph_t, version));
 	atomic_init(&g->refs, 1);
 	g->version = version;
 	clock_gettime(CLOCK_REALTIME, &ts);

@@ -148,7 +148,7 @@ struct graph_owner;
 #define GRAPH_MAX_OWNERS 32
 
 struct graph {
-	atomic_uint refs;
+	atomic_uint refs;		/* first: a delta copies all that follows */
 	uint64_t version;
 	int64_t loaded_unix_ms;
 	int schema_version;
