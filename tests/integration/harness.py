@@ -245,3 +245,50 @@ def round1(x):
 
 def main():
     unittest.main(verbosity=2)
+
+
+class Cluster:
+    """A private PostgreSQL of one test's own, for outages: stop, kill,
+    restart (scripts/pg.sh)."""
+
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix="pathways-pg-")
+        os.chmod(self.root, 0o755)
+        self.dir = os.path.join(self.root, "pg")
+        self.conninfo = self._pg("start")
+        atexit.register(self.destroy)
+
+    def _pg(self, verb):
+        r = subprocess.run(["bash", os.path.join(SRC, "scripts", "pg.sh"), verb, self.dir],
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise RuntimeError("pg.sh %s failed: %s" % (verb, r.stderr))
+        out = r.stdout.strip().splitlines()
+        return out[-1] if out else ""
+
+    def kill(self):
+        self._pg("kill")
+
+    def stop(self):
+        self._pg("stop")
+
+    def restart(self):
+        self.conninfo = self._pg("restart")
+        return self.conninfo
+
+    def destroy(self):
+        subprocess.run(["bash", os.path.join(SRC, "scripts", "pg.sh"), "destroy", self.dir],
+                       capture_output=True)
+        shutil.rmtree(self.root, True)
+
+
+def wait_for(pred, timeout=10.0, step=0.02):
+    """Polls pred() until it returns a true value (returned) or timeout."""
+    deadline = time.time() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.time() > deadline:
+            return v
+        time.sleep(step)
