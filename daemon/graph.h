@@ -151,6 +151,8 @@ struct graph {
 	atomic_uint refs;		/* first: a delta copies all that follows */
 	uint64_t version;
 	int64_t loaded_unix_ms;
+	uint64_t db_xmin;		/* PostgreSQL snapshot xmin it was read
+					 * under: transactions below it are in */
 	int schema_version;
 	struct graph_settings settings;
 

@@ -387,10 +387,25 @@ static int check_schema(struct load *ld)
 	return 0;
 }
 
+/* The oldest transaction still running when this transaction's snapshot
+ * was taken: every transaction below it is finished, so a write committed
+ * with a lower id is in what we load. Writers wait on it. */
+static int snapshot_xmin(struct load *ld, uint64_t *out)
+{
+	PGresult *r = query(ld, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text");
+
+	if (!r)
+		return -EIO;
+	*out = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
 int loader_load_full(PGconn *db, uint64_t version, graph_t **out, char *err,
 		     size_t errlen)
 {
 	struct load ld = { .db = db, .err = err, .errlen = errlen };
+	uint64_t xmin = 0;
 	PGresult *r;
 	int rc = -EIO;
 
@@ -402,7 +417,9 @@ int loader_load_full(PGconn *db, uint64_t version, graph_t **out, char *err,
 	if (!r)
 		goto out;
 	PQclear(r);
-	rc = check_schema(&ld);
+	rc = snapshot_xmin(&ld, &xmin);
+	if (rc == 0)
+		rc = check_schema(&ld);
 	if (rc == 0)
 		rc = load_framework(&ld);
 	if (rc == 0)
@@ -418,6 +435,8 @@ int loader_load_full(PGconn *db, uint64_t version, graph_t **out, char *err,
 		if (rc)
 			snprintf(err, errlen, "building the snapshot: %s",
 				 strerror(-rc));
+		else
+			(*out)->db_xmin = xmin;
 	}
 out:
 	if (rc && !err[0])
@@ -490,6 +509,7 @@ int loader_load_delta(PGconn *db, const graph_t *base, char *const *ids,
 {
 	struct load ld = { .db = db, .err = err, .errlen = errlen };
 	char *arr = array_literal(ids, n);
+	uint64_t xmin = 0;
 	PGresult *r = NULL;
 	int rc = -EIO;
 
@@ -503,6 +523,8 @@ int loader_load_delta(PGconn *db, const graph_t *base, char *const *ids,
 	if (!r)
 		goto out;
 	PQclear(r);
+	if (snapshot_xmin(&ld, &xmin))
+		goto rollback;
 	r = query_ids(&ld,
 		"SELECT e.external_id, ro.key, coalesce(m.external_id, ''), e.active "
 		"FROM employee e JOIN role ro ON ro.id = e.role_id "
@@ -578,6 +600,8 @@ int loader_load_delta(PGconn *db, const graph_t *base, char *const *ids,
 	PQclear(r);
 	rc = graph_builder_finish_delta(&ld.b, base, (const char *const *)ids,
 					n, version, out);
+	if (rc == 0)
+		(*out)->db_xmin = xmin;
 	if (rc && !err[0])
 		snprintf(err, errlen, "applying the delta: %s", strerror(-rc));
 	goto out;

@@ -32,6 +32,7 @@
 #include "query/query.h"
 #include "query/readiness.h"
 #include "query/roles.h"
+#include "writer.h"
 
 #define SERVER_MAX_WORKERS 32
 #define JOB_MAX_FRAMES 8
@@ -42,7 +43,7 @@
 
 struct server;
 
-enum method_kind { M_QUERY, M_HEALTH, M_STATS, M_UNIMPLEMENTED };
+enum method_kind { M_QUERY, M_HEALTH, M_STATS, M_WRITE, M_UNIMPLEMENTED };
 
 struct method {
 	const char *name;
@@ -52,35 +53,58 @@ struct method {
 	/* the frontend answers bodies up to this size itself; larger ones
 	 * (or any, at 0) go to a worker */
 	size_t inline_max;
+	int (*wfn)(writer_t *w, struct query_ctx *ctx, const ProtobufCMessage *req,
+		   ProtobufCMessage *resp, const char *who);
 };
 
+static int write_assessments(writer_t *w, struct query_ctx *ctx,
+			     const ProtobufCMessage *req, ProtobufCMessage *resp,
+			     const char *who)
+{
+	(void)who;
+	return writer_record_assessments(w, ctx, req, resp);
+}
+
+static int write_completions(writer_t *w, struct query_ctx *ctx,
+			     const ProtobufCMessage *req, ProtobufCMessage *resp,
+			     const char *who)
+{
+	(void)who;
+	return writer_record_completions(w, ctx, req, resp);
+}
+
 #define D(x) &pathways__v1__##x##__descriptor
+#define QUERY(name, rq, rs, fn, inl) \
+	{ name, D(rq), D(rs), M_QUERY, fn, inl, NULL }
+#define WRITE(name, rq, rs, wfn) { name, D(rq), D(rs), M_WRITE, NULL, 0, wfn }
 static const struct method methods[] = {
-	{ "Health", D(health_request), D(health_response), M_HEALTH, NULL, SIZE_MAX },
-	{ "Stats", D(stats_request), D(stats_response), M_STATS, NULL, SIZE_MAX },
-	{ "ListRoles", D(list_roles_request), D(list_roles_response), M_QUERY,
-	  query_roles_run, 0 },
-	{ "Path", D(path_request), D(path_response), M_QUERY, query_path_run, 0 },
-	{ "Explore", D(explore_request), D(explore_response), M_QUERY,
-	  query_path_explore, 0 },
-	{ "Gap", D(gap_request), D(gap_response), M_QUERY, query_gap_run, SIZE_MAX },
-	{ "Readiness", D(readiness_request), D(readiness_response), M_QUERY,
-	  query_readiness_run, 256 },
-	{ "RecommendModules", D(recommend_modules_request),
-	  D(recommend_modules_response), M_QUERY, query_modules_run, SIZE_MAX },
-	{ "Bench", D(bench_request), D(bench_response), M_QUERY, query_bench_run, 0 },
-	{ "Mentors", D(mentors_request), D(mentors_response), M_QUERY,
-	  query_mentors_run, 0 },
-	{ "Audit", D(audit_request), D(audit_response), M_QUERY, query_audit_run, 0 },
-	{ "Placement", D(placement_request), D(placement_response), M_QUERY,
-	  query_audit_placement, SIZE_MAX },
-	{ "RecordAssessments", D(record_assessments_request),
-	  D(record_assessments_response), M_UNIMPLEMENTED, NULL, 0 },
-	{ "RecordCompletions", D(record_completions_request),
-	  D(record_completions_response), M_UNIMPLEMENTED, NULL, 0 },
-	{ "EraseEmployee", D(erase_employee_request),
-	  D(erase_employee_response), M_UNIMPLEMENTED, NULL, 0 },
+	{ "Health", D(health_request), D(health_response), M_HEALTH, NULL,
+	  SIZE_MAX, NULL },
+	{ "Stats", D(stats_request), D(stats_response), M_STATS, NULL,
+	  SIZE_MAX, NULL },
+	QUERY("ListRoles", list_roles_request, list_roles_response,
+	      query_roles_run, 0),
+	QUERY("Path", path_request, path_response, query_path_run, 0),
+	QUERY("Explore", explore_request, explore_response, query_path_explore, 0),
+	QUERY("Gap", gap_request, gap_response, query_gap_run, SIZE_MAX),
+	QUERY("Readiness", readiness_request, readiness_response,
+	      query_readiness_run, 256),
+	QUERY("RecommendModules", recommend_modules_request,
+	      recommend_modules_response, query_modules_run, SIZE_MAX),
+	QUERY("Bench", bench_request, bench_response, query_bench_run, 0),
+	QUERY("Mentors", mentors_request, mentors_response, query_mentors_run, 0),
+	QUERY("Audit", audit_request, audit_response, query_audit_run, 0),
+	QUERY("Placement", placement_request, placement_response,
+	      query_audit_placement, SIZE_MAX),
+	WRITE("RecordAssessments", record_assessments_request,
+	      record_assessments_response, write_assessments),
+	WRITE("RecordCompletions", record_completions_request,
+	      record_completions_response, write_completions),
+	WRITE("EraseEmployee", erase_employee_request, erase_employee_response,
+	      writer_erase_employee),
 };
+#undef QUERY
+#undef WRITE
 #undef D
 #define METHODS_N (sizeof(methods) / sizeof(*methods))
 
@@ -94,6 +118,7 @@ struct job {
 	int64_t received_us, deadline_us;	/* deadline 0: none */
 	const struct method *m;
 	uint64_t request_id;
+	char who[64];			/* the peer, for the erasure log */
 	/* the reply */
 	int code;
 	char message[512];
@@ -105,6 +130,7 @@ struct job {
 struct worker {
 	struct server *s;
 	unsigned index;
+	bool writer;			/* the one thread that runs writes */
 	pthread_t thread;
 	bool started;
 };
@@ -117,6 +143,11 @@ struct server {
 	void *back;			/* ROUTER to the workers (inproc) */
 	struct worker workers[SERVER_MAX_WORKERS];
 	unsigned workers_n;
+	struct worker writer_thread;
+	writer_t *writer;
+	bool writer_busy;
+	struct job *wq_head, *wq_tail;	/* writes waiting for the writer */
+	size_t wq_n;
 	unsigned idle[SERVER_MAX_WORKERS];
 	unsigned idle_n;
 	unsigned busy_n;
@@ -423,6 +454,12 @@ static void run_job(struct server *s, struct job *j, unsigned reader)
 		fill_health(s, g, &local.health, status, sizeof(status));
 	} else if (m->kind == M_STATS) {
 		fill_stats(s, &ctx, &local.stats);
+	} else if (m->kind == M_WRITE) {
+		if (m->wfn(s->writer, &ctx, req, resp, j->who)) {
+			job_fail(j, ctx.code ? ctx.code : QUERY_INTERNAL, "%s",
+				 ctx.message);
+			goto out;
+		}
 	} else if (!g) {
 		job_fail(j, QUERY_UNAVAILABLE, "no snapshot loaded yet");
 		goto out;
@@ -465,6 +502,7 @@ static struct job *job_get(struct server *s)
 		j->deadline_us = 0;
 		j->m = NULL;
 		j->request_id = 0;
+		j->who[0] = '\0';
 		j->code = QUERY_OK;
 		j->message[0] = '\0';
 		j->snapshot_version = 0;
@@ -616,10 +654,13 @@ fail:
 	return false;
 }
 
+#define WRITER_ID 0xffffu
+
 static int send_ptr(void *sock, unsigned worker, struct job *j)
 {
 	char id[16];
-	int n = snprintf(id, sizeof(id), "w%u", worker);
+	int n = worker == WRITER_ID ? snprintf(id, sizeof(id), "W0")
+				    : snprintf(id, sizeof(id), "w%u", worker);
 
 	if (zmq_send(sock, id, (size_t)n, ZMQ_SNDMORE) < 0 ||
 	    zmq_send(sock, &j, sizeof(j), 0) < 0)
@@ -648,6 +689,50 @@ static void dispatch_pending(struct server *s)
 	}
 }
 
+/* Writes run one at a time on the writer thread, in arrival order. */
+static void dispatch_writes(struct server *s)
+{
+	struct job *j = s->wq_head;
+
+	if (s->writer_busy || !j)
+		return;
+	s->wq_head = j->next;
+	if (!s->wq_head)
+		s->wq_tail = NULL;
+	s->wq_n--;
+	j->next = NULL;
+	if (send_ptr(s->back, WRITER_ID, j)) {
+		job_fail(j, QUERY_INTERNAL, "cannot reach the writer");
+		finish(s, s->front, j, j->received_us);
+		return;
+	}
+	s->writer_busy = true;
+	s->busy_n++;
+}
+
+static void queue_write(struct server *s, struct job *j)
+{
+	if (!s->cfg.allow_writes) {
+		job_fail(j, QUERY_PERMISSION_DENIED,
+			 "writes are off: set [server] allow_writes = true");
+		finish(s, s->front, j, j->received_us);
+		return;
+	}
+	if (s->wq_n >= PENDING_MAX) {
+		job_fail(j, QUERY_RESOURCE_EXHAUSTED,
+			 "server overloaded: %zu writes queued", s->wq_n);
+		finish(s, s->front, j, j->received_us);
+		return;
+	}
+	if (s->wq_tail)
+		s->wq_tail->next = j;
+	else
+		s->wq_head = j;
+	s->wq_tail = j;
+	s->wq_n++;
+	dispatch_writes(s);
+}
+
 static void on_request(struct server *s, void *sock)
 {
 	struct job *j = read_request(s, sock);
@@ -658,6 +743,14 @@ static void on_request(struct server *s, void *sock)
 		if (s->stopping && j->code == QUERY_OK)
 			job_fail(j, QUERY_UNAVAILABLE, "server is shutting down");
 		finish(s, sock, j, j->received_us);
+		return;
+	}
+	if (j->m->kind == M_WRITE) {
+		const char *peer = zmq_msg_gets(&j->frames[j->frames_n - 1],
+						"Peer-Address");
+
+		snprintf(j->who, sizeof(j->who), "%s", peer ? peer : "a local peer");
+		queue_write(s, j);
 		return;
 	}
 	if (zmq_msg_size(&j->frames[j->routing_n + 1]) <= j->m->inline_max ||
@@ -691,7 +784,9 @@ static void *worker_main(void *arg)
 	struct server *s = w->s;
 	void *sock = zmq_socket(s->zctx, ZMQ_DEALER);
 	char id[16];
-	int n = snprintf(id, sizeof(id), "w%u", w->index), zero = 0;
+	int n = snprintf(id, sizeof(id), "%c%u", w->writer ? 'W' : 'w', w->index),
+	    zero = 0;
+	unsigned reader = w->writer ? SERVER_MAX_WORKERS + 1 : 1 + w->index;
 	struct job *j = NULL;
 
 	if (!sock || zmq_setsockopt(sock, ZMQ_ROUTING_ID, id, (size_t)n) ||
@@ -711,7 +806,7 @@ static void *worker_main(void *arg)
 			break;
 		if (!j)
 			break;	/* told to stop */
-		run_job(s, j, 1 + w->index);
+		run_job(s, j, reader);
 		if (zmq_send(sock, &j, sizeof(j), 0) < 0)
 			break;
 	}
@@ -739,6 +834,11 @@ static void on_worker(struct server *s)
 	if (j) {
 		s->busy_n--;
 		finish(s, s->front, j, j->received_us);
+	}
+	if (id[0] == 'W') {
+		s->writer_busy = false;
+		dispatch_writes(s);
+		return;
 	}
 	if (s->idle_n < SERVER_MAX_WORKERS)
 		s->idle[s->idle_n++] = w;
@@ -768,6 +868,8 @@ static void on_sighup(struct server *s)
 		log_notice("config: reloaded");
 	}
 	loader_request_reload(s->loader, s->cfg.conninfo);
+	/* the writer thread may be mid-call: it picks the change up from the
+	 * config on its next connect */
 	notify("READY=1");
 }
 
@@ -862,7 +964,8 @@ int server_run(server_t *s)
 			notify("WATCHDOG=1");
 			update_status(s);
 		}
-		if (s->stopping && s->busy_n == 0 && s->pending_n == 0) {
+		if (s->stopping && s->busy_n == 0 && s->pending_n == 0 &&
+		    s->wq_n == 0) {
 			int ev = 0;
 			size_t el = sizeof(ev);
 
@@ -970,6 +1073,21 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 		s->workers[i].started = true;
 	}
 
+	rc = writer_new(s->cfg.conninfo, &s->slot, SERVER_MAX_WORKERS + 1,
+			&s->writer);
+	if (rc)
+		goto fail;
+	s->writer_thread.s = s;
+	s->writer_thread.writer = true;
+	s->writer_busy = true;	/* until it says it is ready */
+	rc = pthread_create(&s->writer_thread.thread, NULL, worker_main,
+			    &s->writer_thread);
+	if (rc) {
+		rc = -rc;
+		goto fail;
+	}
+	s->writer_thread.started = true;
+
 	lo.conninfo = s->cfg.conninfo;
 	lo.debounce_ms = s->cfg.reload_debounce_ms;
 	lo.reconnect_max_ms = s->cfg.reconnect_max_ms;
@@ -1004,9 +1122,18 @@ void server_destroy(server_t **sp)
 			continue;
 		send_ptr(s->back, i, NULL);
 	}
+	if (s->writer_thread.started)
+		send_ptr(s->back, WRITER_ID, NULL);
 	for (unsigned i = 0; i < s->workers_n; i++)
 		if (s->workers[i].started)
 			pthread_join(s->workers[i].thread, NULL);
+	if (s->writer_thread.started)
+		pthread_join(s->writer_thread.thread, NULL);
+	writer_destroy(&s->writer);
+	while ((j = s->wq_head)) {
+		s->wq_head = j->next;
+		job_put(s, j);
+	}
 	/* jobs finished after the shutdown timeout are still queued here */
 	for (;;) {
 		char id[16];

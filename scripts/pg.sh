@@ -169,7 +169,6 @@ init_cluster() {
 	unix_socket_permissions = 0777
 	port = $port
 	fsync = off
-	synchronous_commit = off
 	full_page_writes = off
 	max_connections = 200
 	log_min_messages = warning

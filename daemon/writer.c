@@ -1,0 +1,460 @@
+#include "writer.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+#define WRITER_MAX_RECORDS 10000u
+/* how long a reply waits for the snapshot that contains its writes */
+#define WRITER_VISIBLE_WAIT_MS 3000
+/* assessed_at may run ahead of our clock by this much (clock skew) */
+#define WRITER_FUTURE_SLACK_MS (5 * 60 * 1000)
+
+struct writer {
+	char *conninfo;
+	PGconn *db;
+	struct graph_slot *slot;
+	unsigned reader;
+};
+
+int writer_new(const char *conninfo, struct graph_slot *slot, unsigned reader,
+	       writer_t **out)
+{
+	writer_t *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	w->conninfo = strdup(conninfo ? conninfo : "");
+	if (!w->conninfo) {
+		free(w);
+		return -ENOMEM;
+	}
+	w->slot = slot;
+	w->reader = reader;
+	*out = w;
+	return 0;
+}
+
+void writer_destroy(writer_t **wp)
+{
+	writer_t *w = *wp;
+
+	if (!w)
+		return;
+	PQfinish(w->db);
+	free(w->conninfo);
+	free(w);
+	*wp = NULL;
+}
+
+int writer_set_conninfo(writer_t *w, const char *conninfo)
+{
+	char *c = strdup(conninfo);
+
+	if (!c)
+		return -ENOMEM;
+	free(w->conninfo);
+	w->conninfo = c;
+	PQfinish(w->db);
+	w->db = NULL;
+	return 0;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* An open connection, or UNAVAILABLE. */
+static int db_fail(writer_t *w, struct query_ctx *ctx, PGresult *r);
+
+static int connect_db(writer_t *w, struct query_ctx *ctx)
+{
+	PGresult *r;
+
+	if (w->db && PQstatus(w->db) == CONNECTION_OK)
+		return 0;
+	PQfinish(w->db);
+	w->db = PQconnectdb(w->conninfo);
+	if (PQstatus(w->db) != CONNECTION_OK) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%s", PQerrorMessage(w->db));
+		msg[strcspn(msg, "\n")] = '\0';
+		PQfinish(w->db);
+		w->db = NULL;
+		log_warn("writer: database unreachable (%s)", msg);
+		return query_fail(ctx, QUERY_UNAVAILABLE,
+				  "database unreachable: nothing was written; retry");
+	}
+	/* OK promises durability: never let a server-wide
+	 * synchronous_commit = off acknowledge a commit still in memory */
+	r = PQexec(w->db, "SET synchronous_commit TO on");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		return db_fail(w, ctx, r);
+	PQclear(r);
+	return 0;
+}
+
+static PGresult *exec(writer_t *w, const char *sql, int n,
+		      const char *const *params)
+{
+	return PQexecParams(w->db, sql, n, NULL, params, NULL, NULL, 0);
+}
+
+/* A failed statement: UNAVAILABLE when the connection broke (nothing was
+ * committed), INTERNAL otherwise. Rolls back. */
+static int db_fail(writer_t *w, struct query_ctx *ctx, PGresult *r)
+{
+	char msg[300];
+
+	snprintf(msg, sizeof(msg), "%s", r ? PQresultErrorMessage(r)
+					   : PQerrorMessage(w->db));
+	msg[strcspn(msg, "\n")] = '\0';
+	PQclear(r);
+	if (PQstatus(w->db) != CONNECTION_OK) {
+		PQfinish(w->db);
+		w->db = NULL;
+		return query_fail(ctx, QUERY_UNAVAILABLE,
+				  "database connection lost: nothing was written; retry");
+	}
+	PQclear(PQexec(w->db, "ROLLBACK"));
+	log_err("writer: statement failed (%s)", msg);
+	return query_fail(ctx, QUERY_INTERNAL, "database error: %s", msg);
+}
+
+/* Waits until a published snapshot contains transaction xid; its version,
+ * or 0 when none did within the wait (the write is durable all the same). */
+static uint64_t wait_visible(writer_t *w, uint64_t xid)
+{
+	int64_t until = wall_ms() + WRITER_VISIBLE_WAIT_MS;
+
+	for (;;) {
+		graph_t *g = graph_slot_acquire(w->slot, w->reader);
+		uint64_t v = 0;
+
+		if (g && g->db_xmin > xid)
+			v = g->version;
+		graph_unref(&g);
+		if (v || wall_ms() > until)
+			return v;
+		struct timespec ts = { 0, 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int begin(writer_t *w, struct query_ctx *ctx, uint64_t *xid)
+{
+	PGresult *r;
+
+	if (connect_db(w, ctx))
+		return -1;
+	r = PQexec(w->db, "BEGIN");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		return db_fail(w, ctx, r);
+	PQclear(r);
+	r = PQexec(w->db, "SELECT pg_current_xact_id()::text");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		return db_fail(w, ctx, r);
+	*xid = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
+static int commit(writer_t *w, struct query_ctx *ctx, bool rollback)
+{
+	PGresult *r = PQexec(w->db, rollback ? "ROLLBACK" : "COMMIT");
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		return db_fail(w, ctx, r);
+	PQclear(r);
+	return 0;
+}
+
+static int add_error(struct query_ctx *ctx, Pathways__V1__RecordResult **v,
+		     size_t *n, uint32_t index, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int add_error(struct query_ctx *ctx, Pathways__V1__RecordResult **v,
+		     size_t *n, uint32_t index, const char *fmt, ...)
+{
+	Pathways__V1__RecordResult *res = query_alloc(ctx, 1, sizeof(*res));
+	char msg[256];
+	va_list ap;
+
+	if (!res)
+		return -1;
+	pathways__v1__record_result__init(res);
+	res->index = index;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	res->error = query_strdup(ctx, msg);
+	if (!res->error)
+		return -1;
+	v[(*n)++] = res;
+	return 0;
+}
+
+static bool known(writer_t *w, const char *sql, const char *key, bool *ok)
+{
+	const char *p[1] = { key };
+	PGresult *r = exec(w, sql, 1, p);
+	bool found = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0;
+
+	*ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	PQclear(r);
+	return found;
+}
+
+static const char *const sources[] = { "manager", "self", "peer",
+				       "certification" };
+
+int writer_record_assessments(writer_t *w, struct query_ctx *ctx,
+			      const ProtobufCMessage *reqm,
+			      ProtobufCMessage *respm)
+{
+	const Pathways__V1__RecordAssessmentsRequest *req = (const void *)reqm;
+	Pathways__V1__RecordAssessmentsResponse *resp = (void *)respm;
+	int64_t now = wall_ms();
+	uint64_t xid;
+	size_t bad = 0;
+
+	if (req->n_records > WRITER_MAX_RECORDS)
+		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED,
+				  "%zu records: at most %u per call",
+				  req->n_records, WRITER_MAX_RECORDS);
+	resp->results = query_alloc(ctx, req->n_records ? req->n_records : 1,
+				    sizeof(*resp->results));
+	if (!resp->results)
+		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+	if (begin(w, ctx, &xid))
+		return -1;
+	for (size_t i = 0; i < req->n_records; i++) {
+		const Pathways__V1__AssessmentRecord *a = req->records[i];
+		char level[16], at[32];
+		const char *p[5];
+		bool src_ok = false, ok = true;
+		PGresult *r;
+
+		for (size_t k = 0; k < 4; k++)
+			src_ok |= strcmp(a->source, sources[k]) == 0;
+		if (!known(w, "SELECT 1 FROM employee WHERE external_id = $1",
+			   a->employee_id, &ok) && ok) {
+			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
+				      "unknown employee \"%s\"", a->employee_id))
+				goto oom;
+		} else if (ok && !known(w, "SELECT 1 FROM competency WHERE key = $1",
+					a->competency_key, &ok) && ok) {
+			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
+				      "unknown competency \"%s\"", a->competency_key))
+				goto oom;
+		} else if (ok && a->level > 5) {
+			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
+				      "level must be 0-5, not %u", a->level))
+				goto oom;
+		} else if (ok && !src_ok) {
+			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
+				      "source must be manager, self, peer or certification, not \"%s\"",
+				      a->source))
+				goto oom;
+		} else if (ok && (a->assessed_at_unix_ms <= 0 ||
+				  a->assessed_at_unix_ms > now + WRITER_FUTURE_SLACK_MS)) {
+			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
+				      "assessed_at %s", a->assessed_at_unix_ms <= 0
+				      ? "is missing" : "is in the future"))
+				goto oom;
+		}
+		if (!ok)
+			return db_fail(w, ctx, NULL);
+		if (resp->n_results > bad) {
+			bad = resp->n_results;
+			continue;
+		}
+		if (req->all_or_nothing && bad)
+			continue;	/* will roll back: no point writing */
+		snprintf(level, sizeof(level), "%u", a->level);
+		snprintf(at, sizeof(at), "%" PRId64, a->assessed_at_unix_ms);
+		p[0] = a->employee_id;
+		p[1] = a->competency_key;
+		p[2] = level;
+		p[3] = a->source;
+		p[4] = at;
+		/* idempotent by the natural key; an unchanged row is not
+		 * touched (no notification, no new snapshot) */
+		r = exec(w,
+			 "INSERT INTO assessment (employee_id, competency_id, level, source, assessed_at) "
+			 "SELECT e.id, c.id, $3::smallint, $4, to_timestamp($5::bigint / 1000.0) "
+			 "FROM employee e, competency c WHERE e.external_id = $1 AND c.key = $2 "
+			 "ON CONFLICT (employee_id, competency_id, source, assessed_at) "
+			 "DO UPDATE SET level = EXCLUDED.level "
+			 "WHERE assessment.level IS DISTINCT FROM EXCLUDED.level "
+			 "RETURNING 1", 5, p);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			return db_fail(w, ctx, r);
+		if (PQntuples(r))
+			resp->written++;
+		else
+			resp->unchanged++;
+		PQclear(r);
+	}
+	if (req->all_or_nothing && bad) {
+		resp->written = resp->unchanged = 0;
+		return commit(w, ctx, true);
+	}
+	if (commit(w, ctx, false))
+		return -1;
+	resp->snapshot_version = resp->written ? wait_visible(w, xid) : 0;
+	if (!resp->written) {
+		graph_t *g = graph_slot_acquire(w->slot, w->reader);
+
+		resp->snapshot_version = g ? g->version : 0;
+		graph_unref(&g);
+	}
+	return 0;
+oom:
+	PQclear(PQexec(w->db, "ROLLBACK"));
+	return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+int writer_record_completions(writer_t *w, struct query_ctx *ctx,
+			      const ProtobufCMessage *reqm,
+			      ProtobufCMessage *respm)
+{
+	const Pathways__V1__RecordCompletionsRequest *req = (const void *)reqm;
+	Pathways__V1__RecordCompletionsResponse *resp = (void *)respm;
+	int64_t now = wall_ms();
+	uint64_t xid;
+	size_t bad = 0;
+
+	if (req->n_records > WRITER_MAX_RECORDS)
+		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED,
+				  "%zu records: at most %u per call",
+				  req->n_records, WRITER_MAX_RECORDS);
+	resp->results = query_alloc(ctx, req->n_records ? req->n_records : 1,
+				    sizeof(*resp->results));
+	if (!resp->results)
+		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+	if (begin(w, ctx, &xid))
+		return -1;
+	for (size_t i = 0; i < req->n_records; i++) {
+		const Pathways__V1__CompletionRecord *c = req->records[i];
+		char at[32];
+		const char *p[3];
+		bool ok = true;
+		PGresult *r;
+
+		if (!known(w, "SELECT 1 FROM employee WHERE external_id = $1",
+			   c->employee_id, &ok) && ok) {
+			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
+				      "unknown employee \"%s\"", c->employee_id))
+				goto oom;
+		} else if (ok && !known(w, "SELECT 1 FROM module WHERE key = $1",
+					c->module_key, &ok) && ok) {
+			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
+				      "unknown module \"%s\"", c->module_key))
+				goto oom;
+		} else if (ok && (c->completed_at_unix_ms <= 0 ||
+				  c->completed_at_unix_ms > now + WRITER_FUTURE_SLACK_MS)) {
+			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
+				      "completed_at %s", c->completed_at_unix_ms <= 0
+				      ? "is missing" : "is in the future"))
+				goto oom;
+		}
+		if (!ok)
+			return db_fail(w, ctx, NULL);
+		if (resp->n_results > bad) {
+			bad = resp->n_results;
+			continue;
+		}
+		if (req->all_or_nothing && bad)
+			continue;
+		snprintf(at, sizeof(at), "%" PRId64, c->completed_at_unix_ms);
+		p[0] = c->employee_id;
+		p[1] = c->module_key;
+		p[2] = at;
+		r = exec(w,
+			 "INSERT INTO module_completion (employee_id, module_id, completed_at) "
+			 "SELECT e.id, m.id, to_timestamp($3::bigint / 1000.0) "
+			 "FROM employee e, module m WHERE e.external_id = $1 AND m.key = $2 "
+			 "ON CONFLICT (employee_id, module_id) DO UPDATE "
+			 "SET completed_at = EXCLUDED.completed_at "
+			 "WHERE module_completion.completed_at IS DISTINCT FROM EXCLUDED.completed_at "
+			 "RETURNING 1", 3, p);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			return db_fail(w, ctx, r);
+		if (PQntuples(r))
+			resp->written++;
+		else
+			resp->unchanged++;
+		PQclear(r);
+	}
+	if (req->all_or_nothing && bad) {
+		resp->written = resp->unchanged = 0;
+		return commit(w, ctx, true);
+	}
+	if (commit(w, ctx, false))
+		return -1;
+	if (resp->written) {
+		resp->snapshot_version = wait_visible(w, xid);
+	} else {
+		graph_t *g = graph_slot_acquire(w->slot, w->reader);
+
+		resp->snapshot_version = g ? g->version : 0;
+		graph_unref(&g);
+	}
+	return 0;
+oom:
+	PQclear(PQexec(w->db, "ROLLBACK"));
+	return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+int writer_erase_employee(writer_t *w, struct query_ctx *ctx,
+			  const ProtobufCMessage *reqm, ProtobufCMessage *respm,
+			  const char *who)
+{
+	const Pathways__V1__EraseEmployeeRequest *req = (const void *)reqm;
+	Pathways__V1__EraseEmployeeResponse *resp = (void *)respm;
+	const char *p[1] = { req->employee_id };
+	uint64_t xid;
+	PGresult *r;
+
+	if (!req->employee_id[0])
+		return query_fail(ctx, QUERY_INVALID_ARGUMENT, "employee_id is empty");
+	if (begin(w, ctx, &xid))
+		return -1;
+	r = exec(w,
+		 "WITH e AS (SELECT id FROM employee WHERE external_id = $1 FOR UPDATE), "
+		 "a AS (DELETE FROM assessment WHERE employee_id IN (SELECT id FROM e) RETURNING 1), "
+		 "c AS (DELETE FROM module_completion WHERE employee_id IN (SELECT id FROM e) RETURNING 1), "
+		 "d AS (DELETE FROM employee WHERE id IN (SELECT id FROM e) RETURNING 1) "
+		 "SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM a), (SELECT count(*) FROM c)",
+		 1, p);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		return db_fail(w, ctx, r);
+	resp->erased = atoi(PQgetvalue(r, 0, 0)) > 0;
+	resp->assessments = (uint32_t)atoi(PQgetvalue(r, 0, 1));
+	resp->completions = (uint32_t)atoi(PQgetvalue(r, 0, 2));
+	PQclear(r);
+	if (commit(w, ctx, false))
+		return -1;
+	/* the one place an employee id is logged above debug level: the
+	 * privacy record of who erased whom, and when (the log's time) */
+	log_notice("erase: employee %s %s at the request of %s (%u assessments, %u completions deleted)",
+		   req->employee_id, resp->erased ? "erased" : "not found, nothing erased",
+		   who, resp->assessments, resp->completions);
+	if (resp->erased)
+		wait_visible(w, xid);
+	return 0;
+}

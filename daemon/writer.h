@@ -1,0 +1,38 @@
+/* writer: the write methods (RecordAssessments, RecordCompletions,
+ * EraseEmployee), run on a thread of their own with a PostgreSQL
+ * connection of their own, off the read path.
+ *
+ * Every call is one transaction; the reply is made only after COMMIT, so
+ * OK means durable. The reply's snapshot_version is the first published
+ * snapshot that contains the writes: the writer waits (bounded) until the
+ * loader publishes a snapshot read under a PostgreSQL snapshot whose xmin is
+ * above the writing transaction's id. */
+#ifndef PATHWAYS_WRITER_H
+#define PATHWAYS_WRITER_H
+
+#include "graph.h"
+#include "query/query.h"
+
+typedef struct writer writer_t;
+
+/* conninfo copied; slot borrowed (outlives the writer); reader is the
+ * writer thread's hazard slot. Connects lazily. Caller must destroy. */
+int writer_new(const char *conninfo, struct graph_slot *slot, unsigned reader,
+	       writer_t **out) __attribute__((warn_unused_result));
+void writer_destroy(writer_t **w);
+/* SIGHUP may change the database */
+int writer_set_conninfo(writer_t *w, const char *conninfo)
+	__attribute__((warn_unused_result));
+
+/* Handlers: fill resp, or return -1 with ctx's status set (UNAVAILABLE when
+ * the database cannot be reached: nothing was written). who names the
+ * caller for the erasure log line. */
+int writer_record_assessments(writer_t *w, struct query_ctx *ctx,
+			      const ProtobufCMessage *req, ProtobufCMessage *resp);
+int writer_record_completions(writer_t *w, struct query_ctx *ctx,
+			      const ProtobufCMessage *req, ProtobufCMessage *resp);
+int writer_erase_employee(writer_t *w, struct query_ctx *ctx,
+			  const ProtobufCMessage *req, ProtobufCMessage *resp,
+			  const char *who);
+
+#endif
