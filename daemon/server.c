@@ -32,6 +32,8 @@
 #include "query/query.h"
 #include "query/readiness.h"
 #include "query/roles.h"
+#include "access.h"
+#include "security.h"
 #include "writer.h"
 
 #define SERVER_MAX_WORKERS 32
@@ -118,7 +120,8 @@ struct job {
 	int64_t received_us, deadline_us;	/* deadline 0: none */
 	const struct method *m;
 	uint64_t request_id;
-	char who[64];			/* the peer, for the erasure log */
+	char who[64];			/* the client: key fingerprint or peer */
+	char employees[512];		/* ids it read, for the access log */
 	/* the reply */
 	int code;
 	char message[512];
@@ -155,6 +158,8 @@ struct server {
 	size_t pending_n;
 	struct graph_slot slot;
 	loader_t *loader;
+	security_t *sec;		/* NULL: no CURVE */
+	access_log_t *access;		/* NULL: no access log */
 	struct metrics_method stats[METHODS_N];
 	int64_t started_us;
 	int sigfd;
@@ -399,6 +404,70 @@ static void fill_stats(struct server *s, struct query_ctx *ctx,
 	}
 }
 
+static void note_id(struct job *j, const char *id)
+{
+	size_t n = strlen(j->employees), len = strlen(id);
+
+	if (!id[0])
+		return;
+	if (n + len + 2 >= sizeof(j->employees) - 8) {
+		/* bounded: the line says there were more */
+		if (!strstr(j->employees, ",..."))
+			snprintf(j->employees + n, sizeof(j->employees) - n, "%s...",
+				 n ? "," : "");
+		return;
+	}
+	snprintf(j->employees + n, sizeof(j->employees) - n, "%s%s",
+		 n ? "," : "", id);
+}
+
+/* The employees a request reads, for the access log. */
+static void note_employees(struct job *j, const ProtobufCMessage *req)
+{
+	const char *name = j->m->name;
+
+	if (strcmp(name, "Readiness") == 0) {
+		const Pathways__V1__ReadinessRequest *r = (const void *)req;
+
+		for (size_t i = 0; i < r->n_employee_ids; i++)
+			note_id(j, r->employee_ids[i]);
+	} else if (strcmp(name, "Gap") == 0) {
+		note_id(j, ((const Pathways__V1__GapRequest *)(const void *)req)->employee_id);
+	} else if (strcmp(name, "RecommendModules") == 0) {
+		note_id(j, ((const Pathways__V1__RecommendModulesRequest *)(const void *)req)->employee_id);
+	} else if (strcmp(name, "Mentors") == 0) {
+		/* the learner, and everyone looked at as a mentor */
+		note_id(j, ((const Pathways__V1__MentorsRequest *)(const void *)req)->employee_id);
+		note_id(j, "*");
+	} else if (strcmp(name, "Placement") == 0) {
+		note_id(j, ((const Pathways__V1__PlacementRequest *)(const void *)req)->employee_id);
+	} else if (strcmp(name, "EraseEmployee") == 0) {
+		note_id(j, ((const Pathways__V1__EraseEmployeeRequest *)(const void *)req)->employee_id);
+	} else if (strcmp(name, "Path") == 0) {
+		const Pathways__V1__PathRequest *r = (const void *)req;
+
+		if (r->origin_case == PATHWAYS__V1__PATH_REQUEST__ORIGIN_FROM_EMPLOYEE)
+			note_id(j, r->from_employee);
+	} else if (strcmp(name, "Explore") == 0) {
+		const Pathways__V1__ExploreRequest *r = (const void *)req;
+
+		if (r->origin_case == PATHWAYS__V1__EXPLORE_REQUEST__ORIGIN_FROM_EMPLOYEE)
+			note_id(j, r->from_employee);
+	} else if (strcmp(name, "Bench") == 0) {
+		note_id(j, "*");
+	} else if (strcmp(name, "RecordAssessments") == 0) {
+		const Pathways__V1__RecordAssessmentsRequest *r = (const void *)req;
+
+		for (size_t i = 0; i < r->n_records; i++)
+			note_id(j, r->records[i]->employee_id);
+	} else if (strcmp(name, "RecordCompletions") == 0) {
+		const Pathways__V1__RecordCompletionsRequest *r = (const void *)req;
+
+		for (size_t i = 0; i < r->n_records; i++)
+			note_id(j, r->records[i]->employee_id);
+	}
+}
+
 /* Decodes, computes and packs the reply of a routed job. Runs on the
  * frontend thread or a worker; reader is the caller's hazard slot. */
 static void run_job(struct server *s, struct job *j, unsigned reader)
@@ -440,6 +509,8 @@ static void run_job(struct server *s, struct job *j, unsigned reader)
 			 "a string in %s is not valid UTF-8", m->req->name);
 		goto out;
 	}
+	if (s->access)
+		note_employees(j, req);
 	g = graph_slot_acquire(&s->slot, reader);
 	if (g)
 		j->snapshot_version = g->version;
@@ -503,6 +574,7 @@ static struct job *job_get(struct server *s)
 		j->m = NULL;
 		j->request_id = 0;
 		j->who[0] = '\0';
+		j->employees[0] = '\0';
 		j->code = QUERY_OK;
 		j->message[0] = '\0';
 		j->snapshot_version = 0;
@@ -527,10 +599,14 @@ static void finish(struct server *s, void *sock, struct job *j, int64_t t0)
 {
 	size_t mi = j->m ? (size_t)(j->m - methods) : METHODS_N;
 
+	uint64_t us = (uint64_t)(mono_us() - t0);
+
 	send_reply(sock, j);
 	if (mi < METHODS_N)
-		metrics_record(&s->stats[mi], (uint64_t)(mono_us() - t0),
-			       j->code != QUERY_OK);
+		metrics_record(&s->stats[mi], us, j->code != QUERY_OK);
+	if (s->access)
+		access_write(s->access, j->who[0] ? j->who : "?",
+			     j->m ? j->m->name : "?", j->employees, j->code, us);
 	job_put(s, j);
 }
 
@@ -712,12 +788,6 @@ static void dispatch_writes(struct server *s)
 
 static void queue_write(struct server *s, struct job *j)
 {
-	if (!s->cfg.allow_writes) {
-		job_fail(j, QUERY_PERMISSION_DENIED,
-			 "writes are off: set [server] allow_writes = true");
-		finish(s, s->front, j, j->received_us);
-		return;
-	}
 	if (s->wq_n >= PENDING_MAX) {
 		job_fail(j, QUERY_RESOURCE_EXHAUSTED,
 			 "server overloaded: %zu writes queued", s->wq_n);
@@ -733,6 +803,35 @@ static void queue_write(struct server *s, struct job *j)
 	dispatch_writes(s);
 }
 
+/* Who is asking (the CURVE key's fingerprint, else the peer address), and
+ * may they? false: j carries PERMISSION_DENIED. */
+static bool permitted(struct server *s, struct job *j)
+{
+	zmq_msg_t *last = &j->frames[j->frames_n - 1];
+	const char *uid = s->sec ? zmq_msg_gets(last, "User-Id") : NULL;
+	const char *peer = zmq_msg_gets(last, "Peer-Address");
+
+	if (uid && uid[0])
+		snprintf(j->who, sizeof(j->who), "key:%.12s", uid);
+	else
+		snprintf(j->who, sizeof(j->who), "%s", peer ? peer : "local");
+	if (!s->sec) {
+		if (j->m->kind == M_WRITE && !s->cfg.allow_writes) {
+			job_fail(j, QUERY_PERMISSION_DENIED,
+				 "writes are off: set [server] allow_writes = true");
+			return false;
+		}
+		return true;
+	}
+	/* Health says nothing about anyone: every known key may ask it */
+	if (j->m->kind == M_HEALTH ||
+	    security_allows(s->sec, uid, j->m->name, j->m->kind == M_WRITE))
+		return true;
+	job_fail(j, QUERY_PERMISSION_DENIED,
+		 "this client key may not call %s", j->m->name);
+	return false;
+}
+
 static void on_request(struct server *s, void *sock)
 {
 	struct job *j = read_request(s, sock);
@@ -745,11 +844,11 @@ static void on_request(struct server *s, void *sock)
 		finish(s, sock, j, j->received_us);
 		return;
 	}
+	if (!permitted(s, j)) {
+		finish(s, sock, j, j->received_us);
+		return;
+	}
 	if (j->m->kind == M_WRITE) {
-		const char *peer = zmq_msg_gets(&j->frames[j->frames_n - 1],
-						"Peer-Address");
-
-		snprintf(j->who, sizeof(j->who), "%s", peer ? peer : "a local peer");
 		queue_write(s, j);
 		return;
 	}
@@ -867,6 +966,8 @@ static void on_sighup(struct server *s)
 		config_free(&nc);
 		log_notice("config: reloaded");
 	}
+	if (s->access && access_reopen(s->access))
+		log_err("access: cannot reopen the access log (%s)", strerror(errno));
 	loader_request_reload(s->loader, s->cfg.conninfo);
 	/* the writer thread may be mid-call: it picks the change up from the
 	 * config on its next connect */
@@ -1040,6 +1141,33 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 		log_err("server: socket options failed (%s)", zmq_strerror(errno));
 		goto fail;
 	}
+	if (s->cfg.curve_secret_key_file) {
+		char err[512];
+
+		rc = security_new(s->cfg.curve_secret_key_file,
+				  s->cfg.allowed_clients_dir, &s->sec, err,
+				  sizeof(err));
+		if (rc) {
+			log_err("security: %s", err);
+			goto fail;
+		}
+		/* the ZAP handler must be there before the ROUTER binds */
+		rc = security_start(s->sec, s->zctx);
+		if (!rc)
+			rc = security_apply(s->sec, s->front);
+		if (rc)
+			goto fail;
+		log_notice("security: CURVE on, %zu client keys allowed",
+			   security_clients(s->sec));
+	}
+	if (s->cfg.access_log) {
+		rc = access_open(s->cfg.access_log, &s->access);
+		if (rc) {
+			log_err("access: cannot open %s (%s)", s->cfg.access_log,
+				strerror(-rc));
+			goto fail;
+		}
+	}
 	for (size_t i = 0; i < s->cfg.listen_n; i++) {
 		if (strchr(s->cfg.listen[i], '['))
 			set_int(s->front, ZMQ_IPV6, 1);
@@ -1050,6 +1178,27 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 			goto fail;
 		}
 		log_notice("server: listening on %s", s->cfg.listen[i]);
+	}
+	if (s->sec) {
+		char ep[256];
+		size_t len = sizeof(ep);
+
+		/* prove the handler works: an unknown key must not get in */
+		if (zmq_getsockopt(s->front, ZMQ_LAST_ENDPOINT, ep, &len) == 0) {
+			char *star = strstr(ep, "0.0.0.0");
+
+			if (star && strlen(ep) + 3 < sizeof(ep)) {
+				/* bound to every address: probe via loopback */
+				memmove(star + 9, star + 7, strlen(star + 7) + 1);
+				memcpy(star, "127.0.0.1", 9);
+			}
+			rc = security_probe(s->sec, s->zctx, ep);
+			if (rc) {
+				log_err("security: a client with an unknown key got through on %s: refusing to start",
+					ep);
+				goto fail;
+			}
+		}
 	}
 	if (zmq_bind(s->back, WORKERS_ENDPOINT)) {
 		rc = -errno;
@@ -1158,6 +1307,8 @@ void server_destroy(server_t **sp)
 		zmq_close(s->back);
 	if (s->zctx)
 		zmq_ctx_term(s->zctx);
+	security_destroy(&s->sec);
+	access_close(&s->access);
 	graph_slot_clear(&s->slot);
 	if (s->sigfd >= 0)
 		close(s->sigfd);

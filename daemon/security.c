@@ -1,0 +1,427 @@
+#include "security.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "log.h"
+
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define ZAP_DOMAIN "pathwaysd"
+#define MAX_CLIENTS 4096
+
+struct client {
+	uint8_t key[32];
+	char fingerprint[41];		/* the Z85 public key: the User-Id */
+	char *methods;			/* comma list; NULL: read methods */
+};
+
+struct security {
+	char public_key[41], secret_key[41];
+	struct client *clients;
+	size_t clients_n;
+	void *zctx;
+	pthread_t thread;
+	bool started;
+	void *zap;			/* the handler's socket */
+};
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+			 e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* value of `name = "value"` (quotes optional) */
+static int unquote(char *v, char *out, size_t outlen)
+{
+	size_t n = strlen(v);
+
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		v[n - 1] = '\0';
+		v++;
+	}
+	if (strlen(v) >= outlen)
+		return -EINVAL;
+	strcpy(out, v);
+	return 0;
+}
+
+int security_read_cert(const char *path, char public_key[41],
+		       char secret_key[41], char *methods, size_t methods_len)
+{
+	char line[1024], section[32] = "";
+	FILE *f = fopen(path, "r");
+	int rc = 0;
+
+	if (!f)
+		return -errno;
+	public_key[0] = '\0';
+	if (secret_key)
+		secret_key[0] = '\0';
+	if (methods && methods_len)
+		methods[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line, *eq, *key;
+		bool indented = line[0] == ' ' || line[0] == '\t';
+
+		s = trim(s);
+		if (!*s || *s == '#')
+			continue;
+		if (!indented) {
+			snprintf(section, sizeof(section), "%s", s);
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq) {
+			rc = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		key = trim(s);
+		if (strcmp(section, "curve") == 0 && strcmp(key, "public-key") == 0)
+			rc = unquote(trim(eq + 1), public_key, 41);
+		else if (strcmp(section, "curve") == 0 &&
+			 strcmp(key, "secret-key") == 0 && secret_key)
+			rc = unquote(trim(eq + 1), secret_key, 41);
+		else if (strcmp(section, "metadata") == 0 &&
+			 strcmp(key, "methods") == 0 && methods)
+			rc = unquote(trim(eq + 1), methods, methods_len);
+		if (rc)
+			break;
+	}
+	fclose(f);
+	if (!rc && strlen(public_key) != 40)
+		rc = -EINVAL;
+	if (!rc && secret_key && secret_key[0] && strlen(secret_key) != 40)
+		rc = -EINVAL;
+	return rc;
+}
+
+static int load_clients(security_t *s, const char *dir, char *err,
+			size_t errlen)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return rc;
+	}
+	s->clients = calloc(MAX_CLIENTS, sizeof(*s->clients));
+	if (!s->clients) {
+		closedir(d);
+		return -ENOMEM;
+	}
+	while ((de = readdir(d))) {
+		char path[4096], methods[1024];
+		struct client *c;
+
+		if (de->d_name[0] == '.')
+			continue;
+		/* secret certificates never belong here */
+		if (strstr(de->d_name, "_secret") || strstr(de->d_name, ".key"))
+			continue;
+		if (s->clients_n == MAX_CLIENTS) {
+			snprintf(err, errlen, "%s: more than %d client keys", dir,
+				 MAX_CLIENTS);
+			rc = -E2BIG;
+			break;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		c = &s->clients[s->clients_n];
+		rc = security_read_cert(path, c->fingerprint, NULL, methods,
+					sizeof(methods));
+		if (!rc && !zmq_z85_decode(c->key, c->fingerprint))
+			rc = -EINVAL;
+		if (rc) {
+			snprintf(err, errlen, "%s: not a client certificate (%s)",
+				 path, strerror(-rc));
+			break;
+		}
+		if (methods[0] && !(c->methods = strdup(methods))) {
+			rc = -ENOMEM;
+			break;
+		}
+		s->clients_n++;
+	}
+	closedir(d);
+	return rc;
+}
+
+int security_new(const char *secret_key_file, const char *clients_dir,
+		 security_t **out, char *err, size_t errlen)
+{
+	security_t *s = calloc(1, sizeof(*s));
+	uint8_t raw[32];
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	rc = security_read_cert(secret_key_file, s->public_key, s->secret_key,
+				NULL, 0);
+	if (rc || !s->secret_key[0] || !zmq_z85_decode(raw, s->secret_key)) {
+		snprintf(err, errlen, "%s: not a secret certificate (%s)",
+			 secret_key_file, rc ? strerror(-rc) : "no secret-key");
+		security_destroy(&s);
+		return rc ? rc : -EINVAL;
+	}
+	if (clients_dir) {
+		rc = load_clients(s, clients_dir, err, errlen);
+		if (rc) {
+			security_destroy(&s);
+			return rc;
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+size_t security_clients(const security_t *s)
+{
+	return s->clients_n;
+}
+
+static const struct client *find_key(const security_t *s, const uint8_t *key)
+{
+	for (size_t i = 0; i < s->clients_n; i++)
+		if (memcmp(s->clients[i].key, key, 32) == 0)
+			return &s->clients[i];
+	return NULL;
+}
+
+/* ZAP (RFC 27): REP socket; request frames version, request id, domain,
+ * address, identity, mechanism, credentials... */
+static void *zap_main(void *arg)
+{
+	security_t *s = arg;
+
+	for (;;) {
+		zmq_msg_t f[8];
+		int n = 0, more = 1;
+		const char *status = "400", *text = "unknown client key";
+		const char *user = "";
+		const struct client *c = NULL;
+
+		while (more && n < 8) {
+			size_t ml = sizeof(more);
+
+			zmq_msg_init(&f[n]);
+			if (zmq_msg_recv(&f[n], s->zap, 0) < 0) {
+				zmq_msg_close(&f[n]);
+				/* context terminated: close, so it can end */
+				for (int i = 0; i < n; i++)
+					zmq_msg_close(&f[i]);
+				zmq_close(s->zap);
+				return NULL;
+			}
+			n++;
+			zmq_getsockopt(s->zap, ZMQ_RCVMORE, &more, &ml);
+		}
+		if (n >= 7 && zmq_msg_size(&f[5]) == 5 &&
+		    memcmp(zmq_msg_data(&f[5]), "CURVE", 5) == 0 &&
+		    zmq_msg_size(&f[6]) == 32)
+			c = find_key(s, zmq_msg_data(&f[6]));
+		if (c) {
+			status = "200";
+			text = "OK";
+			user = c->fingerprint;
+		} else {
+			char addr[64] = "";
+			size_t al = n > 3 ? zmq_msg_size(&f[3]) : 0;
+
+			memcpy(addr, n > 3 ? zmq_msg_data(&f[3]) : "",
+			       al < sizeof(addr) - 1 ? al : sizeof(addr) - 1);
+			log_warn("security: a client from %s with an unknown key was refused",
+				 addr[0] ? addr : "?");
+		}
+		zmq_send(s->zap, "1.0", 3, ZMQ_SNDMORE);
+		if (n > 1)
+			zmq_send(s->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]),
+				 ZMQ_SNDMORE);
+		else
+			zmq_send(s->zap, "", 0, ZMQ_SNDMORE);
+		zmq_send(s->zap, status, 3, ZMQ_SNDMORE);
+		zmq_send(s->zap, text, strlen(text), ZMQ_SNDMORE);
+		zmq_send(s->zap, user, strlen(user), ZMQ_SNDMORE);
+		zmq_send(s->zap, "", 0, 0);
+		/* drain anything beyond what we read */
+		while (more) {
+			size_t ml = sizeof(more);
+			zmq_msg_t x;
+
+			zmq_msg_init(&x);
+			if (zmq_msg_recv(&x, s->zap, 0) < 0)
+				more = 0;
+			else
+				zmq_getsockopt(s->zap, ZMQ_RCVMORE, &more, &ml);
+			zmq_msg_close(&x);
+		}
+		for (int i = 0; i < n; i++)
+			zmq_msg_close(&f[i]);
+	}
+}
+
+int security_start(security_t *s, void *zctx)
+{
+	int zero = 0, rc;
+
+	s->zctx = zctx;
+	s->zap = zmq_socket(zctx, ZMQ_REP);
+	if (!s->zap || zmq_setsockopt(s->zap, ZMQ_LINGER, &zero, sizeof(zero)) ||
+	    zmq_bind(s->zap, ZAP_ENDPOINT)) {
+		rc = -errno;
+		log_err("security: cannot bind the ZAP handler (%s)",
+			zmq_strerror(errno));
+		return rc;
+	}
+	rc = pthread_create(&s->thread, NULL, zap_main, s);
+	if (rc)
+		return -rc;
+	s->started = true;
+	return 0;
+}
+
+int security_apply(const security_t *s, void *sock)
+{
+	int one = 1;
+
+	if (zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN)) ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof(one)) ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, s->secret_key, 40))
+		return -errno;
+	return 0;
+}
+
+int security_probe(const security_t *s, void *zctx, const char *endpoint)
+{
+	char pub[41], sec[41];
+	void *sock = zmq_socket(zctx, ZMQ_DEALER), *mon = NULL;
+	int zero = 0, rc = -EACCES;
+	char monep[64];
+
+	if (!sock || zmq_curve_keypair(pub, sec))
+		goto out;
+	snprintf(monep, sizeof(monep), "inproc://pathwaysd-probe-%p", (void *)sock);
+	if (zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero)) ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, s->public_key, 40) ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, pub, 40) ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sec, 40) ||
+	    zmq_socket_monitor(sock, monep, ZMQ_EVENT_ALL))
+		goto out;
+	mon = zmq_socket(zctx, ZMQ_PAIR);
+	if (!mon || zmq_setsockopt(mon, ZMQ_LINGER, &zero, sizeof(zero)) ||
+	    zmq_connect(mon, monep) || zmq_connect(sock, endpoint))
+		goto out;
+	/* wait for the handshake's verdict (bounded) */
+	for (int i = 0; i < 50; i++) {
+		zmq_pollitem_t it = { mon, 0, ZMQ_POLLIN, 0 };
+		zmq_msg_t ev;
+		uint16_t event;
+
+		if (zmq_poll(&it, 1, 100) <= 0)
+			continue;
+		zmq_msg_init(&ev);
+		if (zmq_msg_recv(&ev, mon, 0) < 0) {
+			zmq_msg_close(&ev);
+			break;
+		}
+		memcpy(&event, zmq_msg_data(&ev), sizeof(event));
+		zmq_msg_close(&ev);
+		/* second frame: the endpoint */
+		zmq_msg_init(&ev);
+		zmq_msg_recv(&ev, mon, 0);
+		zmq_msg_close(&ev);
+		if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+			rc = -EACCES;
+			goto out;
+		}
+		if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ||
+		    event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+		    event == ZMQ_EVENT_DISCONNECTED) {
+			rc = 0;
+			goto out;
+		}
+	}
+	log_err("security: the probe with an unknown key got no verdict in time");
+out:
+	if (sock) {
+		zmq_socket_monitor(sock, NULL, 0);
+		zmq_close(sock);
+	}
+	if (mon)
+		zmq_close(mon);
+	return rc;
+}
+
+static bool listed(const char *list, const char *method)
+{
+	size_t n = strlen(method);
+
+	for (const char *p = list; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		while (len && (*p == ' '))
+			p++, len--;
+		while (len && p[len - 1] == ' ')
+			len--;
+		if ((len == 1 && *p == '*') || (len == n && strncmp(p, method, n) == 0))
+			return true;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
+
+bool security_allows(const security_t *s, const char *user_id,
+		     const char *method, bool is_write)
+{
+	if (!s)
+		return true;	/* no CURVE: allow_writes decides writes */
+	if (!user_id)
+		return false;
+	for (size_t i = 0; i < s->clients_n; i++) {
+		const struct client *c = &s->clients[i];
+
+		if (strcmp(c->fingerprint, user_id) != 0)
+			continue;
+		if (!c->methods)
+			return !is_write;	/* read methods only */
+		return listed(c->methods, method);
+	}
+	return false;
+}
+
+void security_destroy(security_t **sp)
+{
+	security_t *s = *sp;
+
+	if (!s)
+		return;
+	/* the ZAP thread ends when the context terminates; the server
+	 * closes its sockets first, then terminates the context, then
+	 * calls us */
+	if (s->started)
+		pthread_join(s->thread, NULL);
+	for (size_t i = 0; i < s->clients_n; i++)
+		free(s->clients[i].methods);
+	free(s->clients);
+	explicit_bzero(s->secret_key, sizeof(s->secret_key));
+	free(s);
+	*sp = NULL;
+}

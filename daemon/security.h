@@ -1,0 +1,56 @@
+/* security: CURVE encryption and who may call what.
+ *
+ * [security] curve_secret_key_file is the server's certificate (ZeroMQ's
+ * certificate format: a "curve" section with public-key and secret-key);
+ * allowed_clients_dir holds one certificate per client with its
+ * public-key and, in the "metadata" section, `methods = Readiness,Gap`
+ * (none: the read methods only; `*`: every method).
+ *
+ * CURVE alone authenticates nobody: without a ZAP handler libzmq 4.3
+ * accepts every client key. So the handler runs before the ROUTER binds,
+ * answers from the allowed list, and tags each connection with the client
+ * key's fingerprint (its User-Id), which dispatch checks against the
+ * methods that key may call. */
+#ifndef PATHWAYS_SECURITY_H
+#define PATHWAYS_SECURITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct security security_t;
+
+/* Loads the certificates. 0, or -errno with err naming the file. */
+int security_new(const char *secret_key_file, const char *clients_dir,
+		 security_t **out, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+void security_destroy(security_t **s);
+
+/* Starts the ZAP handler on zctx (before any CURVE socket binds). */
+int security_start(security_t *s, void *zctx) __attribute__((warn_unused_result));
+
+/* Makes sock a CURVE server with our key and ZAP domain. */
+int security_apply(const security_t *s, void *sock)
+	__attribute__((warn_unused_result));
+
+/* Connects to endpoint with an unknown key: 0 when the handshake is
+ * refused as it must be, -EACCES when it got through (refuse to start). */
+int security_probe(const security_t *s, void *zctx, const char *endpoint)
+	__attribute__((warn_unused_result));
+
+/* May the client with this User-Id (NULL: no CURVE) call method (index
+ * into the method bit set; writes flagged)? */
+bool security_allows(const security_t *s, const char *user_id,
+		     const char *method, bool is_write);
+
+/* Number of allowed client keys loaded. */
+size_t security_clients(const security_t *s);
+
+/* Parses a certificate file: public key (40 Z85 chars + NUL), secret key
+ * (may be NULL to skip; "" when absent) and the methods line ("" when
+ * absent). Exposed for tests and pathwaysctl. */
+int security_read_cert(const char *path, char public_key[41],
+		       char secret_key[41], char *methods, size_t methods_len)
+	__attribute__((warn_unused_result));
+
+#endif
