@@ -298,22 +298,28 @@ static void job_fail(struct job *j, int code, const char *fmt, ...)
 }
 
 /* Sends j's reply on sock: the routing frames, the header, the body. */
-static void send_reply(void *sock, struct job *j)
+static int pack_header(const struct job *j, zmq_msg_t *hm)
 {
 	Pathways__V1__ResponseHeader h = PATHWAYS__V1__RESPONSE_HEADER__INIT;
-	zmq_msg_t hm;
-	size_t len;
 
 	h.request_id = j->request_id;
 	h.code = j->code;
-	h.message = j->message;
+	h.message = (char *)(uintptr_t)j->message;
 	h.snapshot_version = j->snapshot_version;
-	len = pathways__v1__response_header__get_packed_size(&h);
-	if (zmq_msg_init_size(&hm, len)) {
+	if (zmq_msg_init_size(hm, pathways__v1__response_header__get_packed_size(&h)))
+		return -ENOMEM;
+	pathways__v1__response_header__pack(&h, zmq_msg_data(hm));
+	return 0;
+}
+
+static void send_reply(void *sock, struct job *j)
+{
+	zmq_msg_t hm;
+
+	if (pack_header(j, &hm)) {
 		log_err("server: no memory for a reply header");
 		return;
 	}
-	pathways__v1__response_header__pack(&h, zmq_msg_data(&hm));
 	for (size_t i = 0; i < j->routing_n; i++)
 		if (zmq_msg_send(&j->frames[i], sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
 			goto dropped;
@@ -345,7 +351,9 @@ static void fill_health(struct server *s, const graph_t *g,
 	struct loader_stats ls;
 	int64_t age = g ? (int64_t)time(NULL) * 1000 - g->loaded_unix_ms : 0;
 
-	loader_get_stats(s->loader, &ls);
+	memset(&ls, 0, sizeof(ls));
+	if (s->loader)
+		loader_get_stats(s->loader, &ls);
 	h->serving = g != NULL;
 	h->database_connected = ls.connected;
 	h->version = query_str(PATHWAYS_VERSION);
@@ -378,9 +386,10 @@ static void fill_health(struct server *s, const graph_t *g,
 static void fill_stats(struct server *s, struct query_ctx *ctx,
 		       Pathways__V1__StatsResponse *r)
 {
-	struct loader_stats ls;
+	struct loader_stats ls = { 0 };
 
-	loader_get_stats(s->loader, &ls);
+	if (s->loader)
+		loader_get_stats(s->loader, &ls);
 	r->uptime_s = (uint64_t)((mono_us() - s->started_us) / 1000000);
 	r->reloads = ls.reloads;
 	r->reload_failures = ls.reload_failures;
@@ -526,6 +535,10 @@ static void run_job(struct server *s, struct job *j, unsigned reader)
 	} else if (m->kind == M_STATS) {
 		fill_stats(s, &ctx, &local.stats);
 	} else if (m->kind == M_WRITE) {
+		if (!s->writer) {
+			job_fail(j, QUERY_UNAVAILABLE, "no database for writes");
+			goto out;
+		}
 		if (m->wfn(s->writer, &ctx, req, resp, j->who)) {
 			job_fail(j, ctx.code ? ctx.code : QUERY_INTERNAL, "%s",
 				 ctx.message);
@@ -1316,4 +1329,84 @@ void server_destroy(server_t **sp)
 	free(s->cfg_path);
 	free(s);
 	*sp = NULL;
+}
+
+/* ---- without sockets (fuzzing, tests) ---- */
+
+static int copy_msg(zmq_msg_t *m, uint8_t **out, size_t *len)
+{
+	*len = zmq_msg_size(m);
+	*out = malloc(*len ? *len : 1);
+	if (!*out)
+		return -ENOMEM;
+	memcpy(*out, zmq_msg_data(m), *len);
+	return 0;
+}
+
+int server_process(graph_t *g, size_t max_request_bytes,
+		   const void *const *frames, const size_t *lens, size_t n,
+		   uint8_t **hdr, size_t *hlen, uint8_t **body, size_t *blen)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	struct job *j = NULL;
+	zmq_msg_t hm;
+	int rc = -ENOMEM;
+
+	if (!s)
+		return -ENOMEM;
+	config_init(&s->cfg);
+	s->cfg.max_request_bytes = max_request_bytes;
+	s->started_us = mono_us();
+	graph_slot_init(&s->slot);
+	if (g) {
+		graph_ref(g);
+		graph_slot_publish(&s->slot, g);
+	}
+	j = job_get(s);
+	if (!j)
+		goto out;
+	j->received_us = mono_us();
+	/* the identity a ROUTER would have added, then the client's frames */
+	if (zmq_msg_init_size(&j->frames[0], 4))
+		goto out;
+	memcpy(zmq_msg_data(&j->frames[0]), "fuzz", 4);
+	j->frames_n = 1;
+	for (size_t i = 0; i < n; i++) {
+		if (j->frames_n == JOB_MAX_FRAMES) {
+			j->extra_frames++;
+			continue;
+		}
+		if (zmq_msg_init_size(&j->frames[j->frames_n], lens[i]))
+			goto out;
+		if (lens[i])
+			memcpy(zmq_msg_data(&j->frames[j->frames_n]), frames[i], lens[i]);
+		j->frames_n++;
+	}
+	if (route(s, j) && permitted(s, j))
+		run_job(s, j, READER_FRONTEND);
+	if (pack_header(j, &hm))
+		goto out;
+	rc = copy_msg(&hm, hdr, hlen);
+	zmq_msg_close(&hm);
+	if (rc)
+		goto out;
+	if (j->has_body) {
+		rc = copy_msg(&j->body, body, blen);
+		if (rc) {
+			free(*hdr);
+			*hdr = NULL;
+		}
+	} else {
+		*body = NULL;
+		*blen = 0;
+	}
+out:
+	if (j) {
+		job_put(s, j);
+		free(s->free_jobs);
+	}
+	graph_slot_clear(&s->slot);
+	config_free(&s->cfg);
+	free(s);
+	return rc;
 }

@@ -10,7 +10,10 @@
 #ifndef PATHWAYS_SERVER_H
 #define PATHWAYS_SERVER_H
 
+#include <stdint.h>
+
 #include "config.h"
+#include "graph.h"
 
 typedef struct server server_t;
 
@@ -27,5 +30,17 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 int server_run(server_t *s) __attribute__((warn_unused_result));
 
 void server_destroy(server_t **s);
+
+/* The whole request path without sockets, for fuzzing and tests: the
+ * frames a client sent (after the ROUTER's identity: an optional empty
+ * delimiter, then header and body), through envelope checks, decoding,
+ * dispatch and encoding, against snapshot g (borrowed; NULL: none loaded).
+ * Writes answer PERMISSION_DENIED or UNAVAILABLE (no database). On success
+ * the reply frames are malloc'ed into *hdr and *body reply frames (*body NULL when empty): caller
+ * frees. -ENOMEM otherwise. */
+int server_process(graph_t *g, size_t max_request_bytes,
+		   const void *const *frames, const size_t *lens, size_t n,
+		   uint8_t **hdr, size_t *hlen, uint8_t **body, size_t *blen)
+	__attribute__((warn_unused_result));
 
 #endif

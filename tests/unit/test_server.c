@@ -1,0 +1,158 @@
+/* The request path without sockets: envelope rules, status codes. */
+#include <stdlib.h>
+
+#include "fixture.h"
+#include "query/readiness.h"
+#include "server.h"
+
+static graph_t *small(void)
+{
+	graph_builder_t *b = fixture_base();
+
+	OK(graph_builder_role(b, "R", "", "ic", 1, "eng", 0, 0));
+	OK(graph_builder_role(b, "T", "", "ic", 2, "eng", 0, 0));
+	OK(graph_builder_requirement(b, "T", "a", 2, 1, false));
+	OK(graph_builder_employee(b, "E1", "R", NULL, true));
+	OK(graph_builder_assessment(b, "E1", "a", 1, GRAPH_SRC_MANAGER, T0));
+	return fixture_finish(b);
+}
+
+struct reply {
+	Pathways__V1__ResponseHeader *h;
+	uint8_t *body;
+	size_t blen;
+};
+
+static struct reply call(graph_t *g, const char *method, uint64_t id,
+			 const ProtobufCMessage *req)
+{
+	Pathways__V1__RequestHeader h = PATHWAYS__V1__REQUEST_HEADER__INIT;
+	uint8_t hb[512], bb[4096], *rh = NULL;
+	size_t hl, bl = 0, rhl = 0;
+	const void *frames[2] = { hb, bb };
+	size_t lens[2];
+	struct reply r = { 0 };
+
+	h.method = (char *)method;
+	h.request_id = id;
+	hl = pathways__v1__request_header__pack(&h, hb);
+	if (req)
+		bl = protobuf_c_message_pack(req, bb);
+	lens[0] = hl;
+	lens[1] = bl;
+	OK(server_process(g, 1 << 20, frames, lens, 2, &rh, &rhl, &r.body, &r.blen));
+	r.h = pathways__v1__response_header__unpack(NULL, rhl, rh);
+	free(rh);
+	cr_assert_not_null(r.h);
+	return r;
+}
+
+static void reply_free(struct reply *r)
+{
+	pathways__v1__response_header__free_unpacked(r->h, NULL);
+	free(r->body);
+}
+
+Test(server, a_readiness_call_goes_through_the_whole_path)
+{
+	graph_t *g = small();
+	Pathways__V1__ReadinessRequest req = PATHWAYS__V1__READINESS_REQUEST__INIT;
+	char *ids[] = { "E1" }, *roles[] = { "T" };
+	Pathways__V1__ReadinessResponse *resp;
+	struct reply r;
+
+	req.n_employee_ids = 1;
+	req.employee_ids = ids;
+	req.n_role_keys = 1;
+	req.role_keys = roles;
+	r = call(g, "/pathways.v1.Pathways/Readiness", 42, &req.base);
+	cr_assert_eq(r.h->code, 0, "%s", r.h->message);
+	cr_assert_eq(r.h->request_id, 42);
+	cr_assert_eq(r.h->snapshot_version, 1);
+	resp = pathways__v1__readiness_response__unpack(NULL, r.blen, r.body);
+	cr_assert_not_null(resp);
+	cr_assert_float_eq(resp->results[0]->readiness, 50, 1e-12);
+	pathways__v1__readiness_response__free_unpacked(resp, NULL);
+	reply_free(&r);
+	graph_unref(&g);
+}
+
+Test(server, status_codes_for_each_kind_of_bad_request)
+{
+	graph_t *g = small();
+	Pathways__V1__GapRequest gap = PATHWAYS__V1__GAP_REQUEST__INIT;
+	struct reply r;
+
+	r = call(g, "/pathways.v1.Pathways/Nope", 1, NULL);
+	cr_assert_eq(r.h->code, QUERY_UNIMPLEMENTED);
+	cr_assert_null(r.body);
+	reply_free(&r);
+	r = call(g, "Readiness", 2, NULL);	/* not the full path */
+	cr_assert_eq(r.h->code, QUERY_UNIMPLEMENTED);
+	reply_free(&r);
+	gap.employee_id = "nobody";
+	gap.role_key = "T";
+	r = call(g, "/pathways.v1.Pathways/Gap", 3, &gap.base);
+	cr_assert_eq(r.h->code, QUERY_NOT_FOUND);
+	cr_assert(strstr(r.h->message, "nobody"));
+	reply_free(&r);
+	r = call(NULL, "/pathways.v1.Pathways/Gap", 4, &gap.base);
+	cr_assert_eq(r.h->code, QUERY_UNAVAILABLE);
+	reply_free(&r);
+	r = call(NULL, "/pathways.v1.Pathways/Health", 5, NULL);
+	cr_assert_eq(r.h->code, 0);
+	reply_free(&r);
+	r = call(g, "/pathways.v1.Pathways/RecordAssessments", 6, NULL);
+	cr_assert_eq(r.h->code, QUERY_PERMISSION_DENIED);
+	reply_free(&r);
+	graph_unref(&g);
+}
+
+Test(server, frames_that_break_the_envelope)
+{
+	graph_t *g = small();
+	uint8_t *h = NULL, *b = NULL;
+	size_t hl, bl;
+	const void *frames[3] = { "\xff\xff", "", "" };
+	size_t lens[3] = { 2, 0, 0 };
+	Pathways__V1__ResponseHeader *rh;
+
+	/* undecodable header: INVALID_ARGUMENT with request_id 0 */
+	OK(server_process(g, 1 << 20, frames, lens, 2, &h, &hl, &b, &bl));
+	rh = pathways__v1__response_header__unpack(NULL, hl, h);
+	cr_assert_eq(rh->code, QUERY_INVALID_ARGUMENT);
+	cr_assert_eq(rh->request_id, 0);
+	pathways__v1__response_header__free_unpacked(rh, NULL);
+	free(h);
+	free(b);
+	/* one frame, three frames */
+	for (size_t n = 1; n <= 3; n += 2) {
+		OK(server_process(g, 1 << 20, frames, lens, n, &h, &hl, &b, &bl));
+		rh = pathways__v1__response_header__unpack(NULL, hl, h);
+		cr_assert_eq(rh->code, QUERY_INVALID_ARGUMENT, "%zu frames", n);
+		pathways__v1__response_header__free_unpacked(rh, NULL);
+		free(h);
+		free(b);
+	}
+	/* a body over max_request_bytes */
+	{
+		Pathways__V1__RequestHeader req = PATHWAYS__V1__REQUEST_HEADER__INIT;
+		uint8_t hb[128];
+		static uint8_t big[5000];
+		const void *f2[2] = { hb, big };
+		size_t l2[2];
+
+		req.method = "/pathways.v1.Pathways/Readiness";
+		req.request_id = 9;
+		l2[0] = pathways__v1__request_header__pack(&req, hb);
+		l2[1] = sizeof(big);
+		OK(server_process(g, 4096, f2, l2, 2, &h, &hl, &b, &bl));
+		rh = pathways__v1__response_header__unpack(NULL, hl, h);
+		cr_assert_eq(rh->code, QUERY_RESOURCE_EXHAUSTED);
+		cr_assert_eq(rh->request_id, 9);
+		pathways__v1__response_header__free_unpacked(rh, NULL);
+		free(h);
+		free(b);
+	}
+	graph_unref(&g);
+}
