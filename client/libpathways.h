@@ -120,7 +120,10 @@ int pw_client_set_metadata(pw_client_t *c, const char *key,
  * -EINVAL (unknown method without resp_desc, req of the wrong type),
  * -EBUSY (pipelined requests are pending on this client), -EPROTO (the
  * reply's body does not unpack as resp_desc), -EINTR (a signal), -ENOMEM,
- * other -errno from libzmq. */
+ * other -errno from libzmq.
+ * With several endpoints, a read method that gets no reply within half of
+ * timeout_ms is sent once more (ZeroMQ hands it to another connected
+ * daemon) within the time left; writes are never resent by the library. */
 int pw_call(pw_client_t *c, const char *method, const ProtobufCMessage *req,
 	    const ProtobufCMessageDescriptor *resp_desc, unsigned timeout_ms,
 	    struct pw_reply *out) PW_MUST_CHECK;
