@@ -358,6 +358,7 @@ static void owner_unref(struct graph_owner *o)
 	(g)->tracks, (g)->areas, (g)->comps, (g)->roles, (g)->reqs, \
 	(g)->moves, (g)->modules, (g)->outcomes, (g)->prereqs, \
 	(g)->teachers, (g)->modules_by_key, (g)->roles_by_key, \
+	(g)->role_rank, \
 	(g)->track_idx.slots, (g)->area_idx.slots, (g)->comp_idx.slots, \
 	(g)->role_idx.slots, (g)->module_idx.slots, (g)->arena, \
 	(g)->levels, (g)->completed, (g)->attrs
@@ -1167,6 +1168,11 @@ static int finish_framework(graph_builder_t *b, graph_t *g)
 		g->roles_by_key[i] = i;
 	}
 	qsort(g->roles_by_key, g->roles_n, sizeof(uint32_t), cmp_role_key);
+	g->role_rank = xcalloc(g->roles_n, sizeof(*g->role_rank));
+	if (!g->role_rank)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < g->roles_n; i++)
+		g->role_rank[g->roles_by_key[i]] = i;
 
 	/* requirements, grouped by role, sorted by competency key */
 	g->reqs_n = (uint32_t)b->reqs.n;

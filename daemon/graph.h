@@ -181,8 +181,10 @@ struct graph {
 	uint32_t emps_n;
 	uint64_t assessments_n;		/* assessment rows loaded */
 
-	/* sorted order, by key: */
+	/* sorted order, by key, and each role's place in it (comparing
+	 * ranks is comparing keys) */
 	uint32_t *roles_by_key;
+	uint32_t *role_rank;
 
 	struct graph_keymap track_idx, area_idx, comp_idx, role_idx,
 		module_idx, emp_idx;

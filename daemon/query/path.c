@@ -74,14 +74,9 @@ static unsigned state_path(const struct search *s, uint32_t i, uint32_t *out)
 static int cmp_seq(const graph_t *g, const uint32_t *a, unsigned an,
 		   const uint32_t *b, unsigned bn)
 {
-	for (unsigned i = 0; i < an && i < bn; i++) {
-		if (a[i] != b[i]) {
-			int c = strcmp(g->roles[a[i]].key, g->roles[b[i]].key);
-
-			if (c)
-				return c;
-		}
-	}
+	for (unsigned i = 0; i < an && i < bn; i++)
+		if (a[i] != b[i])
+			return g->role_rank[a[i]] < g->role_rank[b[i]] ? -1 : 1;
 	return an < bn ? -1 : an > bn;
 }
 
@@ -602,7 +597,7 @@ static int cmp_reach(const void *a, const void *b)
 
 	if (x->cost != y->cost)
 		return x->cost < y->cost ? -1 : 1;
-	return strcmp(reach_g->roles[x->node].key, reach_g->roles[y->node].key);
+	return reach_g->role_rank[x->node] < reach_g->role_rank[y->node] ? -1 : 1;
 }
 
 int query_path_explore(struct query_ctx *ctx, const ProtobufCMessage *reqm,
