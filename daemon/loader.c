@@ -653,6 +653,7 @@ int loader_new(const struct loader_options *opt, struct graph_slot *slot,
 	l->debounce_ms = opt->debounce_ms;
 	l->reconnect_max_ms = opt->reconnect_max_ms ? opt->reconnect_max_ms : 30000;
 	l->reader_slot = opt->reader_slot;
+	l->stats.schema_ok = true;	/* until a load says otherwise */
 	l->conninfo = strdup(opt->conninfo ? opt->conninfo : "");
 	if (opt->snapshot_path && !(l->snapshot_path = strdup(opt->snapshot_path))) {
 		free(l->conninfo);

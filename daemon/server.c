@@ -38,7 +38,7 @@
 
 #define SERVER_MAX_WORKERS 32
 #define JOB_MAX_FRAMES 8
-#define PENDING_MAX 65536
+#define PENDING_MAX 10000
 #define READER_FRONTEND 0
 #define READER_LOADER (GRAPH_SLOT_READERS - 1)
 #define METHOD_PREFIX "/pathways.v1.Pathways/"

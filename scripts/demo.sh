@@ -83,14 +83,16 @@ for _ in $(seq 1 60); do
 	if ! kill -0 "$daemon_pid" 2>/dev/null; then
 		break
 	fi
-	if "$ctl" --endpoint "$endpoint" health >/dev/null 2>&1; then
+	# up and serving: Health answers before the first snapshot is loaded
+	if "$ctl" --endpoint "$endpoint" --json health 2>/dev/null |
+		grep -q '"serving": *true'; then
 		ready=1
 		break
 	fi
 	sleep 0.5
 done
 if [ "$ready" -ne 1 ]; then
-	echo "demo: pathwaysd did not become healthy within 30 s; its log:" >&2
+	echo "demo: pathwaysd did not start serving within 30 s; its log:" >&2
 	tail -n 40 "$work/pathwaysd.log" >&2 || true
 	exit 1
 fi
