@@ -2,7 +2,9 @@
 #include "ctl_cli.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +102,86 @@ int ctl_cli_parse_uint(const char *s, unsigned long min, unsigned long max,
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+int ctl_cli_parse_double(const char *s, double min, double max, double *out)
+{
+	double v;
+	char *end;
+
+	/* Digits only: no "inf", "nan", hex floats or leading blanks. */
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '.' || *s == '-'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
+		return -EINVAL;
+	for (const char *p = s; p < end; p++)
+		if (*p == 'x' || *p == 'X')
+			return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int ctl_cli_opt_count(struct ctl_cli *cli, const char *name, const char *arg,
+		      uint32_t *out)
+{
+	unsigned long v;
+
+	if (ctl_cli_parse_uint(arg, 1, UINT32_MAX, &v) < 0)
+		return ctl_cli_usage_error(cli, "invalid --%s '%s' (a whole "
+					   "number from 1)", name, arg);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int ctl_cli_opt_positive(struct ctl_cli *cli, const char *name,
+			 const char *arg, double *out)
+{
+	double v;
+
+	if (ctl_cli_parse_double(arg, 0, 1e300, &v) < 0 || v <= 0)
+		return ctl_cli_usage_error(cli, "invalid --%s '%s' (a number "
+					   "above 0)", name, arg);
+	*out = v;
+	return 0;
+}
+
+int ctl_cli_strv_add(char ***v, size_t *n, char *s)
+{
+	char **grown;
+
+	if (*n >= SIZE_MAX / sizeof(**v) - 1)
+		return -ENOMEM;
+	grown = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!grown)
+		return -ENOMEM;
+	grown[(*n)++] = s;
+	*v = grown;
+	return 0;
+}
+
+void ctl_cli_line(struct ctl_cli *cli, const char *fmt, ...)
+{
+	char *line = NULL;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (len < 0) {
+		if (!cli->lost_output)
+			ctl_cli_error(cli, "out of memory");
+		cli->lost_output = true;
+		return;
+	}
+	for (unsigned char *p = (unsigned char *)line; *p; p++)
+		if (*p < 0x20 || *p == 0x7F)
+			*p = '?';
+	fputs(line, cli->out);
+	fputc('\n', cli->out);
+	free(line);
 }
 
 /* ---- options ---- */
@@ -313,6 +395,27 @@ static int ctl_cli_connect(struct ctl_cli *cli)
 	return ctl_cli_usage_error(cli, "invalid endpoints: %s", strerror(-rc));
 }
 
+int ctl_cli_operands(struct ctl_cli *cli, int argc, char **argv, int min,
+		     int max, int *status)
+{
+	static const struct option none[] = { { 0 } };
+	int c;
+
+	while ((c = ctl_cli_getopt(cli, argc, argv, none, status)) != 0)
+		if (c < 0)
+			return -1;
+	if (argc - optind < min) {
+		*status = ctl_cli_usage_error(cli, "missing arguments");
+		return -1;
+	}
+	if (argc - optind > max) {
+		*status = ctl_cli_usage_error(cli, "unexpected argument '%s'",
+					      argv[optind + max]);
+		return -1;
+	}
+	return 0;
+}
+
 static void ctl_cli_print_endpoints(struct ctl_cli *cli)
 {
 	for (size_t i = 0; i < cli->nendpoints; i++)
@@ -358,27 +461,44 @@ int ctl_cli_call(struct ctl_cli *cli, const char *method,
 	return 0;
 }
 
-int ctl_cli_rpc(struct ctl_cli *cli, const char *method,
-		const ProtobufCMessage *req, ctl_cli_print_fn *print,
-		const void *arg)
+/* msg as the JSON document of --json. */
+static void ctl_cli_print_json(struct ctl_cli *cli,
+			       const ProtobufCMessage *msg)
+{
+	struct ctl_json j;
+
+	ctl_json_init(&j, cli->out, true);
+	ctl_json_message(&j, msg);
+	ctl_json_finish(&j);
+}
+
+int ctl_cli_rpc_status(struct ctl_cli *cli, const char *method,
+		       const ProtobufCMessage *req, ctl_cli_print_fn *print,
+		       ctl_cli_status_fn *status_of, const void *arg)
 {
 	struct pw_reply r;
-	struct ctl_json j;
 	int status;
 
 	status = ctl_cli_call(cli, method, req, &r);
 	if (status != 0)
 		return status;
 	if (cli->json) {
-		ctl_json_init(&j, cli->out, true);
-		ctl_json_message(&j, r.response);
-		ctl_json_finish(&j);
+		ctl_cli_print_json(cli, r.response);
 		status = CTL_EXIT_OK;
 	} else {
 		status = print(cli, r.response, arg);
 	}
+	if (status == CTL_EXIT_OK && status_of)
+		status = status_of(r.response);
 	pw_reply_clear(&r);
 	return status;
+}
+
+int ctl_cli_rpc(struct ctl_cli *cli, const char *method,
+		const ProtobufCMessage *req, ctl_cli_print_fn *print,
+		const void *arg)
+{
+	return ctl_cli_rpc_status(cli, method, req, print, NULL, arg);
 }
 
 int ctl_cli_print_table(struct ctl_cli *cli, struct ctl_table **t)

@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "libpathways.h"
@@ -55,6 +56,7 @@ struct ctl_cli {
 	FILE *out;
 	FILE *err;
 	bool in_getopt;
+	bool lost_output;		/* a line was lost to out of memory */
 	struct option opts[CTL_CLI_MAX_OPTIONS];
 	char optstring[64];
 };
@@ -96,6 +98,38 @@ int ctl_cli_error(struct ctl_cli *cli, const char *fmt, ...)
 int ctl_cli_parse_uint(const char *s, unsigned long min, unsigned long max,
 		       unsigned long *out) __attribute__((warn_unused_result));
 
+/* Parse a finite decimal number ("12", "7.5") in [min, max]; 0 or -EINVAL. */
+int ctl_cli_parse_double(const char *s, double min, double max, double *out)
+	__attribute__((warn_unused_result));
+
+/* The argument arg of the command option --name: a count from 1 (limits,
+ * steps) or a number above 0 (costs, hours). Return 0 with *out set, or
+ * CTL_EXIT_USAGE after printing "invalid --name 'arg'". */
+int ctl_cli_opt_count(struct ctl_cli *cli, const char *name, const char *arg,
+		      uint32_t *out) __attribute__((warn_unused_result));
+int ctl_cli_opt_positive(struct ctl_cli *cli, const char *name,
+			 const char *arg, double *out)
+	__attribute__((warn_unused_result));
+
+/* Append s (borrowed) to the array *v of *n strings, growing it; the caller
+ * frees *v (not the strings). Returns 0 or -ENOMEM (*v and *n unchanged). */
+int ctl_cli_strv_add(char ***v, size_t *n, char *s)
+	__attribute__((warn_unused_result));
+
+/* Parse the options of a command that has none of its own and check that
+ * it got min to max operands. Returns 0 with optind at the first operand,
+ * or -1 when the command must stop with *status (after --help: 0; a usage
+ * error printed: 2). */
+int ctl_cli_operands(struct ctl_cli *cli, int argc, char **argv, int min,
+		     int max, int *status);
+
+/* Print one line of text (printf-style, the newline added) to cli->out
+ * with control characters shown as '?', as tables do: data from the
+ * daemon cannot move the cursor or recolour the terminal. Out of memory
+ * loses the line and sets lost_output (main() then fails). */
+void ctl_cli_line(struct ctl_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Call method with req. Returns 0 with an OK reply in *out (the caller
  * clears it), or the exit status after printing why on stderr: the
  * daemon's error ("pathwaysctl: NOT_FOUND: ..."), no reply in time, or a
@@ -107,11 +141,21 @@ int ctl_cli_call(struct ctl_cli *cli, const char *method,
 typedef int ctl_cli_print_fn(struct ctl_cli *cli, const ProtobufCMessage *resp,
 			     const void *arg);
 
+/* The exit status a response calls for whatever its form (audit: 1 when
+ * it has findings). */
+typedef int ctl_cli_status_fn(const ProtobufCMessage *resp);
+
 /* Call, then print the response: as JSON with --json, else with
  * print(cli, response, arg). Returns the exit status. */
 int ctl_cli_rpc(struct ctl_cli *cli, const char *method,
 		const ProtobufCMessage *req, ctl_cli_print_fn *print,
 		const void *arg);
+
+/* As ctl_cli_rpc(); once the response is printed without error in either
+ * form, the exit status is status(response) (status may be NULL). */
+int ctl_cli_rpc_status(struct ctl_cli *cli, const char *method,
+		       const ProtobufCMessage *req, ctl_cli_print_fn *print,
+		       ctl_cli_status_fn *status, const void *arg);
 
 /* Print a table to cli->out and destroy it: returns 0 or CTL_EXIT_ERROR. */
 struct ctl_table;

@@ -79,10 +79,7 @@ void ctl_json_end_array(struct ctl_json *j)
 	ctl_json_close(j, ']');
 }
 
-/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0 if
- * it is not one: overlong forms, surrogates and code points past U+10FFFF
- * are invalid (RFC 3629). */
-static size_t ctl_json_utf8_len(const unsigned char *s, size_t n)
+size_t ctl_json_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0];
 	unsigned char lo = 0x80, hi = 0xBF;

@@ -62,6 +62,11 @@ void ctl_json_message(struct ctl_json *j, const ProtobufCMessage *m);
  * those. Returns buf. */
 char *ctl_json_format_double(double v, char *buf);
 
+/* The length of the valid UTF-8 sequence at s (at most n bytes, n > 0), or
+ * 0 if it is not one: overlong forms, surrogates and code points past
+ * U+10FFFF are invalid (RFC 3629). */
+size_t ctl_json_utf8_len(const unsigned char *s, size_t n);
+
 /* End the document: a final newline. */
 void ctl_json_finish(struct ctl_json *j);
 

@@ -17,30 +17,6 @@ static const char *ctl_query_yes(bool v)
 	return v ? "yes" : "no";
 }
 
-/* Parse a command's options when it has none of its own, and check the
- * number of operands. Returns 0 with optind at the first operand, or -1
- * when the command must stop with *status (after --help: 0). */
-static int ctl_query_operands(struct ctl_cli *cli, int argc, char **argv,
-			      int min, int max, int *status)
-{
-	static const struct option none[] = { { 0 } };
-	int c;
-
-	while ((c = ctl_cli_getopt(cli, argc, argv, none, status)) != 0)
-		if (c < 0)
-			return -1;
-	if (argc - optind < min) {
-		*status = ctl_cli_usage_error(cli, "missing arguments");
-		return -1;
-	}
-	if (argc - optind > max) {
-		*status = ctl_cli_usage_error(cli, "unexpected argument '%s'",
-					      argv[optind + max]);
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- health ---- */
 
 static void ctl_query_time_cell(ctl_table_t *t, int64_t unix_ms)
@@ -101,6 +77,17 @@ static int ctl_query_print_health(struct ctl_cli *cli,
 	ctl_table_cell(t, "%" PRIu32, h->modules);
 	ctl_table_cell(t, "version");
 	ctl_table_cell(t, "%s", h->version);
+	ctl_table_cell(t, "schema version");
+	if (h->schema_version > 0)
+		ctl_table_cell(t, "%" PRId32 " (expected %" PRId32 ")%s",
+			       h->schema_version, h->expected_schema_version,
+			       h->schema_version < h->expected_schema_version ?
+				       ": run pathwaysctl migrate" : "");
+	else
+		ctl_table_cell(t, "unknown (expected %" PRId32 ")",
+			       h->expected_schema_version);
+	ctl_table_cell(t, "status");
+	ctl_table_cell(t, "%s", h->status[0] ? h->status : "-");
 	return ctl_cli_print_table(cli, &t);
 }
 
@@ -109,7 +96,7 @@ int ctl_query_health(struct ctl_cli *cli, int argc, char **argv)
 	Pathways__V1__HealthRequest req = PATHWAYS__V1__HEALTH_REQUEST__INIT;
 	int status;
 
-	if (ctl_query_operands(cli, argc, argv, 0, 0, &status) < 0)
+	if (ctl_cli_operands(cli, argc, argv, 0, 0, &status) < 0)
 		return status;
 	return ctl_cli_rpc(cli, "Health", &req.base, ctl_query_print_health,
 			   NULL);
@@ -267,20 +254,17 @@ int ctl_query_readiness(struct ctl_cli *cli, int argc, char **argv)
 	Pathways__V1__ReadinessRequest req =
 		PATHWAYS__V1__READINESS_REQUEST__INIT;
 	struct ctl_query_readiness_view view = { 0 };
-	char **roles = NULL, **grown;
+	char **roles = NULL;
 	int c, status = CTL_EXIT_USAGE;
 
 	while ((c = ctl_cli_getopt(cli, argc, argv, opts, &status)) != 0) {
 		switch (c) {
 		case OPT_ROLE:
-			grown = realloc(roles, (req.n_role_keys + 1) *
-						       sizeof(*roles));
-			if (!grown) {
+			if (ctl_cli_strv_add(&roles, &req.n_role_keys,
+					     optarg) < 0) {
 				status = ctl_cli_error(cli, "out of memory");
 				goto out;
 			}
-			roles = grown;
-			roles[req.n_role_keys++] = optarg;
 			break;
 		case OPT_SKIP_UNKNOWN:
 			req.skip_unknown = true;
@@ -384,7 +368,7 @@ int ctl_query_gap(struct ctl_cli *cli, int argc, char **argv)
 	Pathways__V1__GapRequest req = PATHWAYS__V1__GAP_REQUEST__INIT;
 	int status;
 
-	if (ctl_query_operands(cli, argc, argv, 2, 2, &status) < 0)
+	if (ctl_cli_operands(cli, argc, argv, 2, 2, &status) < 0)
 		return status;
 	req.employee_id = argv[optind];
 	req.role_key = argv[optind + 1];

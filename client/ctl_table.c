@@ -111,6 +111,15 @@ void ctl_table_cell(ctl_table_t *t, const char *fmt, ...)
 	ctl_table_push(t, cell);
 }
 
+void ctl_table_cell_take(ctl_table_t *t, char *cell)
+{
+	if (t->failed) {
+		free(cell);
+		return;
+	}
+	ctl_table_push(t, cell);
+}
+
 void ctl_table_cell_join(ctl_table_t *t, char *const *items, size_t n,
 			 const char *sep)
 {

@@ -27,6 +27,10 @@ void ctl_table_align_right(ctl_table_t *t, size_t col);
 void ctl_table_cell(ctl_table_t *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Append one cell, taking ownership of cell (from malloc()); NULL (out of
+ * memory while making it) loses the cell as any out of memory does. */
+void ctl_table_cell_take(ctl_table_t *t, char *cell);
+
 /* Append one cell: items[0..n-1] joined by sep. */
 void ctl_table_cell_join(ctl_table_t *t, char *const *items, size_t n,
 			 const char *sep);

@@ -9,6 +9,10 @@
 
 #include "ctl_admin.h"
 #include "ctl_cli.h"
+#include "ctl_map.h"
+#include "ctl_ops.h"
+#include "ctl_path.h"
+#include "ctl_people.h"
 #include "ctl_query.h"
 
 static const struct ctl_cmd pathwaysctl_cmds[] = {
@@ -24,6 +28,40 @@ static const struct ctl_cmd pathwaysctl_cmds[] = {
 	{ "gap", "EMPLOYEE ROLE",
 	  "an employee's competency gap for a role",
 	  ctl_query_gap },
+	{ "path", "(--from-role R | --from-employee E) --to R [--routes K] "
+		  "[--max-steps N] [--kinds KIND,...] [--avoid R]... [--dot]",
+	  "the cheapest routes to a role, step by step (KIND: promotion, "
+	  "lateral, track_switch; --dot: Graphviz DOT)",
+	  ctl_path_path },
+	{ "explore", "(--from-role R | --from-employee E) [--max-steps N] "
+		     "[--max-cost C] [--limit N]",
+	  "the roles reachable from a role or an employee, cheapest first",
+	  ctl_path_explore },
+	{ "modules", "EMPLOYEE ROLE [--max-hours H] [--max-modules N]",
+	  "the learning pathway that closes an employee's gap for a role",
+	  ctl_people_modules },
+	{ "mentors", "EMPLOYEE (--role R | --competency C) [--limit N]",
+	  "colleagues who can mentor an employee towards a role or in a "
+	  "competency",
+	  ctl_people_mentors },
+	{ "bench", "ROLE [--limit N] [--by ATTRIBUTE] [--min-readiness X]",
+	  "the best candidates for a role, the bands of everyone considered "
+	  "(--by: per value of an employee attribute)",
+	  ctl_people_bench },
+	{ "placement", "EMPLOYEE",
+	  "per track, the grade an employee operates at and the next role",
+	  ctl_people_placement },
+	{ "audit", "",
+	  "pressure-test the framework (exit status 1 when there are findings)",
+	  ctl_ops_audit },
+	{ "stats", "[--prometheus]",
+	  "the daemon's counters and latencies (--prometheus: the Prometheus "
+	  "text format)",
+	  ctl_ops_stats },
+	{ "map", "[--area A] [--employee E]",
+	  "the framework as a Graphviz DOT graph (--employee: their role and "
+	  "readiness)",
+	  ctl_map_framework },
 	{ "migrate", "",
 	  "apply the database migrations (--db)",
 	  ctl_admin_migrate },
@@ -63,6 +101,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	status = cli.cmd->run(&cli, argc - i, argv + i);
+	if (cli.lost_output && status == CTL_EXIT_OK)
+		status = CTL_EXIT_ERROR;
 out:
 	ctl_cli_fini(&cli);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

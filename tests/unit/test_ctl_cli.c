@@ -1,12 +1,20 @@
-/* pathwaysctl's commands (client/ctl_cli.c, ctl_query.c and their helpers,
- * compiled in) against the scripted server of pw_mock_server.h. */
+/* pathwaysctl's commands (client/ctl_cli.c, ctl_query.c, ctl_path.c,
+ * ctl_map.c, ctl_people.c, ctl_ops.c and their helpers, compiled in)
+ * against the scripted server of pw_mock_server.h. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl_cli.c"
+#include "ctl_dot.c"
+#include "ctl_fmt.c"
 #include "ctl_json.c"
+#include "ctl_map.c"
+#include "ctl_ops.c"
+#include "ctl_path.c"
+#include "ctl_people.c"
+#include "ctl_prom.c"
 #include "ctl_query.c"
 #include "ctl_table.c"
 #include "pw_mock_server.h"
@@ -18,6 +26,18 @@ static const struct ctl_cmd test_cmds[] = {
 	{ "readiness", "EMPLOYEE... [--role R]...", "readiness",
 	  ctl_query_readiness },
 	{ "gap", "EMPLOYEE ROLE", "gap", ctl_query_gap },
+	{ "path", "(--from-role R | --from-employee E) --to R", "path",
+	  ctl_path_path },
+	{ "explore", "(--from-role R | --from-employee E)", "explore",
+	  ctl_path_explore },
+	{ "modules", "EMPLOYEE ROLE", "modules", ctl_people_modules },
+	{ "mentors", "EMPLOYEE (--role R | --competency C)", "mentors",
+	  ctl_people_mentors },
+	{ "bench", "ROLE", "bench", ctl_people_bench },
+	{ "placement", "EMPLOYEE", "placement", ctl_people_placement },
+	{ "audit", "", "audit", ctl_ops_audit },
+	{ "stats", "[--prometheus]", "stats", ctl_ops_stats },
+	{ "map", "[--area A] [--employee E]", "map", ctl_map_framework },
 };
 
 static struct mock_server srv;
@@ -325,4 +345,346 @@ Test(ctl_cli, help_and_version_exit_0)
 				  "EMPLOYEE ROLE\ngap\n");
 	cr_assert_eq(run("--version", NULL), 0);
 	cr_assert_str_eq(out_buf, "pathwaysctl " PATHWAYS_VERSION "\n");
+}
+
+Test(ctl_cli, health_shows_schema_versions_and_status)
+{
+	Pathways__V1__HealthResponse h = PATHWAYS__V1__HEALTH_RESPONSE__INIT;
+
+	h.serving = true;
+	h.schema_version = 1;
+	h.expected_schema_version = 2;
+	h.status = "serving; database connected";
+	mock_server_can(&srv, "Health", 0, NULL, &h.base);
+	cr_assert_eq(run("-e", "@", "health", NULL), 0, "%s", err_buf);
+	cr_assert_not_null(strstr(out_buf, "\nschema version    1 (expected 2): "
+					   "run pathwaysctl migrate\n"));
+	cr_assert_not_null(strstr(out_buf, "\nstatus            serving; "
+					   "database connected\n"));
+	h.schema_version = 0;
+	cr_assert_eq(run("-e", "@", "health", NULL), 0, "%s", err_buf);
+	cr_assert_not_null(strstr(out_buf, "\nschema version    unknown "
+					   "(expected 2)\n"));
+}
+
+static Pathways__V1__Finding findings[3];
+static Pathways__V1__Finding *findingp[3] = {
+	&findings[0], &findings[1], &findings[2],
+};
+static Pathways__V1__AuditResponse audit_resp;
+
+static void can_audit(size_t n)
+{
+	pathways__v1__audit_response__init(&audit_resp);
+	for (int i = 0; i < 3; i++)
+		pathways__v1__finding__init(&findings[i]);
+	findings[0].kind = "dead_end";
+	findings[0].subject = "ops-ic-2";
+	findings[0].detail = "no outgoing move";
+	findings[1].kind = "dead_end";
+	findings[1].subject = "ops-ic-4";
+	findings[2].kind = "untaught_competency";
+	findings[2].subject = "sql";
+	findings[2].detail = "no module teaches it";
+	audit_resp.findings = findingp;
+	audit_resp.n_findings = n;
+	mock_server_can(&srv, "Audit", 0, NULL, &audit_resp.base);
+}
+
+Test(ctl_cli, audit_groups_findings_by_kind_and_exits_1)
+{
+	can_audit(3);
+	cr_assert_eq(run("-e", "@", "audit", NULL), 1, "%s", err_buf);
+	cr_assert_str_eq(out_buf,
+		"dead_end (2)\n"
+		"  ops-ic-2 — no outgoing move\n"
+		"  ops-ic-4\n"
+		"\n"
+		"untaught_competency (1)\n"
+		"  sql — no module teaches it\n"
+		"\n"
+		"3 findings\n");
+	cr_assert_str_eq(err_buf, "");
+}
+
+Test(ctl_cli, audit_exit_status_is_the_same_with_json)
+{
+	can_audit(1);
+	cr_assert_eq(run("-e", "@", "--json", "audit", NULL), 1);
+	cr_assert_not_null(strstr(out_buf, "\"kind\": \"dead_end\""));
+	can_audit(0);
+	cr_assert_eq(run("-e", "@", "--json", "audit", NULL), 0);
+	cr_assert_eq(run("-e", "@", "audit", NULL), 0);
+	cr_assert_str_eq(out_buf, "no findings\n");
+}
+
+Test(ctl_cli, path_prints_a_staircase_and_sends_the_filters)
+{
+	Pathways__V1__PathResponse resp = PATHWAYS__V1__PATH_RESPONSE__INIT;
+	Pathways__V1__Route r = PATHWAYS__V1__ROUTE__INIT;
+	Pathways__V1__PathStep st = PATHWAYS__V1__PATH_STEP__INIT;
+	Pathways__V1__Route *rs[] = { &r };
+	Pathways__V1__PathStep *sts[] = { &st };
+	Pathways__V1__PathRequest *req;
+
+	st.from_role = "ops-ic-3";
+	st.to_role = "ops-mgr-3";
+	st.kind = PATHWAYS__V1__MOVE_KIND__TRACK_SWITCH;
+	st.cost = 9;
+	st.typical_months = 12;
+	r.steps = sts;
+	r.n_steps = 1;
+	r.total_cost = 9;
+	r.total_months = 12;
+	resp.routes = rs;
+	resp.n_routes = 1;
+	mock_server_can(&srv, "Path", 0, NULL, &resp.base);
+	cr_assert_eq(run("-e", "@", "path", "--from-employee", "E1", "--to",
+			 "ops-mgr-3", "--kinds", "track_switch,promotion",
+			 "--avoid", "a", "--avoid", "b", "--routes", "2",
+			 "--max-steps", "4", NULL), 0, "%s", err_buf);
+	cr_assert_str_eq(out_buf,
+		"route 1: cost 9, ~12 months, 1 step\n"
+		"  ops-ic-3 ──track_switch──▶ ops-mgr-3   cost 9  ~12 months\n");
+	req = pathways__v1__path_request__unpack(NULL, srv.last_body_len,
+						 srv.last_body);
+	cr_assert_not_null(req);
+	cr_assert_eq(req->origin_case,
+		     PATHWAYS__V1__PATH_REQUEST__ORIGIN_FROM_EMPLOYEE);
+	cr_assert_str_eq(req->from_employee, "E1");
+	cr_assert_str_eq(req->to_role, "ops-mgr-3");
+	cr_assert_eq(req->max_routes, 2);
+	cr_assert_eq(req->max_steps, 4);
+	cr_assert_eq(req->n_allowed_kinds, 2);
+	cr_assert_eq(req->allowed_kinds[0],
+		     PATHWAYS__V1__MOVE_KIND__TRACK_SWITCH);
+	cr_assert_eq(req->allowed_kinds[1], PATHWAYS__V1__MOVE_KIND__PROMOTION);
+	cr_assert_eq(req->n_avoid_roles, 2);
+	cr_assert_str_eq(req->avoid_roles[1], "b");
+	pathways__v1__path_request__free_unpacked(req, NULL);
+
+	resp.n_routes = 0;
+	cr_assert_eq(run("-e", "@", "path", "--from-role", "x", "--to", "y",
+			 NULL), 0, "%s", err_buf);
+	cr_assert_str_eq(out_buf, "No route from x to y within 6 steps\n");
+}
+
+Test(ctl_cli, bench_counts_and_breakdown)
+{
+	Pathways__V1__BenchResponse b = PATHWAYS__V1__BENCH_RESPONSE__INIT;
+	Pathways__V1__BenchCandidate c = PATHWAYS__V1__BENCH_CANDIDATE__INIT;
+	Pathways__V1__BenchCandidate *cs[] = { &c };
+	Pathways__V1__BandCount b1 = PATHWAYS__V1__BAND_COUNT__INIT;
+	Pathways__V1__BandCount b2 = PATHWAYS__V1__BAND_COUNT__INIT;
+	Pathways__V1__BandCount r1 = PATHWAYS__V1__BAND_COUNT__INIT;
+	Pathways__V1__BandCount *bands[] = { &b1, &b2 }, *rb[] = { &r1 };
+	Pathways__V1__BreakdownRow row1 = PATHWAYS__V1__BREAKDOWN_ROW__INIT;
+	Pathways__V1__BreakdownRow row2 = PATHWAYS__V1__BREAKDOWN_ROW__INIT;
+	Pathways__V1__BreakdownRow *rows[] = { &row1, &row2 };
+	Pathways__V1__BenchRequest *req;
+
+	c.employee_id = "E7";
+	c.current_role = "ops-ic-3";
+	c.readiness = 91.3;
+	c.band = PATHWAYS__V1__BAND__READY_NOW;
+	b1.band = PATHWAYS__V1__BAND__NOT_READY;
+	b1.count = 2;
+	b2.band = PATHWAYS__V1__BAND__READY_NOW;
+	b2.count = 1;
+	r1.band = PATHWAYS__V1__BAND__NOT_READY;
+	r1.count = 2;
+	row1.value = "";
+	row1.bands = rb;
+	row1.n_bands = 1;
+	row2.value = "full_time";
+	b.candidates = cs;
+	b.n_candidates = 1;
+	b.bands = bands;
+	b.n_bands = 2;
+	b.breakdown = rows;
+	b.n_breakdown = 2;
+	b.considered = 3;
+	mock_server_can(&srv, "Bench", 0, NULL, &b.base);
+	cr_assert_eq(run("-e", "@", "bench", "ops-ic-4", "--by", "type",
+			 "--min-readiness", "50.5", "--limit", "3", NULL), 0,
+		     "%s", err_buf);
+	cr_assert_str_eq(out_buf,
+		"RANK  EMPLOYEE  CURRENT ROLE  READINESS  BAND       BLOCKERS\n"
+		"   1  E7        ops-ic-3           91.3  READY_NOW         0\n"
+		"\n"
+		"3 considered\n"
+		"BAND       EMPLOYEES\n"
+		"NOT_READY          2\n"
+		"READY_NOW          1\n"
+		"\n"
+		"type       NOT_READY  READY_NOW  TOTAL\n"
+		"(none)             2          0      2\n"
+		"full_time          0          0      0\n");
+	req = pathways__v1__bench_request__unpack(NULL, srv.last_body_len,
+						  srv.last_body);
+	cr_assert_not_null(req);
+	cr_assert_str_eq(req->breakdown_attribute, "type");
+	cr_assert_eq(req->min_readiness, 50.5);
+	cr_assert_eq(req->limit, 3);
+	pathways__v1__bench_request__free_unpacked(req, NULL);
+}
+
+Test(ctl_cli, new_commands_reject_bad_usage_without_calling)
+{
+	cr_assert_eq(run("-e", "@", "path", "--to", "r", NULL), 2);
+	cr_assert_not_null(strstr(err_buf, "give --from-role or --from-employee"));
+	cr_assert_eq(run("-e", "@", "path", "--from-role", "a",
+			 "--from-employee", "e", "--to", "r", NULL), 2);
+	cr_assert_eq(run("-e", "@", "path", "--from-role", "a", NULL), 2);
+	cr_assert_not_null(strstr(err_buf, "give --to ROLE"));
+	cr_assert_eq(run("-e", "@", "path", "--from-role", "a", "--to", "b",
+			 "--kinds", "sideways", NULL), 2);
+	cr_assert_eq(run("-e", "@", "path", "--from-role", "a", "--to", "b",
+			 "--routes", "0", NULL), 2);
+	cr_assert_eq(run("-e", "@", "--json", "path", "--from-role", "a",
+			 "--to", "b", "--dot", NULL), 2);
+	cr_assert_eq(run("-e", "@", "explore", NULL), 2);
+	cr_assert_eq(run("-e", "@", "explore", "--from-role", "a",
+			 "--max-cost", "nan", NULL), 2);
+	cr_assert_eq(run("-e", "@", "explore", "--from-role", "a",
+			 "--max-cost", "-1", NULL), 2);
+	cr_assert_eq(run("-e", "@", "modules", "E1", NULL), 2);
+	cr_assert_eq(run("-e", "@", "modules", "E1", "r", "--max-hours", "x",
+			 NULL), 2);
+	cr_assert_eq(run("-e", "@", "mentors", "E1", NULL), 2);
+	cr_assert_eq(run("-e", "@", "mentors", "E1", "--role", "r",
+			 "--competency", "c", NULL), 2);
+	cr_assert_eq(run("-e", "@", "bench", NULL), 2);
+	cr_assert_eq(run("-e", "@", "bench", "r", "--min-readiness", "101",
+			 NULL), 2);
+	cr_assert_eq(run("-e", "@", "placement", NULL), 2);
+	cr_assert_eq(run("-e", "@", "audit", "x", NULL), 2);
+	cr_assert_eq(run("-e", "@", "--json", "stats", "--prometheus", NULL), 2);
+	cr_assert_eq(run("-e", "@", "map", "extra", NULL), 2);
+	cr_assert_eq(srv.requests, 0, "nothing was sent");
+}
+
+Test(ctl_cli, parse_double_takes_plain_finite_numbers_only)
+{
+	static const char *const bad[] = {
+		"", " 1", "1 ", "nan", "inf", "-inf", "0x10", "1e999", "-",
+		".", "1.5x", "+2",
+	};
+	double v = 0;
+
+	cr_assert_eq(ctl_cli_parse_double("12", 0, 100, &v), 0);
+	cr_assert_eq(v, 12);
+	cr_assert_eq(ctl_cli_parse_double("7.5", 0, 100, &v), 0);
+	cr_assert_eq(v, 7.5);
+	cr_assert_eq(ctl_cli_parse_double(".5", 0, 100, &v), 0);
+	cr_assert_eq(v, 0.5);
+	cr_assert_eq(ctl_cli_parse_double("100", 0, 100, &v), 0);
+	cr_assert_eq(ctl_cli_parse_double("100.01", 0, 100, &v), -EINVAL);
+	cr_assert_eq(ctl_cli_parse_double("-1", 0, 100, &v), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(ctl_cli_parse_double(bad[i], -1e300, 1e300, &v),
+			     -EINVAL, "accepted [%s]", bad[i]);
+	cr_assert_eq(v, 100, "untouched on error");
+}
+
+/* A framework of two roles and one move a -> b, as ListRoles, Explore and
+ * Path answer it (the mock gives every Explore the same answer: b, one
+ * step; map must skip b's own). */
+static Pathways__V1__RoleInfo fw_roles[2];
+static Pathways__V1__RoleInfo *fw_rolep[2] = { &fw_roles[0], &fw_roles[1] };
+static Pathways__V1__ListRolesResponse fw_list;
+static Pathways__V1__Reachable fw_reach;
+static Pathways__V1__Reachable *fw_reachp[1] = { &fw_reach };
+static Pathways__V1__ExploreResponse fw_explore;
+static Pathways__V1__PathStep fw_step;
+static Pathways__V1__PathStep *fw_stepp[1] = { &fw_step };
+static Pathways__V1__Route fw_route;
+static Pathways__V1__Route *fw_routep[1] = { &fw_route };
+static Pathways__V1__PathResponse fw_path;
+
+static void can_framework(void)
+{
+	pathways__v1__list_roles_response__init(&fw_list);
+	for (int i = 0; i < 2; i++) {
+		pathways__v1__role_info__init(&fw_roles[i]);
+		fw_roles[i].track = "ic";
+		fw_roles[i].area = "ops";
+		fw_roles[i].grade = (uint32_t)i + 1;
+	}
+	fw_roles[0].key = "a";
+	fw_roles[0].title = "Role \"A\"";
+	fw_roles[1].key = "b";
+	fw_list.roles = fw_rolep;
+	fw_list.n_roles = 2;
+	pathways__v1__explore_response__init(&fw_explore);
+	pathways__v1__reachable__init(&fw_reach);
+	fw_reach.role_key = "b";
+	fw_reach.steps = 1;
+	fw_reach.cost = 3;
+	fw_explore.roles = fw_reachp;
+	fw_explore.n_roles = 1;
+	pathways__v1__path_response__init(&fw_path);
+	pathways__v1__route__init(&fw_route);
+	pathways__v1__path_step__init(&fw_step);
+	fw_step.from_role = "a";
+	fw_step.to_role = "b";
+	fw_step.kind = PATHWAYS__V1__MOVE_KIND__PROMOTION;
+	fw_step.cost = 3;
+	fw_step.typical_months = 18;
+	fw_route.steps = fw_stepp;
+	fw_route.n_steps = 1;
+	fw_route.total_cost = 3;
+	fw_route.total_months = 18;
+	fw_path.routes = fw_routep;
+	fw_path.n_routes = 1;
+	mock_server_can(&srv, "ListRoles", 0, NULL, &fw_list.base);
+	mock_server_can(&srv, "Explore", 0, NULL, &fw_explore.base);
+	mock_server_can(&srv, "Path", 0, NULL, &fw_path.base);
+}
+
+Test(ctl_cli, map_draws_roles_and_the_moves_explore_and_path_find)
+{
+	can_framework();
+	cr_assert_eq(run("-e", "@", "map", NULL), 0, "%s", err_buf);
+	/* ListRoles, an Explore per role, a Path per move. */
+	cr_assert_eq(srv.requests, 4);
+	cr_assert(strncmp(out_buf, "digraph pathways {\n", 19) == 0);
+	cr_assert_not_null(strstr(out_buf, "\"r:a\" [label=\"a\\nRole \\\"A\\\"\""));
+	cr_assert_not_null(strstr(out_buf, "\"r:b\" [label=\"b\""));
+	cr_assert_not_null(strstr(out_buf, "\"r:a\" -> \"r:b\" [style=solid"));
+	cr_assert_null(strstr(out_buf, "\"r:b\" -> \"r:b\""));
+	cr_assert_not_null(strstr(out_buf, "{ rank=same; \"g:1\"; \"r:a\"; }"));
+	cr_assert_str_eq(err_buf, "");
+}
+
+Test(ctl_cli, map_json_lists_roles_and_moves)
+{
+	can_framework();
+	cr_assert_eq(run("-e", "@", "--json", "map", "--area", "ops", NULL), 0,
+		     "%s", err_buf);
+	cr_assert_not_null(strstr(out_buf,
+		"\"moves\": [\n"
+		"    {\n"
+		"      \"from_role\": \"a\",\n"
+		"      \"to_role\": \"b\",\n"
+		"      \"kind\": \"PROMOTION\",\n"
+		"      \"typical_months\": 18,\n"
+		"      \"cost\": 3\n"
+		"    }\n"
+		"  ]\n"));
+	cr_assert_not_null(strstr(out_buf, "\"key\": \"a\""));
+	cr_assert_null(strstr(out_buf, "current_role"));
+}
+
+Test(ctl_cli, path_dot_draws_the_routes_roles_only)
+{
+	can_framework();
+	fw_list.n_roles = 2;
+	cr_assert_eq(run("-e", "@", "path", "--from-role", "a", "--to", "b",
+			 "--dot", NULL), 0, "%s", err_buf);
+	cr_assert_eq(srv.requests, 2, "Path, then ListRoles");
+	cr_assert_not_null(strstr(out_buf, "label=\"a to b: 1 route\""));
+	cr_assert_not_null(strstr(out_buf, "label=\"cost 3, ~18 mo\\nroute 1\""));
+	cr_assert_not_null(strstr(out_buf, "\\nstart\""));
+	cr_assert_not_null(strstr(out_buf, "\\ngoal\""));
 }
