@@ -334,6 +334,8 @@ int query_audit_placement(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	e = &g->emps[ei];
 	area = g->roles[e->role].area;
 	resp->employee_id = query_str(e->id);
+	resp->current_role = query_str(g->roles[e->role].key);
+	resp->area = query_str(area == GRAPH_NONE ? "" : g->areas[area].key);
 	resp->tracks = query_alloc(ctx, g->tracks_n ? g->tracks_n : 1,
 				   sizeof(*resp->tracks));
 	tracks_by_key = query_alloc(ctx, g->tracks_n ? g->tracks_n : 1,

@@ -221,6 +221,8 @@ Test(placement, the_highest_grade_met_on_each_track)
 	req.employee_id = "E";
 	cr_assert_eq(fixture_run(&ctx, g, query_audit_placement, &req, &r), 0);
 	cr_assert_eq(r.n_tracks, 2);
+	cr_assert_str_eq(r.current_role, "ic-1");
+	cr_assert_str_eq(r.area, "eng");
 	cr_assert_str_eq(r.tracks[0]->track, "ic");
 	cr_assert_eq(r.tracks[0]->grade, 2);
 	cr_assert_eq(r.tracks[0]->n_roles, 1);
