@@ -122,6 +122,18 @@ ctl readiness E1004 --role ops-mgr-5
 step "Gap of a senior analyst who would like to lead a team"
 ctl gap E1001 ops-mgr-3
 
+step "Staircase, not ladder: routes from a senior analyst to Operations Manager"
+ctl path --from-employee E1001 --to ops-mgr-4 --routes 3
+
+step "What the LMS should offer next to close that gap"
+ctl modules E1001 ops-mgr-3
+
+step "Who could step into Operations Manager, and is the pipeline fair?"
+ctl bench ops-mgr-4 --limit 5 --by employment_type
+
+step "Pressure-testing the framework"
+ctl audit
+
 if [ -t 0 ]; then
 	step "Serving on $endpoint"
 	echo "Ask it more from another terminal:"
