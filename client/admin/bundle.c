@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bundle_files.h"
 #include "csv.h"
 #include "migrate.h"
 
@@ -210,23 +211,6 @@ static int imp_ivec_push(struct imp_ivec *iv, int32_t x)
 /* ---------------------------------------------------------------------- */
 /* the files */
 
-enum imp_file {
-	F_TRACKS,
-	F_AREAS,
-	F_COMPETENCIES,
-	F_ROLES,
-	F_REQUIREMENTS,
-	F_MOVES,
-	F_MODULES,
-	F_OUTCOMES,
-	F_PREREQS,
-	F_EMPLOYEES,
-	F_ASSESSMENTS,
-	F_COMPLETIONS,
-	F_SETTINGS,
-	F_COUNT
-};
-
 /* Tables with a text key and a serial id. */
 enum imp_ent {
 	ENT_TRACK,
@@ -239,23 +223,23 @@ enum imp_ent {
 
 static const struct {
 	const char *what;	/* in messages */
-	enum imp_file file;
+	enum bundle_file file;
 	const char *load;	/* key, id of every row */
 	const char *lookup;	/* id of key $1 */
 } imp_ents[ENT_COUNT] = {
-	[ENT_TRACK] = { "track", F_TRACKS,
+	[ENT_TRACK] = { "track", BUNDLE_F_TRACKS,
 			"COPY (SELECT key, id FROM track) TO STDOUT",
 			"SELECT id FROM track WHERE key = $1" },
-	[ENT_AREA] = { "area", F_AREAS,
+	[ENT_AREA] = { "area", BUNDLE_F_AREAS,
 		       "COPY (SELECT key, id FROM functional_area) TO STDOUT",
 		       "SELECT id FROM functional_area WHERE key = $1" },
-	[ENT_COMPETENCY] = { "competency", F_COMPETENCIES,
+	[ENT_COMPETENCY] = { "competency", BUNDLE_F_COMPETENCIES,
 			     "COPY (SELECT key, id FROM competency) TO STDOUT",
 			     "SELECT id FROM competency WHERE key = $1" },
-	[ENT_ROLE] = { "role", F_ROLES,
+	[ENT_ROLE] = { "role", BUNDLE_F_ROLES,
 		       "COPY (SELECT key, id FROM role) TO STDOUT",
 		       "SELECT id FROM role WHERE key = $1" },
-	[ENT_MODULE] = { "module", F_MODULES,
+	[ENT_MODULE] = { "module", BUNDLE_F_MODULES,
 			 "COPY (SELECT key, id FROM module) TO STDOUT",
 			 "SELECT id FROM module WHERE key = $1" },
 };
@@ -276,11 +260,11 @@ struct imp {
 	char *err;
 	size_t errlen;
 
-	bool present[F_COUNT];
-	size_t rows[F_COUNT];
-	enum imp_file cur;		/* the file being read */
+	bool present[BUNDLE_F_COUNT];
+	size_t rows[BUNDLE_F_COUNT];
+	enum bundle_file cur;		/* the file being read */
 	const struct csv_column *cols;	/* its columns */
-	bool prepared[F_COUNT];
+	bool prepared[BUNDLE_F_COUNT];
 
 	struct imp_map ids[ENT_COUNT];	/* key -> id: database and bundle */
 	struct imp_map seen[ENT_COUNT];	/* key -> line: named by the bundle */
@@ -289,14 +273,6 @@ struct imp {
 	struct imp_map emp;		/* employee external id -> id */
 	bool emp_loaded;
 	char settings_kept[512];	/* array literal of settings kept */
-};
-
-static const char *const imp_file_names[F_COUNT] = {
-	"tracks.csv",	    "areas.csv",	"competencies.csv",
-	"roles.csv",	    "requirements.csv", "moves.csv",
-	"modules.csv",	    "module_outcomes.csv", "module_prereqs.csv",
-	"employees.csv",    "assessments.csv",	"completions.csv",
-	"settings.csv",
 };
 
 /* ---------------------------------------------------------------------- */
@@ -400,9 +376,7 @@ static int imp_exec(struct imp *im, const char *sql, int n,
 
 typedef int (*imp_row_fn)(struct imp *im, char **f, size_t n, void *arg);
 
-/* Splits a COPY text row in place, undoing its escapes; \N fields become
- * NULL. */
-static size_t imp_copy_split(char *row, char **f, size_t max)
+size_t bundle_copy_split(char *row, char **f, size_t max)
 {
 	size_t n = 0;
 	char *p = row;
@@ -463,7 +437,7 @@ static int imp_copy_out(struct imp *im, const char *sql, imp_row_fn fn,
 		if (rc == 0) {
 			if (buf[len - 1] == '\n')
 				buf[len - 1] = '\0';
-			n = imp_copy_split(buf, f, 8);
+			n = bundle_copy_split(buf, f, 8);
 			rc = fn(im, f, n, arg);
 		}
 		PQfreemem(buf);
@@ -778,7 +752,7 @@ static int imp_ref(struct imp *im, const csv_t *c, size_t col,
 		   enum imp_ent ent, bool required, int32_t *id)
 {
 	const char *s = csv_get(c, col);
-	enum imp_file f = imp_ents[ent].file;
+	enum bundle_file f = imp_ents[ent].file;
 	int64_t *v;
 	char q[96];
 
@@ -793,7 +767,8 @@ static int imp_ref(struct imp *im, const csv_t *c, size_t col,
 		return imp_rowfail(im, c, (long)col, "unknown %s \"%s\" (%s "
 				   "does not list it, and --replace deletes "
 				   "it)", imp_ents[ent].what,
-				   imp_q(s, q, sizeof(q)), imp_file_names[f]);
+				   imp_q(s, q, sizeof(q)),
+				   bundle_files[f].name);
 	if (!v)
 		return imp_rowfail(im, c, (long)col, "unknown %s \"%s\"",
 				   imp_ents[ent].what, imp_q(s, q, sizeof(q)));
@@ -890,7 +865,7 @@ struct imp_upcol {
  * parameter ($1 … in order); on conflict, the columns the header has are
  * updated, and only when they change. Table and column names come from
  * the constant tables below, never from the data. */
-static int imp_prepare(struct imp *im, const csv_t *c, enum imp_file f,
+static int imp_prepare(struct imp *im, const csv_t *c, enum bundle_file f,
 		       const char *table, const struct imp_upcol *cols,
 		       size_t n, bool returning_id)
 {
@@ -942,11 +917,11 @@ static int imp_prepare(struct imp *im, const csv_t *c, enum imp_file f,
 				      " RETURNING id");
 	if (o >= sizeof(sql))
 		return imp_fail(im, -EINVAL, "%s: statement too long",
-				imp_file_names[f]);
+				bundle_files[f].name);
 	snprintf(name, sizeof(name), "pathways_import_%d", (int)f);
 	res = PQprepare(im->db, name, sql, (int)n, NULL);
 	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = imp_dbfail(im, res, imp_file_names[f]);
+		rc = imp_dbfail(im, res, bundle_files[f].name);
 	else
 		im->prepared[f] = true;
 	PQclear(res);
@@ -1068,7 +1043,7 @@ static int imp_tracks(struct imp *im, csv_t *c)
 	const char *key;
 	int rc;
 
-	rc = imp_prepare(im, c, F_TRACKS, "track", up, 3, true);
+	rc = imp_prepare(im, c, BUNDLE_F_TRACKS, "track", up, 3, true);
 	while (rc == 0 && (rc = imp_next(im, c)) == 1) {
 		if ((rc = imp_key(im, c, TR_KEY, &key)) < 0 ||
 		    (rc = imp_seen(im, c, TR_KEY, ENT_TRACK, key)) < 0 ||
@@ -1098,7 +1073,7 @@ static int imp_areas(struct imp *im, csv_t *c)
 	const char *key;
 	int rc;
 
-	rc = imp_prepare(im, c, F_AREAS, "functional_area", up, 2, true);
+	rc = imp_prepare(im, c, BUNDLE_F_AREAS, "functional_area", up, 2, true);
 	while (rc == 0 && (rc = imp_next(im, c)) == 1) {
 		if ((rc = imp_key(im, c, AR_KEY, &key)) < 0 ||
 		    (rc = imp_seen(im, c, AR_KEY, ENT_AREA, key)) < 0)
@@ -1131,7 +1106,8 @@ static int imp_competencies(struct imp *im, csv_t *c)
 	int32_t area = 0;
 	int rc, has_area;
 
-	rc = imp_prepare(im, c, F_COMPETENCIES, "competency", up, 5, true);
+	rc = imp_prepare(im, c, BUNDLE_F_COMPETENCIES, "competency", up, 5,
+			 true);
 	while (rc == 0 && (rc = imp_next(im, c)) == 1) {
 		if ((rc = imp_key(im, c, CO_KEY, &key)) < 0 ||
 		    (rc = imp_seen(im, c, CO_KEY, ENT_COMPETENCY, key)) < 0 ||
@@ -1185,7 +1161,7 @@ static int imp_roles(struct imp *im, csv_t *c)
 	double pmin = 0, pmax = 0;
 	int rc, has_area, has_min, has_max;
 
-	rc = imp_prepare(im, c, F_ROLES, "role", up, 12, true);
+	rc = imp_prepare(im, c, BUNDLE_F_ROLES, "role", up, 12, true);
 	while (rc == 0 && (rc = imp_next(im, c)) == 1) {
 		if ((rc = imp_key(im, c, RO_KEY, &key)) < 0 ||
 		    (rc = imp_seen(im, c, RO_KEY, ENT_ROLE, key)) < 0 ||
@@ -1258,8 +1234,8 @@ static int imp_requirements(struct imp *im, csv_t *c)
 	bool must = false;
 	int rc, has_w;
 
-	rc = imp_prepare(im, c, F_REQUIREMENTS, "role_requirement", up, 5,
-			 false);
+	rc = imp_prepare(im, c, BUNDLE_F_REQUIREMENTS, "role_requirement", up,
+			 5, false);
 	while (rc == 0 && (rc = imp_next(im, c)) == 1) {
 		must = false;
 		if ((rc = imp_ref(im, c, RQ_ROLE, ENT_ROLE, true, &role)) < 0 ||
@@ -1307,7 +1283,7 @@ static int imp_moves(struct imp *im, csv_t *c)
 	long long months = 0;
 	int rc, has_m;
 
-	rc = imp_prepare(im, c, F_MOVES, "role_move", up, 4, false);
+	rc = imp_prepare(im, c, BUNDLE_F_MOVES, "role_move", up, 4, false);
 	while (rc == 0 && (rc = imp_next(im, c)) == 1) {
 		if ((rc = imp_ref(im, c, MV_FROM, ENT_ROLE, true, &from)) < 0 ||
 		    (rc = imp_ref(im, c, MV_TO, ENT_ROLE, true, &to)) < 0)
@@ -1356,7 +1332,7 @@ static int imp_modules(struct imp *im, csv_t *c)
 	double hours = 0;
 	int rc;
 
-	rc = imp_prepare(im, c, F_MODULES, "module", up, 5, true);
+	rc = imp_prepare(im, c, BUNDLE_F_MODULES, "module", up, 5, true);
 	while (rc == 0 && (rc = imp_next(im, c)) == 1) {
 		if ((rc = imp_key(im, c, MO_KEY, &key)) < 0 ||
 		    (rc = imp_seen(im, c, MO_KEY, ENT_MODULE, key)) < 0 ||
@@ -1397,7 +1373,8 @@ static int imp_outcomes(struct imp *im, csv_t *c)
 	long long entry = 0, level = 0;
 	int rc;
 
-	rc = imp_prepare(im, c, F_OUTCOMES, "module_outcome", up, 4, false);
+	rc = imp_prepare(im, c, BUNDLE_F_OUTCOMES, "module_outcome", up, 4,
+			 false);
 	while (rc == 0 && (rc = imp_next(im, c)) == 1) {
 		entry = 0;
 		if ((rc = imp_ref(im, c, OU_MODULE, ENT_MODULE, true,
@@ -1444,7 +1421,8 @@ static int imp_prereqs(struct imp *im, csv_t *c)
 	int32_t mod = 0, req = 0;
 	int rc;
 
-	rc = imp_prepare(im, c, F_PREREQS, "module_prereq", up, 2, false);
+	rc = imp_prepare(im, c, BUNDLE_F_PREREQS, "module_prereq", up, 2,
+			 false);
 	while (rc == 0 && (rc = imp_next(im, c)) == 1) {
 		if ((rc = imp_ref(im, c, PR_MODULE, ENT_MODULE, true,
 				  &mod)) < 0 ||
@@ -1513,7 +1491,7 @@ static int imp_stage_try(struct imp *im, const char *sql,
 			 const char **params, int n, size_t a, size_t b,
 			 bool keep, struct imp_dberr *e)
 {
-	const char *name = imp_file_names[im->cur];
+	const char *name = bundle_files[im->cur].name;
 	char a_s[24], b_s[24];
 	PGresult *res;
 	bool ok;
@@ -1561,7 +1539,7 @@ static int imp_stage_run(struct imp *im, const char *sql, size_t last,
 			 const char *const *extra, int nextra,
 			 const char *datacol)
 {
-	const char *name = imp_file_names[im->cur];
+	const char *name = bundle_files[im->cur].name;
 	const char *params[8];
 	struct imp_dberr first, e;
 	size_t lo = 1, hi = last;
@@ -1605,7 +1583,7 @@ static int imp_stage_run(struct imp *im, const char *sql, size_t last,
 static int imp_stage_dups(struct imp *im, const char *sql, const char *col,
 			  const char *what)
 {
-	const char *name = imp_file_names[im->cur];
+	const char *name = bundle_files[im->cur].name;
 	PGresult *res = NULL;
 	int rc;
 
@@ -1767,7 +1745,8 @@ static int imp_emps_cycles(struct imp *im, struct imp_emps *e)
 			} while (y != path.v[best]);
 			snprintf(msg + o, sizeof(msg) - o, "%s", e->key[y]);
 			rc = imp_fail(im, -EINVAL, "%s:%u: manager: manager "
-				      "cycle: %s", imp_file_names[F_EMPLOYEES],
+				      "cycle: %s",
+				      bundle_files[BUNDLE_F_EMPLOYEES].name,
 				      e->line[path.v[best]] ?
 					      e->line[path.v[best]] :
 					      e->line[e->order.v[k]],
@@ -1895,7 +1874,8 @@ static int imp_employees(struct imp *im, csv_t *c)
 		if (!m || (!e.in_db[*m] && !e.line[*m])) {
 			rc = imp_fail(im, -EINVAL, "%s:%u: manager: unknown "
 				      "employee \"%s\"",
-				      imp_file_names[F_EMPLOYEES], e.line[x],
+				      bundle_files[BUNDLE_F_EMPLOYEES].name,
+				      e.line[x],
 				      imp_q(e.bmgr[x], q, sizeof(q)));
 			goto out;
 		}
@@ -2312,7 +2292,8 @@ static int imp_settings(struct imp *im, csv_t *c)
 		if (band[i] >= band[i + 1] || !line)
 			continue;
 		return imp_fail(im, -EINVAL, "%s:%zu: value: %s (%g) must not "
-				"be above %s (%g)", imp_file_names[F_SETTINGS],
+				"be above %s (%g)",
+				bundle_files[BUNDLE_F_SETTINGS].name,
 				line, imp_settings_known[i + 1].key,
 				band[i + 1], imp_settings_known[i].key,
 				band[i]);
@@ -2328,7 +2309,7 @@ static int imp_settings(struct imp *im, csv_t *c)
 		if (!rows[i].line)
 			continue;
 		snprintf(where, sizeof(where), "%s:%zu",
-			 imp_file_names[F_SETTINGS], rows[i].line);
+			 bundle_files[BUNDLE_F_SETTINGS].name, rows[i].line);
 		if (rows[i].set)
 			rc = imp_exec(im, "INSERT INTO framework_setting AS t "
 				      "(key, value) VALUES ($1, $2) ON "
@@ -2415,7 +2396,7 @@ static int imp_check_block(struct imp *im, const struct imp_block *b,
 	int rc, n, shown = 0;
 
 	rc = imp_exec(im, b->sql, 1, params, &res,
-		      imp_file_names[imp_ents[b->ent].file]);
+		      bundle_files[imp_ents[b->ent].file].name);
 	if (rc < 0)
 		return rc;
 	n = PQntuples(res);
@@ -2438,7 +2419,7 @@ static int imp_check_block(struct imp *im, const struct imp_block *b,
 			 PQgetvalue(res, 0, 2));
 	rc = imp_fail(im, -EINVAL, "%s: --replace would delete %s \"%s\", "
 		      "which the bundle does not list, but %s: %s",
-		      imp_file_names[imp_ents[b->ent].file],
+		      bundle_files[imp_ents[b->ent].file].name,
 		      imp_ents[b->ent].what,
 		      imp_q(PQgetvalue(res, 0, 0), q, sizeof(q)), b->who, list);
 out:
@@ -2448,7 +2429,7 @@ out:
 
 static int imp_replace_ent(struct imp *im, enum imp_ent ent, const char *sql)
 {
-	const char *file = imp_file_names[imp_ents[ent].file];
+	const char *file = bundle_files[imp_ents[ent].file].name;
 	char *ids;
 	int rc = 0;
 
@@ -2471,7 +2452,7 @@ static int imp_replace_ent(struct imp *im, enum imp_ent ent, const char *sql)
 	return rc;
 }
 
-static int imp_replace_link(struct imp *im, enum imp_file f, enum imp_link l,
+static int imp_replace_link(struct imp *im, enum bundle_file f, enum imp_link l,
 			    const char *sql)
 {
 	char *a, *b;
@@ -2486,7 +2467,7 @@ static int imp_replace_link(struct imp *im, enum imp_file f, enum imp_link l,
 	} else {
 		const char *params[2] = { a, b };
 
-		rc = imp_exec(im, sql, 2, params, NULL, imp_file_names[f]);
+		rc = imp_exec(im, sql, 2, params, NULL, bundle_files[f].name);
 	}
 	free(a);
 	free(b);
@@ -2497,33 +2478,34 @@ static int imp_replace(struct imp *im)
 {
 	int rc = 0;
 
-	if (im->present[F_SETTINGS]) {
+	if (im->present[BUNDLE_F_SETTINGS]) {
 		const char *params[1] = { im->settings_kept };
 
 		rc = imp_exec(im, "DELETE FROM framework_setting WHERE key NOT "
 			      "IN (SELECT unnest($1::text[]))", 1, params, NULL,
-			      imp_file_names[F_SETTINGS]);
+			      bundle_files[BUNDLE_F_SETTINGS].name);
 	}
 	if (rc == 0)
-		rc = imp_replace_link(im, F_PREREQS, LINK_PREREQS,
+		rc = imp_replace_link(im, BUNDLE_F_PREREQS, LINK_PREREQS,
 				      "DELETE FROM module_prereq WHERE "
 				      "(module_id, requires_id) NOT IN (SELECT "
 				      "* FROM unnest($1::integer[], "
 				      "$2::integer[]))");
 	if (rc == 0)
-		rc = imp_replace_link(im, F_OUTCOMES, LINK_OUTCOMES,
+		rc = imp_replace_link(im, BUNDLE_F_OUTCOMES, LINK_OUTCOMES,
 				      "DELETE FROM module_outcome WHERE "
 				      "(module_id, competency_id) NOT IN "
 				      "(SELECT * FROM unnest($1::integer[], "
 				      "$2::integer[]))");
 	if (rc == 0)
-		rc = imp_replace_link(im, F_MOVES, LINK_MOVES,
+		rc = imp_replace_link(im, BUNDLE_F_MOVES, LINK_MOVES,
 				      "DELETE FROM role_move WHERE "
 				      "(from_role_id, to_role_id) NOT IN "
 				      "(SELECT * FROM unnest($1::integer[], "
 				      "$2::integer[]))");
 	if (rc == 0)
-		rc = imp_replace_link(im, F_REQUIREMENTS, LINK_REQUIREMENTS,
+		rc = imp_replace_link(im, BUNDLE_F_REQUIREMENTS,
+				      LINK_REQUIREMENTS,
 				      "DELETE FROM role_requirement WHERE "
 				      "(role_id, competency_id) NOT IN (SELECT "
 				      "* FROM unnest($1::integer[], "
@@ -2553,24 +2535,43 @@ static int imp_replace(struct imp *im)
 /* ---------------------------------------------------------------------- */
 /* the import */
 
-static const struct {
-	const struct csv_column *cols;
-	size_t ncols;
-	int (*run)(struct imp *im, csv_t *c);
-} imp_files[F_COUNT] = {
-	[F_TRACKS] = { imp_tracks_cols, TR_N, imp_tracks },
-	[F_AREAS] = { imp_areas_cols, AR_N, imp_areas },
-	[F_COMPETENCIES] = { imp_competencies_cols, CO_N, imp_competencies },
-	[F_ROLES] = { imp_roles_cols, RO_N, imp_roles },
-	[F_REQUIREMENTS] = { imp_requirements_cols, RQ_N, imp_requirements },
-	[F_MOVES] = { imp_moves_cols, MV_N, imp_moves },
-	[F_MODULES] = { imp_modules_cols, MO_N, imp_modules },
-	[F_OUTCOMES] = { imp_outcomes_cols, OU_N, imp_outcomes },
-	[F_PREREQS] = { imp_prereqs_cols, PR_N, imp_prereqs },
-	[F_EMPLOYEES] = { imp_employees_cols, EM_N, imp_employees },
-	[F_ASSESSMENTS] = { imp_assessments_cols, AS_N, imp_assessments },
-	[F_COMPLETIONS] = { imp_completions_cols, CM_N, imp_completions },
-	[F_SETTINGS] = { imp_settings_cols, SE_N, imp_settings },
+/* The columns of each file are defined next to the code that reads them,
+ * above; the export writes them in this order. */
+const struct bundle_file_def bundle_files[BUNDLE_F_COUNT] = {
+	[BUNDLE_F_TRACKS] = { "tracks.csv", imp_tracks_cols, TR_N },
+	[BUNDLE_F_AREAS] = { "areas.csv", imp_areas_cols, AR_N },
+	[BUNDLE_F_COMPETENCIES] = { "competencies.csv", imp_competencies_cols,
+				    CO_N },
+	[BUNDLE_F_ROLES] = { "roles.csv", imp_roles_cols, RO_N },
+	[BUNDLE_F_REQUIREMENTS] = { "requirements.csv", imp_requirements_cols,
+				    RQ_N },
+	[BUNDLE_F_MOVES] = { "moves.csv", imp_moves_cols, MV_N },
+	[BUNDLE_F_MODULES] = { "modules.csv", imp_modules_cols, MO_N },
+	[BUNDLE_F_OUTCOMES] = { "module_outcomes.csv", imp_outcomes_cols,
+				OU_N },
+	[BUNDLE_F_PREREQS] = { "module_prereqs.csv", imp_prereqs_cols, PR_N },
+	[BUNDLE_F_EMPLOYEES] = { "employees.csv", imp_employees_cols, EM_N },
+	[BUNDLE_F_ASSESSMENTS] = { "assessments.csv", imp_assessments_cols,
+				   AS_N },
+	[BUNDLE_F_COMPLETIONS] = { "completions.csv", imp_completions_cols,
+				   CM_N },
+	[BUNDLE_F_SETTINGS] = { "settings.csv", imp_settings_cols, SE_N },
+};
+
+static int (*const imp_runs[BUNDLE_F_COUNT])(struct imp *im, csv_t *c) = {
+	[BUNDLE_F_TRACKS] = imp_tracks,
+	[BUNDLE_F_AREAS] = imp_areas,
+	[BUNDLE_F_COMPETENCIES] = imp_competencies,
+	[BUNDLE_F_ROLES] = imp_roles,
+	[BUNDLE_F_REQUIREMENTS] = imp_requirements,
+	[BUNDLE_F_MOVES] = imp_moves,
+	[BUNDLE_F_MODULES] = imp_modules,
+	[BUNDLE_F_OUTCOMES] = imp_outcomes,
+	[BUNDLE_F_PREREQS] = imp_prereqs,
+	[BUNDLE_F_EMPLOYEES] = imp_employees,
+	[BUNDLE_F_ASSESSMENTS] = imp_assessments,
+	[BUNDLE_F_COMPLETIONS] = imp_completions,
+	[BUNDLE_F_SETTINGS] = imp_settings,
 };
 
 static int imp_path(struct imp *im, const char *file, char *buf, size_t len)
@@ -2601,10 +2602,10 @@ static int imp_scan(struct imp *im)
 		if (de->d_name[0] == '.' || n < 4 ||
 		    strcasecmp(de->d_name + n - 4, ".csv"))
 			continue;
-		for (i = 0; i < F_COUNT; i++)
-			if (!strcmp(de->d_name, imp_file_names[i]))
+		for (i = 0; i < BUNDLE_F_COUNT; i++)
+			if (!strcmp(de->d_name, bundle_files[i].name))
 				break;
-		if (i == F_COUNT) {
+		if (i == BUNDLE_F_COUNT) {
 			rc = imp_fail(im, -EINVAL, "%s/%s: not a bundle file "
 				      "(the files are tracks, areas, "
 				      "competencies, roles, requirements, "
@@ -2637,24 +2638,24 @@ static int imp_load_ent_row(struct imp *im, char **f, size_t n, void *arg)
 	return 0;
 }
 
-static int imp_run_file(struct imp *im, enum imp_file f)
+static int imp_run_file(struct imp *im, enum bundle_file f)
 {
 	char path[PATH_MAX];
 	csv_t *c = NULL;
 	int rc;
 
-	rc = imp_path(im, imp_file_names[f], path, sizeof(path));
+	rc = imp_path(im, bundle_files[f].name, path, sizeof(path));
 	if (rc < 0)
 		return rc;
-	rc = csv_open(path, imp_file_names[f], &c, im->err, im->errlen);
+	rc = csv_open(path, bundle_files[f].name, &c, im->err, im->errlen);
 	if (rc < 0)
 		return rc;
 	im->cur = f;
-	im->cols = imp_files[f].cols;
-	rc = csv_read_header(c, imp_files[f].cols, imp_files[f].ncols, im->err,
-			     im->errlen);
+	im->cols = bundle_files[f].cols;
+	rc = csv_read_header(c, bundle_files[f].cols, bundle_files[f].ncols,
+			     im->err, im->errlen);
 	if (rc == 0)
-		rc = imp_files[f].run(im, c);
+		rc = imp_runs[f](im, c);
 	csv_destroy(&c);
 	return rc < 0 ? rc : 0;
 }
@@ -2667,18 +2668,22 @@ static int imp_run(struct imp *im)
 	rc = imp_exec(im, "BEGIN", 0, NULL, NULL, "import");
 	if (rc < 0)
 		return rc;
-	/* timestamps without an offset are UTC (we send them with one) */
-	rc = imp_exec(im, "SET LOCAL TimeZone = 'UTC'", 0, NULL, NULL,
+	/* the files are UTF-8, whatever the session's client_encoding;
+	 * timestamps without an offset are UTC (we send them with one) */
+	rc = imp_exec(im, "SET LOCAL client_encoding = 'UTF8'", 0, NULL, NULL,
 		      "import");
+	if (rc == 0)
+		rc = imp_exec(im, "SET LOCAL TimeZone = 'UTC'", 0, NULL, NULL,
+			      "import");
 	if (rc == 0)
 		rc = imp_exec(im, "SELECT pg_advisory_xact_lock($1::bigint)", 1,
 			      lock, NULL, "import lock");
 	for (int e = 0; e < ENT_COUNT && rc == 0; e++)
 		rc = imp_copy_out(im, imp_ents[e].load, imp_load_ent_row,
 				  &im->ids[e], imp_ents[e].what);
-	for (int f = 0; f < F_COUNT && rc == 0; f++)
+	for (int f = 0; f < BUNDLE_F_COUNT && rc == 0; f++)
 		if (im->present[f])
-			rc = imp_run_file(im, (enum imp_file)f);
+			rc = imp_run_file(im, (enum bundle_file)f);
 	if (rc == 0 && im->replace)
 		rc = imp_replace(im);
 	if (rc == 0) {
@@ -2696,7 +2701,7 @@ static void imp_cleanup(struct imp *im)
 {
 	if (PQtransactionStatus(im->db) != PQTRANS_IDLE)
 		PQclear(PQexec(im->db, "ROLLBACK"));
-	for (int f = 0; f < F_COUNT; f++) {
+	for (int f = 0; f < BUNDLE_F_COUNT; f++) {
 		char sql[64];
 
 		if (!im->prepared[f])
@@ -2716,17 +2721,10 @@ static void imp_cleanup(struct imp *im)
 	imp_map_free(&im->emp);
 }
 
-int bundle_import(PGconn *db, const char *dir, bool replace,
-		  struct bundle_stats *stats, char *err, size_t errlen)
+int bundle_check_schema(PGconn *db, char *err, size_t errlen)
 {
-	struct imp *im;
 	int rc, version = 0, want = migrate_latest_version();
 
-	if (PQtransactionStatus(db) != PQTRANS_IDLE) {
-		snprintf(err, errlen, "import: the connection is inside a "
-			 "transaction");
-		return -EINVAL;
-	}
 	rc = migrate_db_version(db, &version, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -2742,6 +2740,23 @@ int bundle_import(PGconn *db, const char *dir, bool replace,
 			 "pathwaysctl", version, want);
 		return -EPROTO;
 	}
+	return 0;
+}
+
+int bundle_import(PGconn *db, const char *dir, bool replace,
+		  struct bundle_stats *stats, char *err, size_t errlen)
+{
+	struct imp *im;
+	int rc;
+
+	if (PQtransactionStatus(db) != PQTRANS_IDLE) {
+		snprintf(err, errlen, "import: the connection is inside a "
+			 "transaction");
+		return -EINVAL;
+	}
+	rc = bundle_check_schema(db, err, errlen);
+	if (rc < 0)
+		return rc;
 	im = calloc(1, sizeof(*im));
 	if (!im) {
 		snprintf(err, errlen, "out of memory");
@@ -2758,10 +2773,10 @@ int bundle_import(PGconn *db, const char *dir, bool replace,
 	imp_cleanup(im);
 	if (rc == 0 && stats) {
 		memset(stats, 0, sizeof(*stats));
-		for (int f = 0; f < F_COUNT; f++) {
+		for (int f = 0; f < BUNDLE_F_COUNT; f++) {
 			if (!im->present[f])
 				continue;
-			stats->files[stats->nfiles] = imp_file_names[f];
+			stats->files[stats->nfiles] = bundle_files[f].name;
 			stats->rows[stats->nfiles++] = im->rows[f];
 		}
 	}
