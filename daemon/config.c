@@ -145,6 +145,7 @@ int config_set(struct config *cfg, const char *section, const char *key,
 		cfg->listen[cfg->listen_n] = strdup(value);
 		if (!cfg->listen[cfg->listen_n])
 			goto oom;
+		cfg->listen_line[cfg->listen_n] = 0;
 		cfg->listen_n++;
 		return 0;
 	}
@@ -277,6 +278,8 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, what);
 			break;
 		}
+		if (strcmp(section, "server") == 0 && strcmp(key, "listen") == 0)
+			cfg->listen_line[cfg->listen_n - 1] = lineno;
 	}
 	if (!rc && ferror(f)) {
 		rc = -EIO;
@@ -301,19 +304,26 @@ bool config_is_loopback(const char *ep)
 	return false;
 }
 
-int config_validate(const struct config *cfg, char *err, size_t errlen)
+int config_validate(const struct config *cfg, const char *path, char *err,
+		    size_t errlen)
 {
+	static const char why[] =
+		"is not loopback: set [security] curve_secret_key_file, or allow_insecure = true in [server]";
+
 	for (size_t i = 0; i < cfg->listen_n; i++) {
 		if (config_is_loopback(cfg->listen[i]) ||
 		    cfg->curve_secret_key_file || cfg->allow_insecure)
 			continue;
-		snprintf(err, errlen,
-			 "listen %s is not loopback: set [security] curve_secret_key_file, or allow_insecure = true in [server]",
-			 cfg->listen[i]);
+		if (path && cfg->listen_line[i])
+			snprintf(err, errlen, "%s:%u: listen %s %s", path,
+				 cfg->listen_line[i], cfg->listen[i], why);
+		else	/* a flag, or the default */
+			snprintf(err, errlen, "listen %s %s", cfg->listen[i], why);
 		return -EINVAL;
 	}
 	if (!cfg->conninfo) {
-		snprintf(err, errlen, "no database: set [database] conninfo or --db");
+		snprintf(err, errlen, "%s%sno database: set [database] conninfo or --db",
+			 path ? path : "", path ? ": " : "");
 		return -EINVAL;
 	}
 	return 0;

@@ -18,6 +18,7 @@
 struct config {
 	/* [server] */
 	char *listen[CONFIG_MAX_LISTEN];
+	unsigned listen_line[CONFIG_MAX_LISTEN];	/* in the file; 0: not */
 	size_t listen_n;
 	unsigned workers;		/* 0: one per core */
 	size_t max_request_bytes;	/* 1 MiB */
@@ -70,8 +71,11 @@ int config_reread(const struct config *old, const char *path,
 /* Drops the listen endpoints (flags replace the file's list). */
 void config_clear_listen(struct config *cfg);
 
-/* Cross-field checks (e.g. a non-loopback listen without CURVE). */
-int config_validate(const struct config *cfg, char *err, size_t errlen)
+/* Cross-field checks (e.g. a non-loopback listen without CURVE). err
+ * starts with "PATH:LINE: " when a line of the file is at fault, "PATH: "
+ * when the file as a whole is (path NULL: no file). */
+int config_validate(const struct config *cfg, const char *path, char *err,
+		    size_t errlen)
 	__attribute__((warn_unused_result));
 
 /* true for tcp://127.x, tcp://[::1], tcp://localhost, ipc://, inproc:// */

@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 	bool check = false;
 	char err[512];
 	sigset_t mask;
-	int c, rc;
+	int c, li = 0, rc;
 
 	log_init();
 	/* first pass: the config file, so flags can override it */
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:h", opts, &li)) != -1) {
 		const char *sec = NULL, *key = NULL;
 
 		switch (c) {
@@ -86,8 +86,8 @@ int main(int argc, char **argv)
 		default: break;
 		}
 		if (sec && config_override(&cfg, sec, key, optarg, err, sizeof(err))) {
-			fprintf(stderr, "pathwaysd: --%s: %s\n",
-				strcmp(key, "conninfo") == 0 ? "db" : key, err);
+			/* every setting flag is a long option: li is its index */
+			fprintf(stderr, "pathwaysd: --%s: %s\n", opts[li].name, err);
 			config_free(&cfg);
 			return 2;
 		}
@@ -104,9 +104,8 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	if (config_validate(&cfg, err, sizeof(err))) {
-		fprintf(stderr, "pathwaysd: %s%s%s\n", path ? path : "",
-			path ? ": " : "", err);
+	if (config_validate(&cfg, path, err, sizeof(err))) {
+		fprintf(stderr, "pathwaysd: %s\n", err);
 		config_free(&cfg);
 		return 1;
 	}

@@ -39,6 +39,11 @@
 #define SERVER_MAX_WORKERS 32
 #define JOB_MAX_FRAMES 8
 #define PENDING_MAX 10000
+/* after SIGTERM: how long the frontend must stay idle before the exit */
+#define SERVER_STOP_QUIET_US 200000
+/* after SIGTERM: how long closing the frontend may wait for the replies
+ * still queued to reach their peers */
+#define SERVER_STOP_LINGER_MS 2000
 #define READER_FRONTEND 0
 #define READER_LOADER (GRAPH_SLOT_READERS - 1)
 #define METHOD_PREFIX "/pathways.v1.Pathways/"
@@ -1038,7 +1043,7 @@ static void update_status(struct server *s)
 
 int server_run(server_t *s)
 {
-	int64_t stop_at = 0, last_tick = 0;
+	int64_t stop_at = 0, last_tick = 0, last_request = 0;
 
 	for (;;) {
 		zmq_pollitem_t items[3] = {
@@ -1057,11 +1062,14 @@ int server_run(server_t *s)
 			on_worker(s);
 		if ((items[1].revents & ZMQ_POLLIN) && on_signal(s) &&
 		    !s->stopping) {
+			/* The endpoints stay bound: zmq_unbind() also closes
+			 * every connection accepted on them, and the replies
+			 * still owed with them. Requests arriving from now on
+			 * are answered UNAVAILABLE instead (on_request). */
 			s->stopping = true;
 			stop_at = now + (int64_t)s->cfg.shutdown_timeout_ms * 1000;
+			last_request = now;
 			notify("STOPPING=1");
-			for (size_t i = 0; i < s->cfg.listen_n; i++)
-				zmq_unbind(s->front, s->cfg.listen[i]);
 		}
 		/* a batch of requests per wake-up, then the workers again */
 		for (int k = 0; k < 64 && (items[2].revents & ZMQ_POLLIN); k++) {
@@ -1069,6 +1077,7 @@ int server_run(server_t *s)
 			size_t el = sizeof(ev);
 
 			on_request(s, s->front);
+			last_request = now;
 			if (zmq_getsockopt(s->front, ZMQ_EVENTS, &ev, &el) ||
 			    !(ev & ZMQ_POLLIN))
 				break;
@@ -1078,8 +1087,11 @@ int server_run(server_t *s)
 			notify("WATCHDOG=1");
 			update_status(s);
 		}
+		/* Done when nothing runs and the frontend has been quiet for
+		 * a moment: requests sent just before the signal may still
+		 * be on their way through libzmq's I/O thread. */
 		if (s->stopping && s->busy_n == 0 && s->pending_n == 0 &&
-		    s->wq_n == 0) {
+		    s->wq_n == 0 && now - last_request >= SERVER_STOP_QUIET_US) {
 			int ev = 0;
 			size_t el = sizeof(ev);
 
@@ -1314,8 +1326,14 @@ void server_destroy(server_t **sp)
 		s->free_jobs = j->next;
 		free(j);
 	}
-	if (s->front)
+	if (s->front) {
+		/* the last replies may still be queued: let them go out */
+		if (s->stopping &&
+		    set_int(s->front, ZMQ_LINGER, SERVER_STOP_LINGER_MS))
+			log_warn("server: cannot keep the last replies (%s)",
+			         zmq_strerror(errno));
 		zmq_close(s->front);
+	}
 	if (s->back)
 		zmq_close(s->back);
 	if (s->zctx)

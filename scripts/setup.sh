@@ -7,7 +7,7 @@ PACKAGES=(
 	# build
 	gcc g++ make cmake pkg-config git ca-certificates
 	libzmq3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
-	libpq-dev libsystemd-dev
+	libpq-dev
 	# tests: unit, sanitizers, fuzzing, leaks
 	libcriterion-dev clang libclang-rt-14-dev llvm valgrind
 	# run and integration tests: private PostgreSQL, Python client
@@ -15,6 +15,8 @@ PACKAGES=(
 	python3 python3-zmq python3-protobuf
 	# scripts: runuser/useradd, pgrep/ps, ss, docs graphs
 	util-linux passwd procps iproute2 graphviz
+	# service tests: systemd-analyze, sysusers, tmpfiles, a user manager
+	systemd
 )
 
 missing=()
