@@ -138,7 +138,14 @@ class Daemon:
         e.update(env or {})
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=e)
         if wait:
-            self.wait_serving()
+            try:
+                self.wait_serving()
+            except BaseException:
+                # never leave a daemon behind a failed start
+                self.proc.kill()
+                self.proc.wait()
+                self.log.close()
+                raise
 
     def wait_serving(self, timeout=60):
         c = Client(self.endpoint)
