@@ -12,10 +12,7 @@
 
 #define CTL_ADMIN_ERRLEN 1024
 
-/* Connect to cli->db. Returns 0 with *out (the caller PQfinish()es it), or
- * the exit status after printing why. The conninfo is never printed: it may
- * hold a password. */
-static int ctl_admin_connect(struct ctl_cli *cli, PGconn **out)
+int ctl_admin_connect(struct ctl_cli *cli, PGconn **out)
 {
 	PGconn *db;
 	char *msg;
@@ -132,15 +129,59 @@ static int ctl_admin_table_len(const char *file)
 	return (int)len;
 }
 
+/* The summary of an import or an export: "VERB: DIR: roles 12, ... rows",
+ * or its JSON (with "replace" when replace is not NULL). */
+static void ctl_admin_print_stats(struct ctl_cli *cli, const char *verb,
+				  const char *dir, const bool *replace,
+				  const struct bundle_stats *stats)
+{
+	size_t n = stats->nfiles;
+	struct ctl_json j;
+
+	if (n > sizeof(stats->files) / sizeof(stats->files[0]))
+		n = sizeof(stats->files) / sizeof(stats->files[0]);
+	if (cli->json) {
+		ctl_json_init(&j, cli->out, true);
+		ctl_json_begin_object(&j);
+		ctl_json_key(&j, "dir");
+		ctl_json_string(&j, dir);
+		if (replace) {
+			ctl_json_key(&j, "replace");
+			ctl_json_bool(&j, *replace);
+		}
+		ctl_json_key(&j, "rows");
+		ctl_json_begin_object(&j);
+		for (size_t i = 0; i < n; i++) {
+			const char *f = stats->files[i] ? stats->files[i] : "?";
+			char key[128];
+
+			snprintf(key, sizeof(key), "%.*s",
+				 ctl_admin_table_len(f), f);
+			ctl_json_key(&j, key);
+			ctl_json_uint(&j, stats->rows[i]);
+		}
+		ctl_json_end_object(&j);
+		ctl_json_end_object(&j);
+		ctl_json_finish(&j);
+		return;
+	}
+	fprintf(cli->out, "%s: %s:", verb, dir);
+	for (size_t i = 0; i < n; i++) {
+		const char *f = stats->files[i] ? stats->files[i] : "?";
+
+		fprintf(cli->out, "%s %.*s %zu", i ? "," : "",
+			ctl_admin_table_len(f), f, stats->rows[i]);
+	}
+	fprintf(cli->out, "%s rows\n", n ? "" : " no");
+}
+
 int ctl_admin_import(struct ctl_cli *cli, int argc, char **argv)
 {
 	char err[CTL_ADMIN_ERRLEN] = "";
 	struct bundle_stats stats;
 	bool replace = false;
 	PGconn *db = NULL;
-	struct ctl_json j;
 	const char *dir;
-	size_t n;
 	int rc, status;
 
 	if (ctl_admin_args(cli, argc, argv, &replace, 1, &status) < 0)
@@ -151,45 +192,36 @@ int ctl_admin_import(struct ctl_cli *cli, int argc, char **argv)
 		return status;
 	memset(&stats, 0, sizeof(stats));
 	rc = bundle_import(db, dir, replace, &stats, err, sizeof(err));
-	if (rc < 0) {
+	if (rc < 0)
 		status = ctl_admin_failed(cli, rc, err);
-		goto out;
-	}
-	n = stats.nfiles;
-	if (n > sizeof(stats.files) / sizeof(stats.files[0]))
-		n = sizeof(stats.files) / sizeof(stats.files[0]);
-	if (cli->json) {
-		ctl_json_init(&j, cli->out, true);
-		ctl_json_begin_object(&j);
-		ctl_json_key(&j, "dir");
-		ctl_json_string(&j, dir);
-		ctl_json_key(&j, "replace");
-		ctl_json_bool(&j, replace);
-		ctl_json_key(&j, "rows");
-		ctl_json_begin_object(&j);
-		for (size_t i = 0; i < n; i++) {
-			const char *f = stats.files[i] ? stats.files[i] : "?";
-			char key[128];
+	else
+		ctl_admin_print_stats(cli, "import", dir, &replace, &stats);
+	PQfinish(db);
+	return status;
+}
 
-			snprintf(key, sizeof(key), "%.*s",
-				 ctl_admin_table_len(f), f);
-			ctl_json_key(&j, key);
-			ctl_json_uint(&j, stats.rows[i]);
-		}
-		ctl_json_end_object(&j);
-		ctl_json_end_object(&j);
-		ctl_json_finish(&j);
-	} else {
-		fprintf(cli->out, "import: %s:", dir);
-		for (size_t i = 0; i < n; i++) {
-			const char *f = stats.files[i] ? stats.files[i] : "?";
+int ctl_admin_export(struct ctl_cli *cli, int argc, char **argv)
+{
+	char err[CTL_ADMIN_ERRLEN] = "";
+	struct bundle_stats stats;
+	PGconn *db = NULL;
+	const char *dir;
+	int rc, status;
 
-			fprintf(cli->out, "%s %.*s %zu", i ? "," : "",
-				ctl_admin_table_len(f), f, stats.rows[i]);
-		}
-		fprintf(cli->out, "%s rows\n", n ? "" : " no");
-	}
-out:
+	if (ctl_admin_args(cli, argc, argv, NULL, 1, &status) < 0)
+		return status;
+	dir = argv[optind];
+	if (!dir[0])
+		return ctl_cli_usage_error(cli, "DIR is empty");
+	status = ctl_admin_connect(cli, &db);
+	if (status)
+		return status;
+	memset(&stats, 0, sizeof(stats));
+	rc = bundle_export(db, dir, &stats, err, sizeof(err));
+	if (rc < 0)
+		status = ctl_admin_failed(cli, rc, err);
+	else
+		ctl_admin_print_stats(cli, "export", dir, NULL, &stats);
 	PQfinish(db);
 	return status;
 }

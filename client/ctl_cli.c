@@ -9,21 +9,34 @@
 #include <string.h>
 
 #include "ctl_json.h"
+#include "ctl_keys.h"
 #include "ctl_table.h"
 
 #define CTL_OPT_DB 0x100
+#define CTL_OPT_SERVER_KEY 0x101
+#define CTL_OPT_CLIENT_KEY 0x102
 
 static const struct option ctl_cli_global_opts[] = {
 	{ "endpoint", required_argument, NULL, 'e' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "db", required_argument, NULL, CTL_OPT_DB },
+	{ "server-key", required_argument, NULL, CTL_OPT_SERVER_KEY },
+	{ "client-key", required_argument, NULL, CTL_OPT_CLIENT_KEY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
 
 #define CTL_CLI_NGLOBAL \
 	(sizeof(ctl_cli_global_opts) / sizeof(ctl_cli_global_opts[0]))
+
+/* $name, or NULL when it is unset or empty. */
+static const char *ctl_cli_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
 
 int ctl_cli_init(struct ctl_cli *cli, FILE *out, FILE *err)
 {
@@ -35,6 +48,8 @@ int ctl_cli_init(struct ctl_cli *cli, FILE *out, FILE *err)
 	cli->err = err;
 	cli->timeout_ms = CTL_CLI_DEFAULT_TIMEOUT_MS;
 	cli->db = getenv("PATHWAYS_DB");
+	cli->server_key = ctl_cli_env("PATHWAYS_SERVER_KEY");
+	cli->client_key = ctl_cli_env("PATHWAYS_CLIENT_KEY");
 	cli->endpoints = malloc(sizeof(*cli->endpoints));
 	if (!cli->endpoints)
 		return -ENOMEM;
@@ -272,9 +287,17 @@ static int ctl_cli_next(struct ctl_cli *cli, int argc, char **argv,
 				return -1;
 			}
 			cli->timeout_ms = (unsigned)v;
+			cli->timeout_given = true;
 			break;
 		case CTL_OPT_DB:
 			cli->db = optarg;
+			cli->db_given = true;
+			break;
+		case CTL_OPT_SERVER_KEY:
+			cli->server_key = optarg;
+			break;
+		case CTL_OPT_CLIENT_KEY:
+			cli->client_key = optarg;
 			break;
 		case 'h':
 			return -2;
@@ -310,13 +333,23 @@ void ctl_cli_usage(struct ctl_cli *cli, FILE *f)
 		"  -e, --endpoint E   daemon endpoint, repeatable (default: $PATHWAYS_ENDPOINT\n"
 		"                     or " CTL_CLI_DEFAULT_ENDPOINT ")\n"
 		"  -j, --json         print the response as JSON\n"
-		"  -t, --timeout MS   wait at most MS milliseconds for a reply (default %u)\n"
-		"      --db CONNINFO  PostgreSQL connection for migrate and import\n"
-		"                     (default: $PATHWAYS_DB)\n"
+		"  -t, --timeout MS   wait at most MS milliseconds for a reply (default %u;\n"
+		"                     writes: %u)\n"
+		"      --server-key FILE_OR_KEY\n"
+		"                     CURVE: the daemon's public certificate (NAME.pub) or\n"
+		"                     its 40-character Z85 public key\n"
+		"                     (default: $PATHWAYS_SERVER_KEY)\n"
+		"      --client-key FILE\n"
+		"                     CURVE: this client's secret certificate (NAME.key);\n"
+		"                     without it a throwaway key pair is used\n"
+		"                     (default: $PATHWAYS_CLIENT_KEY)\n"
+		"      --db CONNINFO  PostgreSQL connection for migrate, import, export and\n"
+		"                     erase-employee (default: $PATHWAYS_DB)\n"
 		"  -h, --help         print this help (COMMAND --help: that command's)\n"
 		"  -V, --version      print the version\n"
 		"\n"
-		"Commands:\n", cli->progname, CTL_CLI_DEFAULT_TIMEOUT_MS);
+		"Commands:\n", cli->progname, CTL_CLI_DEFAULT_TIMEOUT_MS,
+		CTL_CLI_WRITE_TIMEOUT_MS);
 	for (size_t i = 0; i < cli->ncmds; i++)
 		fprintf(f, "  %s%s%s\n      %s\n", cli->cmds[i].name,
 			cli->cmds[i].synopsis[0] ? " " : "",
@@ -324,7 +357,8 @@ void ctl_cli_usage(struct ctl_cli *cli, FILE *f)
 	fprintf(f,
 		"\n"
 		"Exit status: 0 success, 1 findings (audit), 2 usage error,\n"
-		"3 an error from the daemon or the database, or no reply in time.\n");
+		"3 an error from the daemon or the database, no reply in time, or a\n"
+		"record that was not written (record-assessment, record-completion).\n");
 }
 
 int ctl_cli_parse_globals(struct ctl_cli *cli, int argc, char **argv,
@@ -370,16 +404,58 @@ int ctl_cli_getopt(struct ctl_cli *cli, int argc, char **argv,
 
 /* ---- calls ---- */
 
+/* The CURVE options of a new client from --server-key and --client-key,
+ * into keys (the caller wipes it). Returns 0, or the exit status after
+ * printing why: a key that cannot be used is the command line's fault. */
+static int ctl_cli_curve(struct ctl_cli *cli, struct ctl_keys_curve *keys,
+			 struct pw_options *opts)
+{
+	char err[CTL_KEYS_ERRLEN];
+	int rc;
+
+	if (!cli->server_key) {
+		if (!cli->client_key)
+			return 0;
+		ctl_cli_error(cli, "--client-key needs --server-key (the "
+			      "daemon's public certificate or key)");
+		return CTL_EXIT_USAGE;
+	}
+	rc = ctl_keys_load(cli->server_key, cli->client_key, keys, err,
+			   sizeof(err));
+	if (rc < 0) {
+		ctl_cli_error(cli, "%s", err);
+		return CTL_EXIT_USAGE;
+	}
+	opts->server_key = keys->server_key;
+	if (cli->client_key) {
+		opts->public_key = keys->public_key;
+		opts->secret_key = keys->secret_key;
+	}
+	return 0;
+}
+
 static int ctl_cli_connect(struct ctl_cli *cli)
 {
+	struct ctl_keys_curve keys = { 0 };
+	struct pw_options opts = { 0 };
 	pw_client_t *probe = NULL;
 	int rc;
 
 	if (cli->client)
 		return 0;
-	rc = pw_client_new(cli->endpoints, cli->nendpoints, &cli->client);
+	rc = ctl_cli_curve(cli, &keys, &opts);
+	if (rc != 0) {
+		ctl_keys_wipe(&keys);
+		return rc;
+	}
+	rc = pw_client_new_opts(cli->endpoints, cli->nendpoints, &opts,
+				&cli->client);
+	/* libzmq has copied the keys into the socket. */
+	ctl_keys_wipe(&keys);
 	if (rc == 0)
 		return 0;
+	if (rc == -ENOTSUP)
+		return ctl_cli_error(cli, "this libzmq has no CURVE support");
 	if (rc != -EINVAL && rc != -EPROTONOSUPPORT)
 		return ctl_cli_error(cli, "cannot create a client: %s",
 				     strerror(-rc));
@@ -499,6 +575,12 @@ int ctl_cli_rpc(struct ctl_cli *cli, const char *method,
 		const void *arg)
 {
 	return ctl_cli_rpc_status(cli, method, req, print, NULL, arg);
+}
+
+void ctl_cli_write_timeout(struct ctl_cli *cli)
+{
+	if (!cli->timeout_given)
+		cli->timeout_ms = CTL_CLI_WRITE_TIMEOUT_MS;
 }
 
 int ctl_cli_print_table(struct ctl_cli *cli, struct ctl_table **t)

@@ -28,6 +28,8 @@ enum {
 
 #define CTL_CLI_DEFAULT_ENDPOINT "tcp://127.0.0.1:5555"
 #define CTL_CLI_DEFAULT_TIMEOUT_MS 5000u
+/* Writes wait longer: a batch commits, then its snapshot is published. */
+#define CTL_CLI_WRITE_TIMEOUT_MS 60000u
 #define CTL_CLI_MAX_OPTIONS 32
 
 struct ctl_cli;
@@ -51,7 +53,14 @@ struct ctl_cli {
 	bool endpoints_given;
 	bool json;
 	unsigned timeout_ms;
+	bool timeout_given;		/* --timeout, not the default */
 	const char *db;			/* conninfo: may hold a secret */
+	bool db_given;			/* --db, not $PATHWAYS_DB */
+	/* CURVE: the daemon's public certificate or Z85 key, and this
+	 * client's secret certificate (--server-key, --client-key, or
+	 * $PATHWAYS_SERVER_KEY, $PATHWAYS_CLIENT_KEY); read on connecting. */
+	const char *server_key;
+	const char *client_key;
 	pw_client_t *client;		/* connected on first use */
 	FILE *out;
 	FILE *err;
@@ -156,6 +165,10 @@ int ctl_cli_rpc(struct ctl_cli *cli, const char *method,
 int ctl_cli_rpc_status(struct ctl_cli *cli, const char *method,
 		       const ProtobufCMessage *req, ctl_cli_print_fn *print,
 		       ctl_cli_status_fn *status, const void *arg);
+
+/* For a write: wait CTL_CLI_WRITE_TIMEOUT_MS for replies unless --timeout
+ * said otherwise. */
+void ctl_cli_write_timeout(struct ctl_cli *cli);
 
 /* Print a table to cli->out and destroy it: returns 0 or CTL_EXIT_ERROR. */
 struct ctl_table;

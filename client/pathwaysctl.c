@@ -9,11 +9,13 @@
 
 #include "ctl_admin.h"
 #include "ctl_cli.h"
+#include "ctl_keys.h"
 #include "ctl_map.h"
 #include "ctl_ops.h"
 #include "ctl_path.h"
 #include "ctl_people.h"
 #include "ctl_query.h"
+#include "ctl_write.h"
 
 static const struct ctl_cmd pathwaysctl_cmds[] = {
 	{ "health", "",
@@ -62,12 +64,33 @@ static const struct ctl_cmd pathwaysctl_cmds[] = {
 	  "the framework as a Graphviz DOT graph (--employee: their role and "
 	  "readiness)",
 	  ctl_map_framework },
+	{ "record-assessment", "(EMPLOYEE COMPETENCY LEVEL | --file F.csv) "
+			       "[--source S] [--at T] [--all-or-nothing]",
+	  "record assessed levels through the daemon (S: manager; T: now, "
+	  "ISO 8601 or unix ms; F.csv: a bundle's assessments.csv columns)",
+	  ctl_write_assessment },
+	{ "record-completion", "(EMPLOYEE MODULE | --file F.csv) [--at T] "
+			       "[--all-or-nothing]",
+	  "record finished learning modules through the daemon (F.csv: a "
+	  "bundle's completions.csv columns)",
+	  ctl_write_completion },
+	{ "erase-employee", "ID",
+	  "delete an employee and everything recorded about them, through "
+	  "the daemon (with --db: straight in the database)",
+	  ctl_write_erase },
 	{ "migrate", "",
 	  "apply the database migrations (--db)",
 	  ctl_admin_migrate },
 	{ "import", "[--replace] DIR",
 	  "load a framework bundle of CSV files in one transaction (--db)",
 	  ctl_admin_import },
+	{ "export", "DIR",
+	  "write the database as a framework bundle of CSV files (--db)",
+	  ctl_admin_export },
+	{ "keygen", "[NAME] [--dir D] [--methods M,...] [--force]",
+	  "make a CURVE key pair: NAME.key (secret) and NAME.pub (public; "
+	  "--methods: what the key may call); NAME: client",
+	  ctl_keys_keygen },
 };
 
 int main(int argc, char **argv)

@@ -10,6 +10,7 @@
 #include "ctl_dot.c"
 #include "ctl_fmt.c"
 #include "ctl_json.c"
+#include "ctl_keys.c"
 #include "ctl_map.c"
 #include "ctl_ops.c"
 #include "ctl_path.c"

@@ -6,6 +6,7 @@
 #include "ctl_dot.c"
 #include "ctl_fmt.c"
 #include "ctl_json.c"
+#include "ctl_keys.c"
 #include "ctl_map.c"
 #include "ctl_path.c"
 #include "ctl_table.c"
