@@ -897,10 +897,10 @@ static int infer_moves(graph_builder_t *b, const graph_t *g)
 		goto out;
 	for (size_t i = 0; i < pairs_n; i++)
 		pairs[i] = (uint64_t)b->moves.v[i].from << 32 | b->moves.v[i].to;
-	qsort(pairs, pairs_n, sizeof(*pairs), cmp_u64);
+	graph_sort(pairs, pairs_n, sizeof(*pairs), cmp_u64);
 	for (uint32_t i = 0; i < g->roles_n; i++)
 		order[i] = i;
-	qsort(order, g->roles_n, sizeof(*order), cmp_role_group);
+	graph_sort(order, g->roles_n, sizeof(*order), cmp_role_group);
 	rc = 0;
 	for (uint32_t i = 0; s->infer_promotions && i < g->roles_n && !rc; i++) {
 		const struct graph_role *r = &g->roles[order[i]];
@@ -1095,7 +1095,7 @@ static int finish_modules(graph_t *g)
 		goto out;
 	for (uint32_t i = 0; i < g->modules_n; i++)
 		g->modules_by_key[i] = i;
-	qsort(g->modules_by_key, g->modules_n, sizeof(uint32_t), cmp_module_key);
+	graph_sort(g->modules_by_key, g->modules_n, sizeof(uint32_t), cmp_module_key);
 	for (uint32_t i = 0; i < g->outcomes_n; i++)
 		cnt[g->outcomes[i].comp + 1]++;
 	for (uint32_t c = 0; c < g->comps_n; c++) {
@@ -1167,7 +1167,7 @@ static int finish_framework(graph_builder_t *b, graph_t *g)
 		r->pay_max = br->pay_max;
 		g->roles_by_key[i] = i;
 	}
-	qsort(g->roles_by_key, g->roles_n, sizeof(uint32_t), cmp_role_key);
+	graph_sort(g->roles_by_key, g->roles_n, sizeof(uint32_t), cmp_role_key);
 	g->role_rank = xcalloc(g->roles_n, sizeof(*g->role_rank));
 	if (!g->role_rank)
 		return -ENOMEM;
@@ -1194,7 +1194,7 @@ static int finish_framework(graph_builder_t *b, graph_t *g)
 			rc = -E2BIG;
 			goto out;
 		}
-		qsort(g->reqs + off[r], g->roles[r].req_n, sizeof(*g->reqs),
+		graph_sort(g->reqs + off[r], g->roles[r].req_n, sizeof(*g->reqs),
 		      cmp_req);
 		for (uint32_t i = off[r] + 1; i < off[r + 1]; i++)
 			if (g->reqs[i].comp == g->reqs[i - 1].comp)
@@ -1206,7 +1206,7 @@ static int finish_framework(graph_builder_t *b, graph_t *g)
 
 	/* moves: explicit, then inferred; grouped by source, by target key */
 	g->explicit_moves_n = (uint32_t)b->moves.n;
-	qsort(b->moves.v, b->moves.n, sizeof(*b->moves.v), cmp_move_from_to);
+	graph_sort(b->moves.v, b->moves.n, sizeof(*b->moves.v), cmp_move_from_to);
 	for (size_t i = 1; i < b->moves.n; i++)
 		if (b->moves.v[i].from == b->moves.v[i - 1].from &&
 		    b->moves.v[i].to == b->moves.v[i - 1].to)
@@ -1215,7 +1215,7 @@ static int finish_framework(graph_builder_t *b, graph_t *g)
 	if (rc)
 		goto out;
 	rc = -ENOMEM;
-	qsort(b->moves.v, b->moves.n, sizeof(*b->moves.v), cmp_move_from_to);
+	graph_sort(b->moves.v, b->moves.n, sizeof(*b->moves.v), cmp_move_from_to);
 	g->moves_n = (uint32_t)b->moves.n;
 	g->moves = xcalloc(g->moves_n, sizeof(*g->moves));
 	if (!g->moves || group_by(b->moves.n, g->roles_n, move_owner,
@@ -1293,7 +1293,7 @@ static int finish_framework(graph_builder_t *b, graph_t *g)
 	for (uint32_t m = 0; m < g->modules_n; m++) {
 		g->modules[m].pre_off = off[m];
 		g->modules[m].pre_n = off[m + 1] - off[m];
-		qsort(g->prereqs + off[m], g->modules[m].pre_n,
+		graph_sort(g->prereqs + off[m], g->modules[m].pre_n,
 		      sizeof(uint32_t), cmp_u32);
 	}
 	rc = finish_modules(g);
@@ -1359,7 +1359,7 @@ static int finish_people(graph_builder_t *b, graph_t *g)
 	for (uint32_t e = 0; e < g->emps_n; e++) {
 		uint32_t *c = g->completed + off[e], n = off[e + 1] - off[e], k = 0;
 
-		qsort(c, n, sizeof(*c), cmp_u32);
+		graph_sort(c, n, sizeof(*c), cmp_u32);
 		for (uint32_t i = 0; i < n; i++)
 			if (k == 0 || c[k - 1] != c[i])
 				c[k++] = c[i];
@@ -1390,7 +1390,7 @@ static int finish_people(graph_builder_t *b, graph_t *g)
 			struct graph_level *l = g->levels + off[e];
 			uint32_t n = off[e + 1] - off[e], start = w;
 
-			qsort(l, n, sizeof(*l), cmp_level);
+			graph_sort(l, n, sizeof(*l), cmp_level);
 			for (uint32_t i = 0; i < n; i++)
 				if (i == 0 || l[i].comp != l[i - 1].comp)
 					g->levels[w++] = l[i];

@@ -16,6 +16,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+
+/* qsort() that accepts an empty (possibly NULL) array: C says qsort's
+ * base must not be NULL even for zero elements. */
+static inline void graph_sort(void *base, size_t n, size_t size,
+			      int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
 
 #define GRAPH_NONE UINT32_MAX
 /* A framework asks for 5-8 requirements per role; a snapshot refuses a role

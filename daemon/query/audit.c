@@ -268,7 +268,7 @@ int query_audit_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 					done[k] = 1;
 				}
 			sort_g = g;
-			qsort(members, n, sizeof(*members), cmp_module_key);
+			graph_sort(members, n, sizeof(*members), cmp_module_key);
 			subject[0] = '\0';
 			for (uint32_t k = 0; k < n; k++)
 				len += (size_t)snprintf(subject + len,
@@ -295,7 +295,7 @@ int query_audit_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 		}
 	}
 	if (f.n)
-		qsort(f.v, f.n, sizeof(*f.v), cmp_finding);
+		graph_sort(f.v, f.n, sizeof(*f.v), cmp_finding);
 	resp->findings = f.v;
 	resp->n_findings = f.n;
 	return 0;

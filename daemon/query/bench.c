@@ -205,7 +205,7 @@ int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 		rows[slots[h] - 1].counts[sc.band]++;
 	}
 	sort_g = g;
-	qsort(top, top_n, sizeof(*top), cmp_cand);
+	graph_sort(top, top_n, sizeof(*top), cmp_cand);
 	resp->candidates = query_alloc(ctx, top_n ? top_n : 1,
 				       sizeof(*resp->candidates));
 	if (!resp->candidates)
@@ -227,7 +227,7 @@ int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	if (!resp->bands)
 		goto oom;
 	if (rows_n) {
-		qsort(rows, rows_n, sizeof(*rows), cmp_row);
+		graph_sort(rows, rows_n, sizeof(*rows), cmp_row);
 		resp->breakdown = query_alloc(ctx, rows_n, sizeof(*resp->breakdown));
 		if (!resp->breakdown)
 			goto oom;

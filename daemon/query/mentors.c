@@ -106,7 +106,7 @@ int query_mentors_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 			m[m_n++] = cand;
 	}
 	sort_g = g;
-	qsort(m, m_n, sizeof(*m), cmp_mentor);
+	graph_sort(m, m_n, sizeof(*m), cmp_mentor);
 	if (m_n > limit)
 		m_n = limit;
 	resp->mentors = query_alloc(ctx, m_n ? m_n : 1, sizeof(*resp->mentors));

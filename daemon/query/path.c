@@ -633,7 +633,7 @@ int query_path_explore(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	if (s.oom)
 		goto oom;
 	reach_g = g;
-	qsort(l.v, l.n, sizeof(*l.v), cmp_reach);
+	graph_sort(l.v, l.n, sizeof(*l.v), cmp_reach);
 	if (l.n > limit)
 		l.n = limit;
 	resp->roles = query_alloc(ctx, l.n ? l.n : 1, sizeof(*resp->roles));
