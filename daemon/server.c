@@ -300,6 +300,7 @@ static void job_fail(struct job *j, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(j->message, sizeof(j->message), fmt, ap);
 	va_end(ap);
+	query_utf8_trim(j->message);
 }
 
 /* Sends j's reply on sock: the routing frames, the header, the body. */

@@ -33,11 +33,11 @@ static int add(struct findings *f, const char *kind, const char *subject,
 	if (!x)
 		return -1;
 	pathways__v1__finding__init(x);
-	x->kind = query_str(kind);
-	x->subject = query_strdup(f->ctx, subject);
-	x->detail = query_strdup(f->ctx, detail);
-	if (!x->subject || !x->detail)
+	if (!subject || !detail)
 		return -1;
+	x->kind = query_str(kind);
+	x->subject = query_str(subject);
+	x->detail = query_str(detail);
 	f->v[f->n++] = x;
 	return 0;
 }
@@ -96,7 +96,7 @@ int query_audit_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	uint32_t *hi = query_alloc(ctx, g->roles_n, sizeof(*hi));
 	uint8_t *req_count = query_alloc(ctx, g->comps_n, 1);
 	uint32_t qh = 0, qt = 0;
-	char subject[512], detail[512];
+	char *subject, *detail;
 
 	(void)reqm;
 	if (!seen || !queue || !lo || !hi || !req_count)
@@ -128,21 +128,18 @@ int query_audit_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 		const struct graph_role *r = &g->roles[ri];
 
 		if (r->req_n < 5 || r->req_n > 8) {
-			snprintf(detail, sizeof(detail),
-				 "%u requirements; a role should have 5 to 8", r->req_n);
+			detail = query_printf(ctx, "%u requirements; a role should have 5 to 8", r->req_n);
 			if (add(&f, "requirement_count", r->key, detail))
 				goto oom;
 		}
 		if (!seen[ri]) {
-			snprintf(detail, sizeof(detail),
-				 "no move leads here from an entry role (grade %u) of track %s, area %s",
+			detail = query_printf(ctx, "no move leads here from an entry role (grade %u) of track %s, area %s",
 				 lo[ri], g->tracks[r->track].key, area_key(g, r->area));
 			if (add(&f, "unreachable_role", r->key, detail))
 				goto oom;
 		}
 		if (r->move_n == 0 && r->grade < hi[ri]) {
-			snprintf(detail, sizeof(detail),
-				 "no move out of grade %u; the top of track %s, area %s is grade %u",
+			detail = query_printf(ctx, "no move out of grade %u; the top of track %s, area %s is grade %u",
 				 r->grade, g->tracks[r->track].key, area_key(g, r->area),
 				 hi[ri]);
 			if (add(&f, "dead_end", r->key, detail))
@@ -160,9 +157,8 @@ int query_audit_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 
 				if (!from || tq->level >= from)
 					continue;
-				snprintf(subject, sizeof(subject), "%s->%s", r->key, to->key);
-				snprintf(detail, sizeof(detail),
-					 "%s: required %u at %s, only %u after the promotion",
+				subject = query_printf(ctx, "%s->%s", r->key, to->key);
+				detail = query_printf(ctx, "%s: required %u at %s, only %u after the promotion",
 					 g->comps[tq->comp].key, from, r->key, tq->level);
 				if (add(&f, "requirement_regression", subject, detail))
 					goto oom;
@@ -186,9 +182,8 @@ int query_audit_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 				continue;
 			if (ic->pay_min <= mg->pay_max && mg->pay_min <= ic->pay_max)
 				continue;
-			snprintf(subject, sizeof(subject), "%s/%s", ic->key, mg->key);
-			snprintf(detail, sizeof(detail),
-				 "grade %u pay bands do not overlap: %g-%g and %g-%g",
+			subject = query_printf(ctx, "%s/%s", ic->key, mg->key);
+			detail = query_printf(ctx, "grade %u pay bands do not overlap: %g-%g and %g-%g",
 				 ic->grade, ic->pay_min, ic->pay_max, mg->pay_min,
 				 mg->pay_max);
 			if (add(&f, "pay_band_misaligned", subject, detail))
@@ -227,10 +222,9 @@ int query_audit_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 			}
 			if (on_ic || dup)
 				continue;
-			snprintf(subject, sizeof(subject), "%s:%u", area_key(g, area),
+			subject = query_printf(ctx, "%s:%u", area_key(g, area),
 				 mg->grade);
-			snprintf(detail, sizeof(detail),
-				 "grade %u is on the management ladder (%s) but not on the IC ladder",
+			detail = query_printf(ctx, "grade %u is on the management ladder (%s) but not on the IC ladder",
 				 mg->grade, mg->key);
 			if (add(&f, "ladder_parity", subject, detail))
 				goto oom;
@@ -269,29 +263,19 @@ int query_audit_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 				}
 			sort_g = g;
 			graph_sort(members, n, sizeof(*members), cmp_module_key);
-			subject[0] = '\0';
 			for (uint32_t k = 0; k < n; k++)
-				len += (size_t)snprintf(subject + len,
-						len < sizeof(subject) ? sizeof(subject) - len : 0,
-						"%s%s", k ? "," : "", g->modules[members[k]].key);
-			snprintf(detail, sizeof(detail),
-				 "%u modules require each other: none can be taken", n);
-			if (len >= sizeof(subject)) {
-				/* a very long cycle: build the subject in the arena */
-				char *big = query_alloc(ctx, len + 1, 1);
-				size_t at = 0;
-
-				if (!big)
-					goto oom;
-				for (uint32_t k = 0; k < n; k++)
-					at += (size_t)snprintf(big + at, len + 1 - at, "%s%s",
-							       k ? "," : "",
-							       g->modules[members[k]].key);
-				if (add(&f, "prerequisite_cycle", big, detail))
-					goto oom;
-			} else if (add(&f, "prerequisite_cycle", subject, detail)) {
+				len += strlen(g->modules[members[k]].key) + 1;
+			subject = query_alloc(ctx, len + 1, 1);
+			if (!subject)
 				goto oom;
-			}
+			for (uint32_t k = 0, at = 0; k < n; k++)
+				at += (uint32_t)snprintf(subject + at, len + 1 - at, "%s%s",
+							 k ? "," : "",
+							 g->modules[members[k]].key);
+			detail = query_printf(ctx,
+				 "%u modules require each other: none can be taken", n);
+			if (add(&f, "prerequisite_cycle", subject, detail))
+				goto oom;
 		}
 	}
 	if (f.n)

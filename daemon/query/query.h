@@ -57,10 +57,20 @@ void *query_alloc(struct query_ctx *ctx, size_t n, size_t sz);
 /* A copy of s in the arena. */
 char *query_strdup(struct query_ctx *ctx, const char *s);
 
+/* A formatted string in the arena, as long as it needs to be (NULL on
+ * out of memory). */
+char *query_printf(struct query_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Records an error status and message; returns -1 for "return
  * query_fail(...)" in handlers. */
 int query_fail(struct query_ctx *ctx, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Cuts s at the first byte that does not continue valid UTF-8, so a
+ * message truncated by a bounded buffer (or quoting a client's bad string)
+ * still encodes as a protobuf string. */
+void query_utf8_trim(char *s);
 
 /* Rounds to one decimal, half away from zero (every readiness on the wire). */
 double query_round1(double x);
