@@ -4,10 +4,15 @@
 
 #include "modules.h"
 
-/* the arithmetic shared by both scorers: levels in cur[] */
+/* the arithmetic shared by both scorers: levels in cur[].
+ * min(cur, L) / L is summed as min(cur, L) * (60 / L) — 60 / L is a whole
+ * number for every level 1..5 — and divided once at the end, so a score
+ * that is exactly on a band threshold (40, 70, 90) comes out exactly, not
+ * a hair below it as a sum of thirds and fifths would. */
 static void score_levels(const graph_t *g, const struct graph_role *r,
 			 const uint8_t *cur, struct query_readiness_score *out)
 {
+	static const double sixtieths[6] = { 0, 60, 30, 20, 15, 12 };
 	const struct graph_req *req = g->reqs + r->req_off;
 	double num = 0, den = 0;
 	unsigned met = 0, blockers = 0;
@@ -19,7 +24,7 @@ static void score_levels(const graph_t *g, const struct graph_role *r,
 			met++;
 		else if (req[i].must_have)
 			blockers++;
-		num += req[i].weight * (double)(c < l ? c : l) / (double)l;
+		num += req[i].weight * (double)(c < l ? c : l) * sixtieths[l];
 		den += req[i].weight;
 	}
 	if (r->req_n == 0)
@@ -27,7 +32,7 @@ static void score_levels(const graph_t *g, const struct graph_role *r,
 	else if (g->settings.readiness_mode == GRAPH_MODE_BINARY)
 		out->readiness = 100.0 * (double)met / (double)r->req_n;
 	else
-		out->readiness = 100.0 * num / den;
+		out->readiness = 100.0 * num / (60.0 * den);
 	out->met = met;
 	out->required = r->req_n;
 	out->blockers = blockers;

@@ -315,3 +315,30 @@ Test(readiness_method, more_than_100000_pairs_is_resource_exhausted)
 	query_ctx_reset(&ctx);
 	graph_unref(&g);
 }
+
+Test(readiness, a_score_exactly_on_a_threshold_is_exact)
+{
+	/* a 3 of 3 (w1), b 1 of 1 (w2), c 3 of 5 (w1), d 2 of 2 (w2),
+	 * e 4 of 5 (w2): 100 * (1 + 2 + 3/5 + 2 + 2*4/5) / 8 = 90 exactly,
+	 * which a plain sum of the fractions in this order gets as
+	 * 89.99999999999999 -- READY_SOON instead of READY_NOW */
+	graph_builder_t *b = fixture_base();
+	const char *comps[] = { "a", "b", "c", "d", "e" };
+	unsigned level[] = { 3, 1, 5, 2, 5 }, weight[] = { 1, 2, 1, 2, 2 };
+	unsigned cur[] = { 5, 4, 3, 4, 4 };
+	graph_t *g;
+	struct query_readiness_score sc;
+
+	OK(graph_builder_competency(b, "e", "E", 0, NULL));
+	OK(graph_builder_role(b, "R", "", "ic", 1, NULL, 0, 0));
+	OK(graph_builder_employee(b, "E", "R", NULL, true));
+	for (int i = 0; i < 5; i++) {
+		OK(graph_builder_requirement(b, "R", comps[i], level[i], weight[i], false));
+		OK(graph_builder_assessment(b, "E", comps[i], cur[i], GRAPH_SRC_MANAGER, T0));
+	}
+	g = fixture_finish(b);
+	score(g, "E", "R", &sc);
+	cr_assert_eq(sc.readiness, 90.0, "%.17g", sc.readiness);
+	cr_assert_eq(sc.band, PATHWAYS__V1__BAND__READY_NOW);
+	graph_unref(&g);
+}
