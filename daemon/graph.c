@@ -298,7 +298,7 @@ unsigned graph_level_of(const graph_t *g, const struct graph_employee *e,
 		} else {
 			unsigned days = g->settings.assessment_valid_days;
 
-			if (days && now - l->assessed_at > (int64_t)days * 86400) {
+			if (days && now - l->assessed_at > (int64_t)days * GRAPH_US_PER_DAY) {
 				if (stale)
 					*stale = true;
 				return 0;
@@ -376,7 +376,10 @@ static void graph_free(graph_t *g)
 			free(p[i]);
 	}
 	free(g->emps);
-	free(g->emp_idx.slots);
+	if (g->emp_idx_owner)
+		owner_unref(g->emp_idx_owner);
+	else
+		free(g->emp_idx.slots);
 	free(g);
 }
 
@@ -1457,12 +1460,19 @@ int graph_builder_finish(graph_builder_t **bp, uint64_t version, graph_t **out)
 	{
 		void *parts[] = { FULL_ALLOCS(g) };
 
+		void *idx[] = { g->emp_idx.slots };
+
 		g->owners[0] = owner_new(parts, sizeof(parts) / sizeof(*parts));
 		if (!g->owners[0]) {
 			rc = -ENOMEM;
 			goto out;
 		}
 		g->owners_n = 1;
+		g->emp_idx_owner = owner_new(idx, 1);
+		if (!g->emp_idx_owner) {
+			rc = -ENOMEM;
+			goto out;
+		}
 	}
 	*out = g;
 	g = NULL;
@@ -1587,6 +1597,7 @@ int graph_builder_finish_delta(graph_builder_t **bp, const graph_t *old,
 	g->loaded_unix_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	g->emps = xcalloc((size_t)old->emps_n + tmp->emps_n, sizeof(*g->emps));
 	memset(&g->emp_idx, 0, sizeof(g->emp_idx));
+	g->emp_idx_owner = NULL;
 	g->owners_n = 0;
 	g->arena = NULL;
 	g->levels = NULL;
@@ -1597,31 +1608,65 @@ int graph_builder_finish_delta(graph_builder_t **bp, const graph_t *old,
 	/* untouched employees keep their place; changed ones are replaced in
 	 * place or dropped; new ones go at the end */
 	g->emps_n = 0;
+	g->emp_idx_owner = NULL;
 	rows = old->assessments_n;
-	for (uint32_t i = 0; i < old->emps_n; i++) {
-		const struct graph_employee *e = &old->emps[i];
-		uint32_t t;
+	/* the changed employees are few: find each in old through its index
+	 * and copy the rest wholesale */
+	memcpy(g->emps, old->emps, (size_t)old->emps_n * sizeof(*g->emps));
+	g->emps_n = old->emps_n;
+	{
+		bool removed = false, added = false;
 
-		if (km_find(&changed_idx, str_key, changed, e->id) == GRAPH_NONE) {
-			g->emps[g->emps_n++] = *e;
-			continue;
+		for (size_t c = 0; c < changed_n; c++) {
+			uint32_t i = km_find(&old->emp_idx, emp_key, old, changed[c]);
+			uint32_t t = km_find(&b->emp_idx, emp_key, tmp, changed[c]);
+
+			if (i != GRAPH_NONE && g->emps[i].id == old->emps[i].id) {
+				rows -= old->emps[i].assess_rows;
+				if (t == GRAPH_NONE) {
+					/* erased: marked now, squeezed out below */
+					g->emps[i].id = NULL;
+					removed = true;
+				} else {
+					g->emps[i] = tmp->emps[t];
+				}
+			}
+			if (t != GRAPH_NONE && !used[t]) {
+				used[t] = 1;
+				rows += tmp->emps[t].assess_rows;
+				if (i == GRAPH_NONE) {
+					g->emps[g->emps_n++] = tmp->emps[t];
+					added = true;
+				}
+			}
 		}
-		rows -= e->assess_rows;
-		t = km_find(&b->emp_idx, emp_key, tmp, e->id);
-		if (t == GRAPH_NONE)
-			continue;	/* erased */
-		used[t] = 1;
-		g->emps[g->emps_n++] = tmp->emps[t];
+		if (removed) {
+			uint32_t w = 0;
+
+			for (uint32_t i = 0; i < g->emps_n; i++)
+				if (g->emps[i].id)
+					g->emps[w++] = g->emps[i];
+			g->emps_n = w;
+		}
+		g->assessments_n = rows;
+		if (!removed && !added) {
+			/* same employees at the same places: the index holds */
+			g->emp_idx = old->emp_idx;
+			g->emp_idx_owner = old->emp_idx_owner;
+			atomic_fetch_add_explicit(&g->emp_idx_owner->refs, 1,
+						  memory_order_relaxed);
+		} else {
+			void *idx[1];
+
+			for (uint32_t i = 0; i < g->emps_n; i++)
+				if (km_insert(&g->emp_idx, emp_key, g, i, i + 1))
+					goto out;
+			idx[0] = g->emp_idx.slots;
+			g->emp_idx_owner = owner_new(idx, 1);
+			if (!g->emp_idx_owner)
+				goto out;
+		}
 	}
-	for (uint32_t t = 0; t < tmp->emps_n; t++)
-		if (!used[t])
-			g->emps[g->emps_n++] = tmp->emps[t];
-	for (uint32_t t = 0; t < tmp->emps_n; t++)
-		rows += tmp->emps[t].assess_rows;
-	g->assessments_n = rows;
-	for (uint32_t i = 0; i < g->emps_n; i++)
-		if (km_insert(&g->emp_idx, emp_key, g, i, i + 1))
-			goto out;
 	{
 		void *parts[] = { tmp->arena, tmp->levels, tmp->completed,
 				  tmp->attrs };
@@ -1648,7 +1693,10 @@ out:
 		if (g->owners_n == 0) {
 			/* nothing shared yet: only what this delta allocated */
 			free(g->emps);
-			free(g->emp_idx.slots);
+			if (g->emp_idx_owner)
+				owner_unref(g->emp_idx_owner);
+			else
+				free(g->emp_idx.slots);
 			free(g);
 		} else {
 			graph_free(g);

@@ -28,6 +28,9 @@ static inline void graph_sort(void *base, size_t n, size_t size,
 }
 
 #define GRAPH_NONE UINT32_MAX
+/* assessment times and "now" are unix microseconds: two ratings a fraction
+ * of a second apart must not tie (a tie goes to the higher level) */
+#define GRAPH_US_PER_DAY (86400LL * 1000000LL)
 /* A framework asks for 5-8 requirements per role; a snapshot refuses a role
  * with more than this (queries keep per-requirement scratch on the stack). */
 #define GRAPH_MAX_ROLE_REQS 255
@@ -124,7 +127,7 @@ struct graph_module {
 struct graph_level {
 	uint32_t comp;
 	uint8_t level;			/* 0..5 */
-	int64_t assessed_at;		/* unix seconds */
+	int64_t assessed_at;		/* unix microseconds */
 };
 
 struct graph_attr {
@@ -155,7 +158,7 @@ struct graph_owner;
 
 /* a snapshot built by deltas on deltas holds one owner per delta; past
  * this many the loader reloads in full (which also compacts memory) */
-#define GRAPH_MAX_OWNERS 32
+#define GRAPH_MAX_OWNERS 128
 
 struct graph {
 	atomic_uint refs;		/* first: a delta copies all that follows */
@@ -204,6 +207,8 @@ struct graph {
 	 * replaced. emps and emp_idx belong to this snapshot alone. */
 	struct graph_owner *owners[GRAPH_MAX_OWNERS];
 	unsigned owners_n;
+	/* emp_idx's slots: shared by deltas that add and remove nobody */
+	struct graph_owner *emp_idx_owner;
 	/* while building only: */
 	char *arena;
 	size_t arena_len;
@@ -233,7 +238,7 @@ unsigned graph_required_level(const graph_t *g, uint32_t role, uint32_t comp);
 /* Parses an assessment source name into its enum graph_source bit. */
 int graph_source_parse(const char *s, unsigned *out);
 
-/* Current level of employee e in competency c at time now (unix seconds),
+/* Current level of employee e in competency c at time now (unix µs),
  * honouring assessment_valid_days. *stale is set when the latest trusted
  * assessment has expired (the level then counts as 0). */
 unsigned graph_level_of(const graph_t *g, const struct graph_employee *e,
@@ -312,7 +317,7 @@ int graph_builder_employee(graph_builder_t *b, const char *id, const char *role,
 int graph_builder_attribute(graph_builder_t *b, const char *employee,
 			    const char *key, const char *value)
 	__attribute__((warn_unused_result));
-/* source: enum graph_source (one bit); at: unix seconds */
+/* source: enum graph_source (one bit); at: unix microseconds */
 int graph_builder_assessment(graph_builder_t *b, const char *employee,
 			     const char *comp, unsigned level, unsigned source,
 			     int64_t at) __attribute__((warn_unused_result));

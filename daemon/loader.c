@@ -325,7 +325,8 @@ static int load_people(struct load *ld)
 		return bad_row(ld, "employee attributes", NULL, rc);
 
 	r = query(ld, "COPY (SELECT employee_id, competency_id, level, source, "
-		      "extract(epoch FROM assessed_at)::bigint FROM assessment) "
+		      "(extract(epoch FROM assessed_at) * 1000000)::bigint "
+		      "FROM assessment) "
 		      "TO STDOUT");
 	if (!r)
 		return -EIO;
@@ -556,7 +557,7 @@ int loader_load_delta(PGconn *db, const graph_t *base, char *const *ids,
 	rc = -EIO;
 	r = query_ids(&ld,
 		"SELECT e.external_id, c.key, a.level, a.source, "
-		"extract(epoch FROM a.assessed_at)::bigint "
+		"(extract(epoch FROM a.assessed_at) * 1000000)::bigint "
 		"FROM assessment a JOIN employee e ON e.id = a.employee_id "
 		"JOIN competency c ON c.id = a.competency_id "
 		"WHERE e.external_id = ANY($1::text[])", arr);
@@ -962,7 +963,7 @@ static void *loader_main(void *arg)
 	PGconn *db = NULL;
 	unsigned backoff = 100;
 	bool need_full = true;
-	int64_t pending_since = -1;
+	int64_t pending_since = -1, last_apply = 0;
 
 	load_saved(l);
 	while (!should_stop(l)) {
@@ -1042,14 +1043,20 @@ static void *loader_main(void *arg)
 				set_connected(l, false);
 				continue;
 			}
-			if (drain_notifications(l, db) && pending_since < 0)
+			if (drain_notifications(l, db) && pending_since < 0) {
+				/* the first change after a quiet spell goes at
+				 * once; a burst right behind it is coalesced */
 				pending_since = now_ms();
+				if (pending_since - last_apply >= l->debounce_ms)
+					pending_since -= l->debounce_ms;
+			}
 		}
 		if (pending_since >= 0 &&
 		    now_ms() >= pending_since + l->debounce_ms) {
 			int rc = apply_pending(l, db);
 
 			pending_since = -1;
+			last_apply = now_ms();
 			if (rc && PQstatus(db) != CONNECTION_OK) {
 				PQfinish(db);
 				db = NULL;

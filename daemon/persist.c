@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #define PERSIST_MAGIC "PWSNAP\r\n"
-#define PERSIST_FORMAT 1u
+#define PERSIST_FORMAT 2u	/* 2: times in microseconds */
 #define PERSIST_MAX_STRING (1u << 20)
 
 enum rec {

@@ -181,9 +181,12 @@ static int64_t mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int64_t wall_s(void)
+static int64_t wall_us(void)
 {
-	return (int64_t)time(NULL);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* ---- systemd notify (sd_notify without libsystemd) ---- */
@@ -501,7 +504,7 @@ static void run_job(struct server *s, struct job *j, unsigned reader)
 		char space[1024];
 	} local;
 
-	query_ctx_init(&ctx, NULL, wall_s());
+	query_ctx_init(&ctx, NULL, wall_us());
 	if (j->deadline_us && mono_us() > j->deadline_us) {
 		job_fail(j, QUERY_DEADLINE_EXCEEDED,
 			 "waited past its deadline; not computed");

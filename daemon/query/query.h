@@ -39,7 +39,7 @@ struct query_chunk;
 
 struct query_ctx {
 	const graph_t *g;
-	int64_t now;			/* unix seconds, for expiry */
+	int64_t now;			/* unix microseconds, for expiry */
 	int code;			/* enum query_code */
 	char message[512];
 	struct query_chunk *chunks;	/* the arena */

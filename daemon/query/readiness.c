@@ -77,7 +77,7 @@ void query_role_scorer_score(struct query_role_scorer *rs,
 	const graph_t *g = rs->g;
 	const struct graph_role *r = &g->roles[rs->role];
 	unsigned days = g->settings.assessment_valid_days;
-	int64_t oldest = now - (int64_t)days * 86400;
+	int64_t oldest = now - (int64_t)days * GRAPH_US_PER_DAY;
 
 	memset(rs->cur, 0, r->req_n);
 	for (uint32_t i = 0; i < e->levels_n; i++) {

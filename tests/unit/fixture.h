@@ -10,8 +10,8 @@
 #include "graph.h"
 #include "query/query.h"
 
-#define T0 1700000000LL		/* a fixed "now" for the tests */
-#define DAY 86400LL
+#define T0 1700000000000000LL	/* a fixed "now" for the tests (unix µs) */
+#define DAY GRAPH_US_PER_DAY
 
 #define OK(expr) cr_assert_eq((expr), 0, "%s failed", #expr)
 

@@ -342,3 +342,22 @@ Test(readiness, a_score_exactly_on_a_threshold_is_exact)
 	cr_assert_eq(sc.band, PATHWAYS__V1__BAND__READY_NOW);
 	graph_unref(&g);
 }
+
+Test(readiness, a_rating_half_a_second_later_is_the_latest)
+{
+	/* 5 then, half a second later, 2: times are kept to the microsecond,
+	 * so this is no tie (a tie would go to the higher level) */
+	graph_builder_t *b = fixture_base();
+	graph_t *g;
+	struct query_readiness_score sc;
+
+	OK(graph_builder_role(b, "R", "", "ic", 1, NULL, 0, 0));
+	OK(graph_builder_requirement(b, "R", "a", 4, 1, false));
+	OK(graph_builder_employee(b, "E", "R", NULL, true));
+	OK(graph_builder_assessment(b, "E", "a", 5, GRAPH_SRC_MANAGER, T0 - 1000000));
+	OK(graph_builder_assessment(b, "E", "a", 2, GRAPH_SRC_MANAGER, T0 - 500000));
+	g = fixture_finish(b);
+	score(g, "E", "R", &sc);
+	cr_assert_float_eq(sc.readiness, 50.0, 1e-12);
+	graph_unref(&g);
+}
