@@ -52,6 +52,21 @@ class LiveChanges(unittest.TestCase):
         self.assertGreater(self.stats().deltas, before)
         print("assessment change visible after %.0f ms" % (elapsed * 1000))
 
+    def test_two_ratings_within_a_second_the_later_one_counts(self):
+        # the later rating is lower: were times cut to the second, the two
+        # would tie and the higher level would win
+        ins = """INSERT INTO assessment (employee_id, competency_id, level, source, assessed_at)
+            SELECT e.id, c.id, %d, 'manager', date_trunc('second', now()) + interval '%s'
+            FROM employee e, competency c WHERE e.external_id = 'E1015' AND c.key = 'ownership'"""
+        H.psql(self.db, ins % (5, "100 milliseconds"))
+        H.psql(self.db, ins % (1, "600 milliseconds"))
+        P = H.pb()
+
+        def current():
+            h, b = self.c.call("Gap", P.GapRequest(employee_id="E1015", role_key="ops-mgr-6"))
+            return [g.current for g in b.gaps if g.competency_key == "ownership"]
+        self.assertTrue(H.wait_for(lambda: current() == [1], timeout=2), current())
+
     def test_a_framework_change_is_visible_after_a_full_reload(self):
         before = self.stats().reloads
         _, r0 = readiness(self.c, "E1010", "fin-ic-3")
