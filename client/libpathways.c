@@ -2,6 +2,7 @@
 #include "libpathways.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,60 @@ struct pw_frames {
 	zmq_msg_t body;
 	bool has_body;
 };
+
+/* A bump allocator for unpacking one response: protobuf-c allocates each
+ * submessage, string and array separately; here they are carved out of a
+ * few large chunks and all freed at once. */
+struct pw_arena {
+	struct pw_arena *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+static void *pw_arena_alloc(void *ctx, size_t size)
+{
+	struct pw_arena **head = ctx, *a = *head;
+	size_t align = sizeof(max_align_t);
+	void *p;
+
+	if (size > SIZE_MAX - align)
+		return NULL;
+	size = (size + align - 1) & ~(align - 1);
+	if (!a || a->size - a->used < size) {
+		size_t want = a ? a->size * 2 : 16384;
+
+		if (want < size)
+			want = size;
+		a = malloc(sizeof(*a) + want);
+		if (!a)
+			return NULL;
+		a->size = want;
+		a->used = 0;
+		a->next = *head;
+		*head = a;
+	}
+	p = (char *)a->data + a->used;
+	a->used += size;
+	return p;
+}
+
+static void pw_arena_free(void *ctx, void *p)
+{
+	(void)ctx;
+	(void)p;	/* everything goes at once, in pw_arena_release() */
+}
+
+static void pw_arena_release(void *arena)
+{
+	struct pw_arena *a = arena;
+
+	while (a) {
+		struct pw_arena *next = a->next;
+
+		free(a);
+		a = next;
+	}
+}
 
 static const char *const pw_code_names[] = {
 	[PW_CODE_OK] = "OK",
@@ -633,12 +688,17 @@ static int pw_receive(pw_client_t *c, int64_t deadline, struct pw_reply *out)
 		const ProtobufCMessageDescriptor *d = slot->resp_desc;
 		size_t len = f.has_body ? zmq_msg_size(&f.body) : 0;
 		const uint8_t *data = (const uint8_t *)"";
+		struct pw_arena *arena = NULL;
+		ProtobufCAllocator al = { pw_arena_alloc, pw_arena_free, &arena };
 
 		/* An empty body is the valid encoding of an all-default
 		 * message; protobuf-c wants a non-NULL buffer all the same. */
 		if (len)
 			data = zmq_msg_data(&f.body);
-		r.response = protobuf_c_message_unpack(d, NULL, len, data);
+		/* one arena for the whole response: a batch of 10,000 results
+		 * is tens of thousands of small allocations otherwise */
+		r.response = protobuf_c_message_unpack(d, &al, len, data);
+		r.arena = arena;
 		if (!r.response)
 			rc = -EPROTO;
 	}
@@ -650,6 +710,7 @@ static int pw_receive(pw_client_t *c, int64_t deadline, struct pw_reply *out)
 	*out = r;
 	r.message = NULL;
 	r.response = NULL;
+	r.arena = NULL;
 out:
 	pw_reply_clear(&r);
 	pathways__v1__response_header__free_unpacked(h, NULL);
@@ -744,7 +805,7 @@ void pw_reply_clear(struct pw_reply *r)
 	if (!r)
 		return;
 	free(r->message);
-	if (r->response)
-		protobuf_c_message_free_unpacked(r->response, NULL);
+	/* the response lives in its arena; freeing the arena frees it */
+	pw_arena_release(r->arena);
 	memset(r, 0, sizeof(*r));
 }

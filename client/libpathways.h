@@ -63,6 +63,7 @@ struct pw_reply {
 	char *message;			/* never NULL; "" if none was sent */
 	uint64_t snapshot_version;
 	ProtobufCMessage *response;	/* NULL unless code is PW_CODE_OK */
+	void *arena;			/* internal: the response's memory */
 };
 
 /* Options for pw_client_new_opts(). Zero-initialize, then set what you

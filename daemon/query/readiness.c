@@ -108,30 +108,49 @@ uint32_t query_readiness_next_roles(const graph_t *g, uint32_t role,
 	return n;
 }
 
+/* An employee's current levels by competency, expiry applied: filled once
+ * per employee, read by every role asked about them. */
+static void fill_dense(const graph_t *g, const struct graph_employee *e,
+		       int64_t now, uint8_t *lvl)
+{
+	unsigned days = g->settings.assessment_valid_days;
+	int64_t oldest = now - (int64_t)days * GRAPH_US_PER_DAY;
+
+	for (uint32_t i = 0; i < e->levels_n; i++)
+		if (!days || e->levels[i].assessed_at >= oldest)
+			lvl[e->levels[i].comp] = e->levels[i].level;
+}
+
+static void clear_dense(const struct graph_employee *e, uint8_t *lvl)
+{
+	for (uint32_t i = 0; i < e->levels_n; i++)
+		lvl[e->levels[i].comp] = 0;
+}
+
 static int fill_result(struct query_ctx *ctx,
 		       Pathways__V1__ReadinessResult *res,
 		       const struct graph_employee *e, uint32_t role,
-		       bool estimates)
+		       bool estimates, const uint8_t *lvl)
 {
 	const graph_t *g = ctx->g;
 	const struct graph_role *r = &g->roles[role];
+	const struct graph_req *req = g->reqs + r->req_off;
 	struct query_readiness_score sc;
+	uint8_t cur[GRAPH_MAX_ROLE_REQS];
 
-	query_readiness_score(g, e, role, ctx->now, &sc);
+	for (uint32_t i = 0; i < r->req_n; i++)
+		cur[i] = lvl[req[i].comp];
+	score_levels(g, r, cur, &sc);
 	res->readiness = query_round1(sc.readiness);
 	res->band = sc.band;
 	res->met = sc.met;
 	res->required = sc.required;
 	if (sc.blockers) {
-		const struct graph_req *req = g->reqs + r->req_off;
-
 		res->blockers = query_alloc(ctx, sc.blockers, sizeof(char *));
 		if (!res->blockers)
 			return -1;
 		for (uint32_t i = 0; i < r->req_n; i++)
-			if (req[i].must_have &&
-			    graph_level_of(g, e, req[i].comp, ctx->now, NULL) <
-				    req[i].level)
+			if (req[i].must_have && cur[i] < req[i].level)
 				res->blockers[res->n_blockers++] =
 					query_str(g->comps[req[i].comp].key);
 	}
@@ -154,6 +173,7 @@ int query_readiness_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	const graph_t *g = ctx->g;
 	uint32_t *emp = NULL, *role = NULL;
 	uint32_t *next = NULL;
+	uint8_t *lvl;
 	size_t pairs = 0, k = 0;
 
 	emp = query_alloc(ctx, req->n_employee_ids, sizeof(*emp));
@@ -189,7 +209,8 @@ int query_readiness_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 					  QUERY_MAX_READINESS_PAIRS);
 	}
 	resp->results = query_alloc(ctx, pairs, sizeof(*resp->results));
-	if (!resp->results)
+	lvl = query_alloc(ctx, g->comps_n ? g->comps_n : 1, 1);
+	if (!resp->results || !lvl)
 		goto oom;
 	if (req->n_role_keys == 0) {
 		next = query_alloc(ctx, g->roles_n, sizeof(*next));
@@ -202,6 +223,8 @@ int query_readiness_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 		const uint32_t *roles = role;
 		size_t n = req->n_role_keys;
 
+		if (e)
+			fill_dense(g, e, ctx->now, lvl);
 		if (!e && n == 0)
 			n = 1;	/* one result carries the error */
 		else if (n == 0) {
@@ -227,7 +250,7 @@ int query_readiness_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 			} else if (roles[j] == GRAPH_NONE) {
 				res->error = query_strdup(ctx, "unknown role");
 			} else if (fill_result(ctx, res, e, roles[j],
-					       req->with_estimates)) {
+					       req->with_estimates, lvl)) {
 				if (ctx->code)
 					return -1;
 				goto oom;
@@ -235,6 +258,8 @@ int query_readiness_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 			if (ctx->oom)
 				goto oom;
 		}
+		if (e)
+			clear_dense(e, lvl);
 	}
 	resp->n_results = k;
 	return 0;
