@@ -831,12 +831,17 @@ static bool permitted(struct server *s, struct job *j)
 {
 	zmq_msg_t *last = &j->frames[j->frames_n - 1];
 	const char *uid = s->sec ? zmq_msg_gets(last, "User-Id") : NULL;
-	const char *peer = zmq_msg_gets(last, "Peer-Address");
 
-	if (uid && uid[0])
-		snprintf(j->who, sizeof(j->who), "key:%.12s", uid);
-	else
-		snprintf(j->who, sizeof(j->who), "%s", peer ? peer : "local");
+	/* naming the client costs a metadata lookup and a format: only
+	 * for those who read it (access log, writes, CURVE) */
+	if (s->access || s->sec || j->m->kind == M_WRITE) {
+		const char *peer = zmq_msg_gets(last, "Peer-Address");
+
+		if (uid && uid[0])
+			snprintf(j->who, sizeof(j->who), "key:%.12s", uid);
+		else
+			snprintf(j->who, sizeof(j->who), "%s", peer ? peer : "local");
+	}
 	if (!s->sec) {
 		if (j->m->kind == M_WRITE && !s->cfg.allow_writes) {
 			job_fail(j, QUERY_PERMISSION_DENIED,

@@ -32,6 +32,8 @@ struct search {
 	uint32_t *heap;
 	size_t heap_n, heap_cap;
 	uint8_t *best_hops;			/* per role */
+	const double *h;			/* per role: a lower bound of the
+						 * cost to the target (A*), or NULL */
 	bool oom;
 };
 
@@ -84,9 +86,14 @@ static bool state_less(const struct search *s, uint32_t a, uint32_t b)
 {
 	uint32_t pa[QUERY_MAX_STEPS + 2], pb[QUERY_MAX_STEPS + 2];
 	unsigned na, nb;
+	double fa = s->st[a].cost, fb = s->st[b].cost;
 
-	if (s->st[a].cost != s->st[b].cost)
-		return s->st[a].cost < s->st[b].cost;
+	if (s->h) {
+		fa += s->h[s->st[a].node];
+		fb += s->h[s->st[b].node];
+	}
+	if (fa != fb)
+		return fa < fb;
 	na = state_path(s, a, pa);
 	nb = state_path(s, b, pb);
 	return cmp_seq(s->g, pa, na, pb, nb) < 0;
@@ -214,6 +221,9 @@ static uint32_t dijkstra(struct search *s, uint32_t src, unsigned max_hops,
 			     s->best_hops[mv->to] <= cur.hops + 1) ||
 			    (s->cut_n && is_cut(s, cur.node, mv->to)))
 				continue;
+			/* the target is out of reach from there */
+			if (s->h && s->h[mv->to] == INFINITY)
+				continue;
 			c = cur.cost + edge_cost(s, cur.node, mi);
 			if (max_cost > 0 && c > max_cost)
 				continue;
@@ -222,6 +232,128 @@ static uint32_t dijkstra(struct search *s, uint32_t src, unsigned max_hops,
 		}
 	}
 	return PATH_NONE;
+}
+
+/* ---- the A* bound ---- */
+
+struct hnode {
+	double d;
+	uint32_t node;
+};
+
+static void hpush(struct hnode *hp, size_t *n, struct hnode x)
+{
+	size_t i = (*n)++;
+
+	hp[i] = x;
+	while (i > 0 && hp[(i - 1) / 2].d > hp[i].d) {
+		struct hnode t = hp[i];
+
+		hp[i] = hp[(i - 1) / 2];
+		hp[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+static struct hnode hpop(struct hnode *hp, size_t *n)
+{
+	struct hnode top = hp[0];
+	size_t i = 0;
+
+	hp[0] = hp[--*n];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < *n && hp[l].d < hp[m].d)
+			m = l;
+		if (r < *n && hp[r].d < hp[m].d)
+			m = r;
+		if (m == i)
+			break;
+		struct hnode t = hp[i];
+
+		hp[i] = hp[m];
+		hp[m] = t;
+		i = m;
+	}
+	return top;
+}
+
+/* h[v] = the cheapest cost from v to target over the allowed moves and
+ * roles, with no bound on the steps (INFINITY: no way). Every search of a
+ * query runs on a part of that graph, so h never overestimates and, being
+ * exact distances, is consistent: A* ordered by cost + h settles every
+ * role at its cheapest, like Dijkstra, but walks towards the target
+ * instead of around the origin. (From an employee the first move may cost
+ * less than from the role; it leaves the origin, which is settled first
+ * whatever its bound.) */
+static int reverse_costs(struct search *s, uint32_t target, double *h)
+{
+	const graph_t *g = s->g;
+	uint32_t *in_off = query_alloc(s->ctx, (size_t)g->roles_n + 1, sizeof(*in_off));
+	uint32_t *in_from = query_alloc(s->ctx, g->moves_n ? g->moves_n : 1,
+					sizeof(*in_from));
+	double *in_cost = query_alloc(s->ctx, g->moves_n ? g->moves_n : 1,
+				      sizeof(*in_cost));
+	struct hnode *hp = query_alloc(s->ctx, (size_t)g->moves_n + 1, sizeof(*hp));
+	size_t hn = 0;
+
+	if (!in_off || !in_from || !in_cost || !hp)
+		return -1;
+	for (uint32_t u = 0; u < g->roles_n; u++) {
+		const struct graph_role *r = &g->roles[u];
+
+		h[u] = INFINITY;
+		if (s->blocked[u])
+			continue;
+		for (uint32_t k = 0; k < r->move_n; k++) {
+			const struct graph_move *mv = &g->moves[r->move_off + k];
+
+			if (s->kind_ok[mv->kind] && !s->blocked[mv->to])
+				in_off[mv->to + 1]++;
+		}
+	}
+	for (uint32_t v = 0; v < g->roles_n; v++)
+		in_off[v + 1] += in_off[v];
+	{
+		uint32_t *pos = query_alloc(s->ctx, (size_t)g->roles_n + 1, sizeof(*pos));
+
+		if (!pos)
+			return -1;
+		memcpy(pos, in_off, ((size_t)g->roles_n + 1) * sizeof(*pos));
+		for (uint32_t u = 0; u < g->roles_n; u++) {
+			const struct graph_role *r = &g->roles[u];
+
+			if (s->blocked[u])
+				continue;
+			for (uint32_t k = 0; k < r->move_n; k++) {
+				const struct graph_move *mv = &g->moves[r->move_off + k];
+
+				if (!s->kind_ok[mv->kind] || s->blocked[mv->to])
+					continue;
+				in_from[pos[mv->to]] = u;
+				in_cost[pos[mv->to]++] = mv->cost;
+			}
+		}
+	}
+	h[target] = 0;
+	hpush(hp, &hn, (struct hnode){ 0, target });
+	while (hn) {
+		struct hnode x = hpop(hp, &hn);
+
+		if (x.d > h[x.node])
+			continue;
+		for (uint32_t k = in_off[x.node]; k < in_off[x.node + 1]; k++) {
+			double d = x.d + in_cost[k];
+
+			if (d < h[in_from[k]]) {
+				h[in_from[k]] = d;
+				if (hn <= g->moves_n)
+					hpush(hp, &hn, (struct hnode){ d, in_from[k] });
+			}
+		}
+	}
+	return 0;
 }
 
 /* ---- routes ---- */
@@ -544,6 +676,17 @@ int query_path_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	rc = 0;
 	if (s.blocked[target])
 		goto out;	/* avoiding the target: no route */
+	{
+		double *h = query_alloc(ctx, g->roles_n, sizeof(*h));
+
+		if (!h || reverse_costs(&s, target, h)) {
+			rc = query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+			goto out;
+		}
+		if (h[s.origin] == INFINITY && !s.emp)
+			goto out;	/* unreachable at any number of steps */
+		s.h = h;
+	}
 	if (yen(&s, target, k, hops, A, &a_n)) {
 		rc = query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
 		goto out;
