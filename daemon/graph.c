@@ -841,6 +841,26 @@ static int cmp_level(const void *a, const void *b)
 	return (int)y->level - (int)x->level;
 }
 
+/* An employee has a few dozen levels: insertion sort beats qsort's
+ * indirect calls by far, and this runs once per employee per load. */
+static void sort_levels(struct graph_level *l, uint32_t n)
+{
+	if (n > 64) {
+		graph_sort(l, n, sizeof(*l), cmp_level);
+		return;
+	}
+	for (uint32_t i = 1; i < n; i++) {
+		struct graph_level x = l[i];
+		uint32_t j = i;
+
+		while (j > 0 && cmp_level(&l[j - 1], &x) > 0) {
+			l[j] = l[j - 1];
+			j--;
+		}
+		l[j] = x;
+	}
+}
+
 static void *xcalloc(size_t n, size_t sz)
 {
 	return calloc(n ? n : 1, sz);
@@ -1393,7 +1413,7 @@ static int finish_people(graph_builder_t *b, graph_t *g)
 			struct graph_level *l = g->levels + off[e];
 			uint32_t n = off[e + 1] - off[e], start = w;
 
-			graph_sort(l, n, sizeof(*l), cmp_level);
+			sort_levels(l, n);
 			for (uint32_t i = 0; i < n; i++)
 				if (i == 0 || l[i].comp != l[i - 1].comp)
 					g->levels[w++] = l[i];

@@ -267,6 +267,20 @@ static int load_framework(struct load *ld)
 	return 0;
 }
 
+/* COPY text holds plain decimal integers: a digit loop is several times
+ * cheaper than strtoll, and this runs four million times at scale. */
+static int64_t parse_int(const char *p)
+{
+	int64_t v = 0;
+	bool neg = *p == '-';
+
+	if (neg)
+		p++;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (*p++ - '0');
+	return neg ? -v : v;
+}
+
 /* Parses one line of COPY text output: employee_id, competency_id, level,
  * source, epoch seconds. Our columns never need COPY's escapes. */
 static int assessment_line(struct load *ld, char *line, size_t len)
@@ -288,9 +302,9 @@ static int assessment_line(struct load *ld, char *line, size_t len)
 	if (graph_source_parse(f[3], &src))
 		return -EPROTO;
 	return graph_builder_assessment_idx(
-		ld->b, idmap_find(&ld->emps, strtoll(f[0], NULL, 10)),
-		idmap_find(&ld->comps, strtoll(f[1], NULL, 10)),
-		(unsigned)atoi(f[2]), src, strtoll(f[4], NULL, 10));
+		ld->b, idmap_find(&ld->emps, parse_int(f[0])),
+		idmap_find(&ld->comps, parse_int(f[1])),
+		(unsigned)parse_int(f[2]), src, parse_int(f[4]));
 }
 
 static int load_people(struct load *ld)

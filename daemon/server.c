@@ -162,6 +162,7 @@ struct server {
 	struct job *pending_head, *pending_tail, *free_jobs;
 	size_t pending_n;
 	struct graph_slot slot;
+	struct query_chunk *front_cache;	/* the frontend's arena chunk */
 	loader_t *loader;
 	security_t *sec;		/* NULL: no CURVE */
 	access_log_t *access;		/* NULL: no access log */
@@ -488,7 +489,8 @@ static void note_employees(struct job *j, const ProtobufCMessage *req)
 
 /* Decodes, computes and packs the reply of a routed job. Runs on the
  * frontend thread or a worker; reader is the caller's hazard slot. */
-static void run_job(struct server *s, struct job *j, unsigned reader)
+static void run_job(struct server *s, struct job *j, unsigned reader,
+		    struct query_chunk **cache)
 {
 	const struct method *m = j->m;
 	zmq_msg_t *body = &j->frames[j->routing_n + 1];
@@ -504,7 +506,11 @@ static void run_job(struct server *s, struct job *j, unsigned reader)
 		char space[1024];
 	} local;
 
+	ProtobufCAllocator arena;
+
 	query_ctx_init(&ctx, NULL, wall_us());
+	query_ctx_use_cache(&ctx, cache);
+	arena = query_pb_allocator(&ctx);
 	if (j->deadline_us && mono_us() > j->deadline_us) {
 		job_fail(j, QUERY_DEADLINE_EXCEEDED,
 			 "waited past its deadline; not computed");
@@ -515,7 +521,8 @@ static void run_job(struct server *s, struct job *j, unsigned reader)
 			 m->name);
 		goto out;
 	}
-	req = protobuf_c_message_unpack(m->req, NULL, zmq_msg_size(body),
+	/* into the request's arena: no malloc per field, no free */
+	req = protobuf_c_message_unpack(m->req, &arena, zmq_msg_size(body),
 					zmq_msg_data(body));
 	if (!req) {
 		job_fail(j, QUERY_INVALID_ARGUMENT, "cannot decode %s",
@@ -573,8 +580,6 @@ static void run_job(struct server *s, struct job *j, unsigned reader)
 	j->has_body = true;
 	j->code = QUERY_OK;
 out:
-	if (req)
-		protobuf_c_message_free_unpacked(req, NULL);
 	query_ctx_reset(&ctx);
 	graph_unref(&g);
 }
@@ -881,7 +886,7 @@ static void on_request(struct server *s, void *sock)
 	}
 	if (zmq_msg_size(&j->frames[j->routing_n + 1]) <= j->m->inline_max ||
 	    s->workers_n == 0) {
-		run_job(s, j, READER_FRONTEND);
+		run_job(s, j, READER_FRONTEND, &s->front_cache);
 		finish(s, sock, j, j->received_us);
 		return;
 	}
@@ -913,6 +918,7 @@ static void *worker_main(void *arg)
 	int n = snprintf(id, sizeof(id), "%c%u", w->writer ? 'W' : 'w', w->index),
 	    zero = 0;
 	unsigned reader = w->writer ? SERVER_MAX_WORKERS + 1 : 1 + w->index;
+	struct query_chunk *cache = NULL;
 	struct job *j = NULL;
 
 	if (!sock || zmq_setsockopt(sock, ZMQ_ROUTING_ID, id, (size_t)n) ||
@@ -932,11 +938,12 @@ static void *worker_main(void *arg)
 			break;
 		if (!j)
 			break;	/* told to stop */
-		run_job(s, j, reader);
+		run_job(s, j, reader, &cache);
 		if (zmq_send(sock, &j, sizeof(j), 0) < 0)
 			break;
 	}
 out:
+	query_cache_free(&cache);
 	zmq_close(sock);
 	return NULL;
 }
@@ -1349,6 +1356,7 @@ void server_destroy(server_t **sp)
 		zmq_ctx_term(s->zctx);
 	security_destroy(&s->sec);
 	access_close(&s->access);
+	query_cache_free(&s->front_cache);
 	graph_slot_clear(&s->slot);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
@@ -1410,7 +1418,7 @@ int server_process(graph_t *g, size_t max_request_bytes,
 		j->frames_n++;
 	}
 	if (route(s, j) && permitted(s, j))
-		run_job(s, j, READER_FRONTEND);
+		run_job(s, j, READER_FRONTEND, NULL);
 	if (pack_header(j, &hm))
 		goto out;
 	rc = copy_msg(&hm, hdr, hlen);

@@ -408,12 +408,15 @@ e256=$(lgv echo256 readiness rps)
 r256=$(lgv ready256 readiness rps)
 rat=$(ratio "$r256" "$e256")
 row "2. Readiness, one pair, 256 in flight: req/s" "$(fmt_n "$r256") $(cpu ready256)" "≥ 0.5 × floor" "floor $(fmt_n "$e256") $(cpu echo256)" "$rat×" "$(verdict "$rat" ">=" 0.5)"
-bp=$(lgv batch batch items_per_s)
+# End to end = until the client holds the unpacked answer, the way
+# libpathways unpacks it: into one arena per reply. The malloc-per-field
+# unpacking of a plain protobuf-c client is shown beside it.
+bp=$(lgv batch_arena batch items_per_s)
 sbp=$(peer sql_batch items_per_s)
-row "3. Readiness batch of 10,000 pairs: pairs/s" "$(fmt_n "$bp")" "≥ 2,000,000" "SQL $(fmt_n "$sbp")" "$(ratio "$bp" "$sbp")×" "$(verdict "$bp" ">=" 2000000)"
-row "   same run: p50 per batch (end to end, decoded)" "$(fmt_us "$(lgv batch batch p50_us)") $(cpu batch), client CPU $(fmt_us "$(lgv batch all client_cpu_us)")" "" "SQL $(fmt_us "$(peer sql_batch p50_us)")" "" ""
-ba=$(lgv batch_arena batch items_per_s)
-row "   decoded into an arena (no malloc per field)" "$(fmt_n "$ba") $(cpu batch_arena), client CPU $(fmt_us "$(lgv batch_arena all client_cpu_us)")" "≥ 2,000,000" "" "" "$(verdict "$ba" ">=" 2000000)"
+row "3. Readiness batch of 10,000 pairs: pairs/s" "$(fmt_n "$bp") $(cpu batch_arena)" "≥ 2,000,000" "SQL $(fmt_n "$sbp")" "$(ratio "$bp" "$sbp")×" "$(verdict "$bp" ">=" 2000000)"
+row "   same run: p50 per batch (end to end, decoded as libpathways does)" "$(fmt_us "$(lgv batch_arena batch p50_us)"), client CPU $(fmt_us "$(lgv batch_arena all client_cpu_us)")" "" "SQL $(fmt_us "$(peer sql_batch p50_us)")" "" ""
+ba=$(lgv batch batch items_per_s)
+row "   decoded with a malloc per field (plain protobuf-c)" "$(fmt_n "$ba") $(cpu batch), client CPU $(fmt_us "$(lgv batch all client_cpu_us)")" "" "" "" ""
 bw=$(lgv batch_raw batch items_per_s)
 row "   not decoded (the server and the transfer)" "$(fmt_n "$bw") $(cpu batch_raw)" "" "" "" ""
 bn=$(lgv bench bench p50_us)

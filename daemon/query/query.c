@@ -29,10 +29,43 @@ void query_ctx_reset(struct query_ctx *ctx)
 	while (c) {
 		struct query_chunk *next = c->next;
 
-		free(c);
+		/* keep a chunk of the usual size; a huge one goes */
+		if (ctx->cache && !*ctx->cache && c->size == QUERY_CHUNK_MIN)
+			*ctx->cache = c;
+		else
+			free(c);
 		c = next;
 	}
 	ctx->chunks = NULL;
+}
+
+void query_ctx_use_cache(struct query_ctx *ctx, struct query_chunk **cache)
+{
+	ctx->cache = cache;
+}
+
+void query_cache_free(struct query_chunk **cache)
+{
+	free(*cache);
+	*cache = NULL;
+}
+
+static void *pb_alloc(void *data, size_t size)
+{
+	return query_alloc(data, size, 1);
+}
+
+static void pb_free(void *data, void *p)
+{
+	(void)data;
+	(void)p;	/* the arena goes at once */
+}
+
+ProtobufCAllocator query_pb_allocator(struct query_ctx *ctx)
+{
+	ProtobufCAllocator a = { pb_alloc, pb_free, ctx };
+
+	return a;
 }
 
 void *query_alloc(struct query_ctx *ctx, size_t n, size_t sz)
@@ -56,7 +89,12 @@ void *query_alloc(struct query_ctx *ctx, size_t n, size_t sz)
 	if (!c || c->size - c->used < bytes) {
 		size_t size = bytes > QUERY_CHUNK_MIN ? bytes : QUERY_CHUNK_MIN;
 
-		c = malloc(sizeof(*c) + size);
+		if (size == QUERY_CHUNK_MIN && ctx->cache && *ctx->cache) {
+			c = *ctx->cache;
+			*ctx->cache = NULL;
+		} else {
+			c = malloc(sizeof(*c) + size);
+		}
 		if (!c) {
 			ctx->oom = true;
 			return NULL;

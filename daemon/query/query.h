@@ -43,13 +43,25 @@ struct query_ctx {
 	int code;			/* enum query_code */
 	char message[512];
 	struct query_chunk *chunks;	/* the arena */
+	struct query_chunk **cache;	/* the caller's spare chunk, or NULL */
 	bool oom;
 };
 
 /* Initializes ctx for one request against g at time now. */
 void query_ctx_init(struct query_ctx *ctx, const graph_t *g, int64_t now);
-/* Frees everything allocated from the arena (the response's parts). */
+/* Frees everything allocated from the arena (the response's parts); with a
+ * cache, one chunk is kept there for the next request. */
 void query_ctx_reset(struct query_ctx *ctx);
+
+/* A thread's spare arena chunk, reused request after request so a small
+ * request allocates nothing. *cache starts NULL; query_cache_free() at the
+ * thread's end. */
+void query_ctx_use_cache(struct query_ctx *ctx, struct query_chunk **cache);
+void query_cache_free(struct query_chunk **cache);
+
+/* A protobuf-c allocator over ctx's arena: unpack a request into it and
+ * never free_unpacked it (query_ctx_reset frees it). */
+ProtobufCAllocator query_pb_allocator(struct query_ctx *ctx);
 
 /* Zeroed memory from the arena for n items of size sz; NULL (and ctx->oom)
  * on overflow or out of memory. Valid until query_ctx_reset(). */

@@ -10,8 +10,8 @@ from test_vertical import CURRENT, band  # noqa: E402
 
 BENCH_SQL = CURRENT + """
 SELECT e.external_id, cr.key,
-  coalesce(100 * sum(rr.weight * least(coalesce(c.level, 0), rr.level)::float8 / rr.level)
-           / nullif(sum(rr.weight), 0), 100),
+  coalesce(100 * sum(rr.weight * least(coalesce(c.level, 0), rr.level) * (60 / rr.level))::float8
+           / (60 * nullif(sum(rr.weight), 0)), 100),
   count(*) FILTER (WHERE rr.must_have AND coalesce(c.level, 0) < rr.level),
   coalesce(e.attributes ->> 'employment_type', '')
 FROM employee e JOIN role cr ON cr.id = e.role_id

@@ -9,7 +9,9 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness as H  # noqa: E402
 import zmq  # noqa: E402
 
-# DESIGN.md's scoring written again in SQL, independently of the C code:
+# DESIGN.md's scoring written again in SQL, independently of the C code
+# (min(cur, L) / L summed as whole sixtieths, 60 / L, so that equal scores
+# compare equal and a score on a band threshold is exact):
 # the latest trusted (not self) assessment per competency, ties on time to
 # the higher level; none -> 0.
 CURRENT = """
@@ -21,7 +23,8 @@ WITH cur AS (
 
 READINESS_SQL = CURRENT + """
 SELECT e.external_id, r.key,
-  100 * sum(rr.weight * least(coalesce(c.level, 0), rr.level)::float8 / rr.level) / sum(rr.weight),
+  100 * sum(rr.weight * least(coalesce(c.level, 0), rr.level) * (60 / rr.level))::float8
+      / (60 * sum(rr.weight)),
   count(*) FILTER (WHERE coalesce(c.level, 0) >= rr.level),
   count(*),
   coalesce(string_agg(co.key, ',' ORDER BY co.key COLLATE "C")
