@@ -322,6 +322,52 @@ fi
 [ -n "$dpid" ] && stop_pid "$dpid"
 stop_pid "$fpid"
 
+# ---- readers while writes pour in (the write path runs off the read
+# path: a burst of RecordAssessments must not stall Readiness) ----
+wq_line=""
+wb_line=""
+if [ -n "$dpid" ]; then
+	say "readers during a write burst"
+	printf '[server]\nallow_writes = true\n' >"$work/writes.conf"
+	wport=$(free_port)
+	"$daemon" --config "$work/writes.conf" --db "$conninfo" \
+		--listen "tcp://127.0.0.1:$wport" --workers "$workers" \
+		2>"$work/wdaemon.log" &
+	wpid=$!
+	pids+=("$wpid")
+	for _ in $(seq 1 600); do
+		"$ctl" --endpoint "tcp://127.0.0.1:$wport" --json health 2>/dev/null |
+			grep -q '"serving": *true' && break
+		sleep 0.1
+	done
+	# 2,000 ratings of as many employees; no time: each burst stamps its
+	# own, so every burst writes
+	{
+		echo "employee,competency,level,source,assessed_at"
+		psql -X -q -A -t -F, "$conninfo" -c "SELECT e.external_id, c.key,
+			1 + (e.id + c.id) % 5, 'manager', ''
+			FROM (SELECT id, external_id FROM employee ORDER BY id LIMIT 2000) e
+			CROSS JOIN LATERAL (SELECT id, key FROM competency
+				ORDER BY id OFFSET e.id % 10 LIMIT 1) c"
+	} >"$work/burst.csv"
+	lg wquiet "$wport" "$wpid" "${d[@]}" --mix readiness --inflight 1
+	: >"$work/burst.count"
+	(
+		while [ ! -e "$work/burst.stop" ]; do
+			"$ctl" --endpoint "tcp://127.0.0.1:$wport" --timeout 60000 \
+				record-assessment --file "$work/burst.csv" \
+				>/dev/null 2>>"$work/burst.err" && echo 1 >>"$work/burst.count"
+		done
+	) &
+	bpid=$!
+	sleep 0.5
+	lg wburst "$wport" "$wpid" "${d[@]}" --mix readiness --inflight 1
+	touch "$work/burst.stop"
+	wait "$bpid" 2>/dev/null
+	stop_pid "$wpid"
+	wq_line=ok
+fi
+
 # ---- callgrind: instructions for fixed request mixes at S ----
 # cg_run NAME PROBE_KIND -- COMMAND...: runs COMMAND (a server listening on
 # $cport) under callgrind with instrumentation off until it answers a
@@ -451,6 +497,12 @@ if num "$ccpu" && num "$cdb" && num "$kcpu" && num "$kdb"; then
 	row "   same, in CPU time: daemon + its database backend" "$(fmt_us "$(awk -v v="$ct" 'BEGIN { print v * 1000 }')") ($(fmt_n "$ccpu") + $(fmt_n "$cdb") ms)" "" "COPY $(fmt_us "$(awk -v v="$kt" 'BEGIN { print v * 1000 }')") ($(fmt_n "$kcpu") + $(fmt_n "$kdb") ms)" "$(ratio "$ct" "$kt")×" ""
 fi
 row "   snapshot: bytes per assessment" "${bpa:-n/a}" "≤ 32" "RSS $(fmt_n "$rss") kB − empty $(fmt_n "$rse") kB, $(fmt_n "$na") rows" "" "$(verdict "$bpa" "<=" 32)"
+if [ -n "$wq_line" ]; then
+	wq=$(lgv wquiet readiness p99_us)
+	wb=$(lgv wburst readiness p99_us)
+	bursts=$(wc -l <"$work/burst.count")
+	row "   readers during a write burst: Readiness p99" "$(fmt_us "$wb") (p50 $(fmt_us "$(lgv wburst readiness p50_us)"))" "" "quiet $(fmt_us "$wq") (p50 $(fmt_us "$(lgv wquiet readiness p50_us)")); $bursts bursts of 2,000 RecordAssessments" "$(ratio "$wb" "$wq")×" ""
+fi
 if [ -n "$live_line" ]; then
 	lp=$(field p99_ms "$live_line")
 	row "7. Assessment change visible: p99" "$lp ms" "≤ 100 ms" "p50 $(field p50_ms "$live_line") ms, n=$(field n "$live_line")" "" "$(verdict "$lp" "<=" 100)"
@@ -497,7 +549,7 @@ machine="$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1), $ncpu CPUs
 	done
 	echo '```'
 	echo
-	echo "Notes: the floor is tests/bench/echo_floor.c (ROUTER, same socket options, unpacks the RequestHeader and packs a ResponseHeader, echoes the body); it and the daemon's Readiness both answer on the socket's thread. Batch: 1,000 employees × 10 roles per request; end to end = until the client has unpacked the reply (protobuf-c, malloc per field as libpathways does). Server CPU and waits are per request, over all the server's threads (schedstat); wall times on a shared machine include the waits. COPY: every table the daemon loads, COPY TO STDOUT into /dev/null (median of 3, warm cache); the daemon's own log says it loaded in ${load_ms:-?} ms. SQL: one prepared statement per question over the schema's own indexes, checked against the daemon's answers: ${check_line:-not checked}."
+	echo "Notes: the floor is tests/bench/echo_floor.c (ROUTER, same socket options, unpacks the RequestHeader and packs a ResponseHeader, echoes the body); it and the daemon's Readiness both answer on the socket's thread. Batch: 1,000 employees × 10 roles per request; end to end = until the client has unpacked the reply (into one arena per reply, as libpathways does). Server CPU and waits are per request, over all the server's threads (schedstat); wall times on a shared machine include the waits. COPY: every table the daemon loads, COPY TO STDOUT into /dev/null (median of 3, warm cache); the daemon's own log says it loaded in ${load_ms:-?} ms. SQL: one prepared statement per question over the schema's own indexes, checked against the daemon's answers: ${check_line:-not checked}."
 	if [ -s "$work/callgrind-top.txt" ]; then
 		echo
 		echo "Callgrind, the mix $cg_mix (top functions, instructions):"
