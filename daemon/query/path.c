@@ -16,7 +16,14 @@ struct pstate {
 	uint32_t move;		/* g->moves index of the edge taken */
 	uint8_t hops;
 	double cost;
+	double f;		/* cost + the A* bound: the heap's order */
+	/* the key ranks of the first LEX_DEPTH roles after the start, 16
+	 * bits each, rank + 1 (0: the path is shorter): comparing these is
+	 * comparing the key sequences, unless both paths agree that far */
+	uint64_t lex;
 };
+
+#define LEX_DEPTH 4
 
 struct search {
 	struct query_ctx *ctx;
@@ -34,6 +41,8 @@ struct search {
 	uint8_t *best_hops;			/* per role */
 	const double *h;			/* per role: a lower bound of the
 						 * cost to the target (A*), or NULL */
+	const uint8_t *rh;			/* per role: fewest steps to the
+						 * target (0xff: none), or NULL */
 	bool oom;
 };
 
@@ -84,16 +93,18 @@ static int cmp_seq(const graph_t *g, const uint32_t *a, unsigned an,
 
 static bool state_less(const struct search *s, uint32_t a, uint32_t b)
 {
+	const struct pstate *x = &s->st[a], *y = &s->st[b];
 	uint32_t pa[QUERY_MAX_STEPS + 2], pb[QUERY_MAX_STEPS + 2];
 	unsigned na, nb;
-	double fa = s->st[a].cost, fb = s->st[b].cost;
 
-	if (s->h) {
-		fa += s->h[s->st[a].node];
-		fb += s->h[s->st[b].node];
-	}
-	if (fa != fb)
-		return fa < fb;
+	if (x->f != y->f)
+		return x->f < y->f;
+	/* equal costs are common (whole-number growth): break the tie on the
+	 * key sequence, from the packed prefix when it differs there */
+	if (x->lex != y->lex)
+		return x->lex < y->lex;
+	if (x->hops <= LEX_DEPTH && y->hops <= LEX_DEPTH)
+		return x->hops < y->hops;	/* one is a prefix of the other */
 	na = state_path(s, a, pa);
 	nb = state_path(s, b, pb);
 	return cmp_seq(s->g, pa, na, pb, nb) < 0;
@@ -193,7 +204,8 @@ static uint32_t dijkstra(struct search *s, uint32_t src, unsigned max_hops,
 
 	s->st_n = s->heap_n = 0;
 	memset(s->best_hops, HOPS_NONE, g->roles_n);
-	push_state(s, (struct pstate){ src, PATH_NONE, PATH_NONE, 0, 0.0 });
+	push_state(s, (struct pstate){ src, PATH_NONE, PATH_NONE, 0, 0.0,
+				       s->h ? s->h[src] : 0.0, 0 });
 	while (s->heap_n && !s->oom) {
 		uint32_t i = pop_state(s);
 		struct pstate cur = s->st[i];
@@ -221,14 +233,27 @@ static uint32_t dijkstra(struct search *s, uint32_t src, unsigned max_hops,
 			     s->best_hops[mv->to] <= cur.hops + 1) ||
 			    (s->cut_n && is_cut(s, cur.node, mv->to)))
 				continue;
-			/* the target is out of reach from there */
+			/* the target is out of reach from there, or not
+			 * within the steps left */
 			if (s->h && s->h[mv->to] == INFINITY)
+				continue;
+			if (s->rh && cur.hops + 1u + s->rh[mv->to] > max_hops)
 				continue;
 			c = cur.cost + edge_cost(s, cur.node, mi);
 			if (max_cost > 0 && c > max_cost)
 				continue;
-			push_state(s, (struct pstate){ mv->to, i, mi,
-						      (uint8_t)(cur.hops + 1), c });
+			{
+				uint64_t lex = cur.lex;
+				unsigned depth = cur.hops + 1u;
+
+				/* ranks past 16 bits: leave it to the walk */
+				if (depth <= LEX_DEPTH && g->roles_n < 0xffff)
+					lex |= (uint64_t)(g->role_rank[mv->to] + 1u)
+					       << (64 - 16 * depth);
+				push_state(s, (struct pstate){
+					mv->to, i, mi, (uint8_t)depth, c,
+					c + (s->h ? s->h[mv->to] : 0.0), lex });
+			}
 		}
 	}
 	return PATH_NONE;
@@ -287,7 +312,8 @@ static struct hnode hpop(struct hnode *hp, size_t *n)
  * instead of around the origin. (From an employee the first move may cost
  * less than from the role; it leaves the origin, which is settled first
  * whatever its bound.) */
-static int reverse_costs(struct search *s, uint32_t target, double *h)
+static int reverse_costs(struct search *s, uint32_t target, double *h,
+			 uint8_t *rh)
 {
 	const graph_t *g = s->g;
 	uint32_t *in_off = query_alloc(s->ctx, (size_t)g->roles_n + 1, sizeof(*in_off));
@@ -333,6 +359,30 @@ static int reverse_costs(struct search *s, uint32_t target, double *h)
 					continue;
 				in_from[pos[mv->to]] = u;
 				in_cost[pos[mv->to]++] = mv->cost;
+			}
+		}
+	}
+	/* fewest steps to the target: a breadth-first walk back from it */
+	{
+		uint32_t *queue = query_alloc(s->ctx, g->roles_n ? g->roles_n : 1,
+					      sizeof(*queue));
+		uint32_t qh = 0, qt = 0;
+
+		if (!queue)
+			return -1;
+		memset(rh, 0xff, g->roles_n);
+		rh[target] = 0;
+		queue[qt++] = target;
+		while (qh < qt) {
+			uint32_t v = queue[qh++];
+
+			for (uint32_t k = in_off[v]; k < in_off[v + 1]; k++) {
+				uint32_t u = in_from[k];
+
+				if (rh[u] == 0xff && rh[v] < 0xfe) {
+					rh[u] = (uint8_t)(rh[v] + 1);
+					queue[qt++] = u;
+				}
 			}
 		}
 	}
@@ -678,14 +728,16 @@ int query_path_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 		goto out;	/* avoiding the target: no route */
 	{
 		double *h = query_alloc(ctx, g->roles_n, sizeof(*h));
+		uint8_t *rh = query_alloc(ctx, g->roles_n, 1);
 
-		if (!h || reverse_costs(&s, target, h)) {
+		if (!h || !rh || reverse_costs(&s, target, h, rh)) {
 			rc = query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
 			goto out;
 		}
 		if (h[s.origin] == INFINITY && !s.emp)
 			goto out;	/* unreachable at any number of steps */
 		s.h = h;
+		s.rh = rh;
 	}
 	if (yen(&s, target, k, hops, A, &a_n)) {
 		rc = query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
