@@ -54,7 +54,11 @@ struct load {
 	struct idmap tracks, areas, comps, roles, modules, emps;
 	/* keys by index, borrowed from the PGresults kept below */
 	PGresult *res_tracks, *res_areas, *res_comps, *res_roles,
-		*res_modules, *res_emps;
+		*res_modules;
+	/* employees: external ids, by index (a pool of NUL-terminated
+	 * strings), read by COPY */
+	char *emp_pool;
+	size_t *emp_key;
 };
 
 static PGresult *query(struct load *ld, const char *sql)
@@ -307,36 +311,330 @@ static int assessment_line(struct load *ld, char *line, size_t len)
 		(unsigned)parse_int(f[2]), src, parse_int(f[4]));
 }
 
+/* One row of COPY ... (FORMAT csv): splits line in place into at most n
+ * fields (quotes removed, doubled quotes undone). Returns the count. */
+static int csv_fields(char *line, size_t len, char **f, int n)
+{
+	char *p = line, *end = line + len, *w;
+	int k = 0;
+
+	if (len && end[-1] == '\n')
+		end--;
+	while (k < n) {
+		f[k++] = w = p;
+		if (p < end && *p == '"') {
+			p++;
+			for (;;) {
+				if (p >= end)
+					break;
+				if (*p == '"') {
+					if (p + 1 < end && p[1] == '"') {
+						*w++ = '"';
+						p += 2;
+						continue;
+					}
+					p++;
+					break;
+				}
+				*w++ = *p++;
+			}
+		} else {
+			while (p < end && *p != ',')
+				*w++ = *p++;
+		}
+		if (p >= end || *p != ',') {
+			*w = '\0';
+			break;
+		}
+		*w = '\0';
+		p++;
+	}
+	return k;
+}
+
+/* A JSON string at *p (after its opening quote), unescaped into out
+ * (which has room: unescaping never grows the text); *p moves past the
+ * closing quote. -EPROTO on malformed input. */
+static int json_string(const char **pp, char *out)
+{
+	const char *p = *pp;
+
+	for (;;) {
+		unsigned char c = (unsigned char)*p++;
+
+		if (c == '\0')
+			return -EPROTO;
+		if (c == '"')
+			break;
+		if (c != '\\') {
+			*out++ = (char)c;
+			continue;
+		}
+		c = (unsigned char)*p++;
+		switch (c) {
+		case '"': case '\\': case '/': *out++ = (char)c; break;
+		case 'b': *out++ = '\b'; break;
+		case 'f': *out++ = '\f'; break;
+		case 'n': *out++ = '\n'; break;
+		case 'r': *out++ = '\r'; break;
+		case 't': *out++ = '\t'; break;
+		case 'u': {
+			unsigned cp = 0;
+
+			for (int i = 0; i < 4; i++) {
+				char h = *p++;
+
+				cp <<= 4;
+				if (h >= '0' && h <= '9')
+					cp |= (unsigned)(h - '0');
+				else if (h >= 'a' && h <= 'f')
+					cp |= (unsigned)(h - 'a' + 10);
+				else if (h >= 'A' && h <= 'F')
+					cp |= (unsigned)(h - 'A' + 10);
+				else
+					return -EPROTO;
+			}
+			if (cp >= 0xd800 && cp <= 0xdbff && p[0] == '\\' && p[1] == 'u') {
+				unsigned lo = 0;
+
+				for (int i = 2; i < 6; i++) {
+					char h = p[i];
+
+					lo <<= 4;
+					if (h >= '0' && h <= '9')
+						lo |= (unsigned)(h - '0');
+					else if (h >= 'a' && h <= 'f')
+						lo |= (unsigned)(h - 'a' + 10);
+					else if (h >= 'A' && h <= 'F')
+						lo |= (unsigned)(h - 'A' + 10);
+					else
+						return -EPROTO;
+				}
+				if (lo >= 0xdc00 && lo <= 0xdfff) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					p += 6;
+				}
+			}
+			/* a \u escape takes 6 bytes; its UTF-8 at most 4 */
+			if (cp < 0x80) {
+				*out++ = (char)cp;
+			} else if (cp < 0x800) {
+				*out++ = (char)(0xc0 | cp >> 6);
+				*out++ = (char)(0x80 | (cp & 0x3f));
+			} else if (cp < 0x10000) {
+				*out++ = (char)(0xe0 | cp >> 12);
+				*out++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+				*out++ = (char)(0x80 | (cp & 0x3f));
+			} else {
+				*out++ = (char)(0xf0 | cp >> 18);
+				*out++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+				*out++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+				*out++ = (char)(0x80 | (cp & 0x3f));
+			}
+			break;
+		}
+		default:
+			return -EPROTO;
+		}
+	}
+	*out = '\0';
+	*pp = p;
+	return 0;
+}
+
+/* The attributes object (PostgreSQL's jsonb text) into the builder, as
+ * jsonb_each_text() would give them: strings unquoted, null as "", any
+ * other value as its JSON text. */
+static int load_attributes(struct load *ld, const char *emp, const char *json)
+{
+	size_t len = strlen(json);
+	char *key = malloc(len + 1), *val = malloc(len + 1);
+	const char *p = json;
+	int rc = -EPROTO;
+
+	if (!key || !val) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p++ != '{')
+		goto out;
+	for (;;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '}') {
+			rc = 0;
+			break;
+		}
+		if (*p++ != '"' || json_string(&p, key))
+			goto out;
+		while (*p == ' ')
+			p++;
+		if (*p++ != ':')
+			goto out;
+		while (*p == ' ')
+			p++;
+		if (*p == '"') {
+			p++;
+			if (json_string(&p, val))
+				goto out;
+		} else {
+			/* a number, true/false/null, or a nested value: its
+			 * text up to the next top-level ',' or '}' */
+			const char *start = p;
+			int depth = 0;
+			bool in_str = false;
+
+			for (; *p; p++) {
+				if (in_str) {
+					if (*p == '\\' && p[1])
+						p++;
+					else if (*p == '"')
+						in_str = false;
+				} else if (*p == '"') {
+					in_str = true;
+				} else if (*p == '{' || *p == '[') {
+					depth++;
+				} else if (*p == '}' || *p == ']') {
+					if (depth == 0)
+						break;
+					depth--;
+				} else if (*p == ',' && depth == 0) {
+					break;
+				}
+			}
+			if (!*p)
+				goto out;
+			memcpy(val, start, (size_t)(p - start));
+			val[p - start] = '\0';
+			if (strcmp(val, "null") == 0)
+				val[0] = '\0';
+		}
+		rc = graph_builder_attribute(ld->b, emp, key, val);
+		if (rc)
+			goto out;
+	}
+out:
+	free(key);
+	free(val);
+	return rc;
+}
+
+/* Employees and their attributes in one COPY, in id order. */
+static int load_employees(struct load *ld)
+{
+	struct erow { int64_t id, role, manager; size_t key, attrs; bool active; };
+	struct erow *rows = NULL;
+	size_t n = 0, cap = 0, pool_len = 0, pool_cap = 0;
+	char *line = NULL;
+	PGresult *r;
+	int rc = 0, got;
+
+	r = query(ld, "COPY (SELECT id, external_id, role_id, "
+		      "coalesce(manager_id, 0), active, attributes::text "
+		      "FROM employee ORDER BY id) TO STDOUT (FORMAT csv)");
+	if (!r)
+		return -EIO;
+	PQclear(r);
+	while ((got = PQgetCopyData(ld->db, &line, 0)) > 0) {
+		char *f[6];
+
+		if (!rc && csv_fields(line, (size_t)got, f, 6) != 6)
+			rc = -EPROTO;
+		if (!rc && n == cap) {
+			size_t nc = cap ? cap * 2 : 1024;
+			struct erow *nr = realloc(rows, nc * sizeof(*rows));
+
+			if (!nr)
+				rc = -ENOMEM;
+			else
+				rows = nr, cap = nc;
+		}
+		if (!rc) {
+			size_t kl = strlen(f[1]) + 1, al = strlen(f[5]) + 1;
+
+			while (!rc && pool_len + kl + al > pool_cap) {
+				size_t nc = pool_cap ? pool_cap * 2 : 65536;
+				char *np = realloc(ld->emp_pool, nc);
+
+				if (!np)
+					rc = -ENOMEM;
+				else
+					ld->emp_pool = np, pool_cap = nc;
+			}
+			if (!rc) {
+				rows[n] = (struct erow){ parse_int(f[0]), parse_int(f[2]),
+							 parse_int(f[3]), pool_len,
+							 pool_len + kl, f[4][0] == 't' };
+				memcpy(ld->emp_pool + pool_len, f[1], kl);
+				memcpy(ld->emp_pool + pool_len + kl, f[5], al);
+				pool_len += kl + al;
+				n++;
+			}
+		}
+		PQfreemem(line);
+	}
+	r = PQgetResult(ld->db);
+	if (got == -2 || PQresultStatus(r) != PGRES_COMMAND_OK) {
+		snprintf(ld->err, ld->errlen, "COPY employee: %s",
+			 PQerrorMessage(ld->db));
+		ld->err[strcspn(ld->err, "\n")] = '\0';
+		rc = -EIO;
+	}
+	PQclear(r);
+	while ((r = PQgetResult(ld->db)))
+		PQclear(r);
+	if (rc)
+		goto out;
+	rc = -ENOMEM;
+	ld->emps.ids = calloc(n ? n : 1, sizeof(*ld->emps.ids));
+	ld->emp_key = calloc(n ? n : 1, sizeof(*ld->emp_key));
+	if (!ld->emps.ids || !ld->emp_key)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		ld->emps.ids[i] = rows[i].id;
+		ld->emp_key[i] = rows[i].key;
+	}
+	ld->emps.n = (uint32_t)n;
+	rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const char *key = ld->emp_pool + rows[i].key;
+		const char *manager = NULL;
+		char idtext[24];
+
+		if (rows[i].manager) {
+			uint32_t m = idmap_find(&ld->emps, rows[i].manager);
+
+			if (m == GRAPH_NONE) {
+				rc = -ENOENT;
+				break;
+			}
+			manager = ld->emp_pool + ld->emp_key[m];
+		}
+		snprintf(idtext, sizeof(idtext), "%lld", (long long)rows[i].role);
+		rc = graph_builder_employee(ld->b, key,
+					    key_of(ld->res_roles, &ld->roles, idtext),
+					    manager, rows[i].active);
+		if (!rc)
+			rc = load_attributes(ld, key, ld->emp_pool + rows[i].attrs);
+		if (rc)
+			bad_row(ld, "employee", key, rc);
+	}
+out:
+	free(rows);
+	return rc;
+}
+
 static int load_people(struct load *ld)
 {
 	PGresult *r;
 	char *line = NULL;
 	int rc = 0, n;
 
-	r = ld->res_emps = query(ld,
-		"SELECT e.id, e.external_id, e.role_id, m.external_id, e.active "
-		"FROM employee e LEFT JOIN employee m ON m.id = e.manager_id "
-		"ORDER BY e.id");
-	if (!r || fill_idmap(ld, r, &ld->emps))
-		return -EIO;
-	for (int i = 0; i < PQntuples(r); i++) {
-		rc = graph_builder_employee(
-			ld->b, val(r, i, 1),
-			key_of(ld->res_roles, &ld->roles, val(r, i, 2)),
-			val(r, i, 3), bval(r, i, 4));
-		if (rc)
-			return bad_row(ld, "employee", val(r, i, 1), rc);
-	}
-	r = query(ld, "SELECT e.external_id, kv.key, coalesce(kv.value, '') "
-		      "FROM employee e, jsonb_each_text(e.attributes) kv");
-	if (!r)
-		return -EIO;
-	for (int i = 0; i < PQntuples(r) && !rc; i++)
-		rc = graph_builder_attribute(ld->b, val(r, i, 0), val(r, i, 1),
-					     val(r, i, 2));
-	PQclear(r);
+	rc = load_employees(ld);
 	if (rc)
-		return bad_row(ld, "employee attributes", NULL, rc);
+		return rc;
 
 	r = query(ld, "COPY (SELECT employee_id, competency_id, level, source, "
 		      "(extract(epoch FROM assessed_at) * 1000000)::bigint "
@@ -373,7 +671,7 @@ static int load_people(struct load *ld)
 		rc = e == GRAPH_NONE
 			     ? -ENOENT
 			     : graph_builder_completion(
-				       ld->b, PQgetvalue(ld->res_emps, (int)e, 1), m);
+				       ld->b, ld->emp_pool + ld->emp_key[e], m);
 	}
 	PQclear(r);
 	if (rc)
@@ -462,7 +760,8 @@ out:
 	PQclear(ld.res_comps);
 	PQclear(ld.res_roles);
 	PQclear(ld.res_modules);
-	PQclear(ld.res_emps);
+	free(ld.emp_pool);
+	free(ld.emp_key);
 	free(ld.tracks.ids);
 	free(ld.areas.ids);
 	free(ld.comps.ids);

@@ -64,6 +64,12 @@ class VerticalSlice(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.db = H.demo_database()
+        # attributes a full load must read exactly as jsonb_each_text
+        # gives them: escapes, non-ASCII, numbers, booleans, null, nesting
+        H.psql(cls.db, r"""INSERT INTO employee (external_id, role_id, attributes)
+            SELECT 'E9999', id, '{"q": "say \"hi\", \\o/", "u": "Zoë \u0001 ✓",
+              "n": 3.50, "t": true, "z": null, "nest": {"k": [1, "2", {"x": "}"}]},
+              "employment_type": "contractor"}'::jsonb FROM role WHERE key = 'ops-ic-1'""")
         cls.d = H.Daemon(cls.db)
         cls.c = H.Client(cls.d.endpoint)
         cls.P = H.pb()
@@ -170,6 +176,17 @@ class VerticalSlice(unittest.TestCase):
                              [w[0] for w in want if int(w[2]) > int(w[1])])
             for g in body.gaps:
                 self.assertEqual(g.met, g.current >= g.required)
+
+    def test_attributes_are_read_as_the_database_reads_them(self):
+        want = H.psql(self.db, """SELECT kv.key, coalesce(kv.value, '') FROM employee e,
+            jsonb_each_text(e.attributes) kv WHERE e.external_id = 'E9999' ORDER BY 1""")
+        self.assertEqual(len(want), 7)
+        for key, value in want:
+            h, body = self.call("Bench", self.P.BenchRequest(role_key="fin-mgr-6", limit=1,
+                                                             breakdown_attribute=key))
+            self.assertEqual(h.code, 0, h.message)
+            values = [row.value for row in body.breakdown]
+            self.assertIn(value, values, key)
 
     def test_unknown_ids_are_not_found_naming_them(self):
         h, _ = self.call("Readiness", self.P.ReadinessRequest(employee_ids=["NOBODY-1"]))
