@@ -59,6 +59,8 @@ struct load {
 	 * strings), read by COPY */
 	char *emp_pool;
 	size_t *emp_key;
+	int64_t last_emp_id;		/* assessment rows: the last lookup */
+	uint32_t last_emp;
 };
 
 static PGresult *query(struct load *ld, const char *sql)
@@ -291,6 +293,7 @@ static int assessment_line(struct load *ld, char *line, size_t len)
 {
 	char *f[5], *p = line, *end = line + len;
 	unsigned src;
+	int64_t emp_id;
 	int n = 0;
 
 	while (n < 5) {
@@ -303,11 +306,22 @@ static int assessment_line(struct load *ld, char *line, size_t len)
 		}
 		*p++ = '\0';
 	}
-	if (graph_source_parse(f[3], &src))
-		return -EPROTO;
+	/* the schema allows four sources: tell them by their first letter */
+	switch (f[3][0]) {
+	case 'm': src = GRAPH_SRC_MANAGER; break;
+	case 's': src = GRAPH_SRC_SELF; break;
+	case 'p': src = GRAPH_SRC_PEER; break;
+	case 'c': src = GRAPH_SRC_CERTIFICATION; break;
+	default: return -EPROTO;
+	}
+	/* rows come mostly grouped by employee: remember the last one */
+	emp_id = parse_int(f[0]);
+	if (emp_id != ld->last_emp_id) {
+		ld->last_emp_id = emp_id;
+		ld->last_emp = idmap_find(&ld->emps, emp_id);
+	}
 	return graph_builder_assessment_idx(
-		ld->b, idmap_find(&ld->emps, parse_int(f[0])),
-		idmap_find(&ld->comps, parse_int(f[1])),
+		ld->b, ld->last_emp, idmap_find(&ld->comps, parse_int(f[1])),
 		(unsigned)parse_int(f[2]), src, parse_int(f[4]));
 }
 
@@ -717,7 +731,8 @@ static int snapshot_xmin(struct load *ld, uint64_t *out)
 int loader_load_full(PGconn *db, uint64_t version, graph_t **out, char *err,
 		     size_t errlen)
 {
-	struct load ld = { .db = db, .err = err, .errlen = errlen };
+	struct load ld = { .db = db, .err = err, .errlen = errlen,
+			   .last_emp_id = -1, .last_emp = GRAPH_NONE };
 	uint64_t xmin = 0;
 	PGresult *r;
 	int rc = -EIO;
