@@ -169,28 +169,28 @@ int migrate_apply(PGconn *db, int *applied, char *err, size_t errlen)
 			 "transaction");
 		return -EINVAL;
 	}
+	/* every pending migration in one transaction: a migrate that is
+	 * killed or fails half-way leaves the schema as it found it */
+	rc = migrate_exec(db, "BEGIN", 0, NULL, NULL, "migrate", err, errlen);
+	if (rc < 0)
+		goto out;
+	/* two migrates at once: the second waits here, then sees the first
+	 * one's work and has nothing left to do */
+	rc = migrate_exec(db, "SELECT pg_advisory_xact_lock($1::bigint)", 1, key,
+			  NULL, "migrate lock", err, errlen);
+	if (rc < 0)
+		goto out;
 	while (!done) {
-		rc = migrate_exec(db, "BEGIN", 0, NULL, NULL, "migrate", err,
-				  errlen);
-		if (rc < 0)
-			goto out;
-		/* two migrates at once: the second waits here, then sees
-		 * the first one's work and has nothing left to do */
-		rc = migrate_exec(db,
-				  "SELECT pg_advisory_xact_lock($1::bigint)",
-				  1, key, NULL, "migrate lock", err, errlen);
-		if (rc < 0)
-			goto out;
 		rc = migrate_step(db, &done, err, errlen);
-		if (rc < 0)
-			goto out;
-		rc = migrate_exec(db, "COMMIT", 0, NULL, NULL, "migrate commit",
-				  err, errlen);
 		if (rc < 0)
 			goto out;
 		if (!done)
 			n++;
 	}
+	rc = migrate_exec(db, "COMMIT", 0, NULL, NULL, "migrate commit", err,
+			  errlen);
+	if (rc < 0)
+		goto out;
 out:
 	if (rc < 0) {
 		migrate_rollback(db);
