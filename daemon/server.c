@@ -44,6 +44,13 @@
 /* after SIGTERM: how long closing the frontend may wait for the replies
  * still queued to reach their peers */
 #define SERVER_STOP_LINGER_MS 2000
+/* Replies handed to libzmq and not yet written out, per peer: the
+ * high-water mark counts messages, not bytes, and a request of a few KB can
+ * buy a reply of megabytes, so a peer that sends and never reads would make
+ * the daemon hold SNDHWM such replies. Past this many unread bytes, a
+ * peer's requests get RESOURCE_EXHAUSTED without being computed. */
+#define SERVER_PEER_UNREAD_MAX ((size_t)64 << 20)
+#define UNREAD_BUCKETS 256
 #define READER_FRONTEND 0
 #define READER_LOADER (GRAPH_SLOT_READERS - 1)
 #define METHOD_PREFIX "/pathways.v1.Pathways/"
@@ -143,6 +150,24 @@ struct worker {
 	bool started;
 };
 
+/* A peer's unread reply bytes (see SERVER_PEER_UNREAD_MAX). */
+struct unread {
+	struct unread *next;
+	size_t bytes;
+	size_t refs;			/* replies alive that name it */
+	size_t id_len;
+	unsigned char id[];		/* the ROUTER's routing id */
+};
+
+/* A reply's body as handed to libzmq, which frees it (reply_release(),
+ * on its I/O thread) once it is written out or dropped with the peer. */
+struct reply_buf {
+	struct server *s;
+	struct unread *peer;		/* NULL: not counted (no memory) */
+	size_t len;
+	max_align_t data[];
+};
+
 struct server {
 	struct config cfg;
 	char *cfg_path;
@@ -172,6 +197,8 @@ struct server {
 	bool stopping;
 	bool ready_sent;
 	char last_status[320];
+	pthread_mutex_t unread_lock;	/* guards unread[] */
+	struct unread *unread[UNREAD_BUCKETS];
 };
 
 static int64_t mono_us(void)
@@ -289,6 +316,84 @@ static bool strings_valid(const ProtobufCMessage *m)
 		}
 	}
 	return true;
+}
+
+/* ---- unread replies, per peer ---- */
+
+static struct unread **unread_slot(struct server *s, const void *id,
+				   size_t len)
+{
+	const unsigned char *p = id;
+	uint32_t h = 2166136261u;
+	struct unread **e;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	for (e = &s->unread[h % UNREAD_BUCKETS]; *e; e = &(*e)->next)
+		if ((*e)->id_len == len && memcmp((*e)->id, id, len) == 0)
+			break;
+	return e;
+}
+
+/* Unread reply bytes of the peer whose routing id is id. */
+static size_t unread_bytes(struct server *s, const zmq_msg_t *id)
+{
+	struct unread *e;
+	size_t n;
+
+	pthread_mutex_lock(&s->unread_lock);
+	e = *unread_slot(s, zmq_msg_data((zmq_msg_t *)id),
+			 zmq_msg_size((zmq_msg_t *)id));
+	n = e ? e->bytes : 0;
+	pthread_mutex_unlock(&s->unread_lock);
+	return n;
+}
+
+/* Counts len more bytes for the peer; NULL (not counted) without memory. */
+static struct unread *unread_add(struct server *s, const zmq_msg_t *id,
+				 size_t len)
+{
+	const void *key = zmq_msg_data((zmq_msg_t *)id);
+	size_t klen = zmq_msg_size((zmq_msg_t *)id);
+	struct unread **slot, *e;
+
+	pthread_mutex_lock(&s->unread_lock);
+	slot = unread_slot(s, key, klen);
+	e = *slot;
+	if (!e && (e = calloc(1, sizeof(*e) + klen))) {
+		memcpy(e->id, key, klen);
+		e->id_len = klen;
+		*slot = e;
+	}
+	if (e) {
+		e->bytes += len;
+		e->refs++;
+	}
+	pthread_mutex_unlock(&s->unread_lock);
+	return e;
+}
+
+static void unread_sub(struct server *s, struct unread *e, size_t len)
+{
+	pthread_mutex_lock(&s->unread_lock);
+	e->bytes -= len;
+	if (--e->refs == 0) {
+		struct unread **slot = unread_slot(s, e->id, e->id_len);
+
+		*slot = e->next;
+		free(e);
+	}
+	pthread_mutex_unlock(&s->unread_lock);
+}
+
+static void reply_release(void *data, void *hint)
+{
+	struct reply_buf *rb = hint;
+
+	(void)data;
+	if (rb->peer)
+		unread_sub(rb->s, rb->peer, rb->len);
+	free(rb);
 }
 
 /* ---- replies ---- */
@@ -516,6 +621,12 @@ static void run_job(struct server *s, struct job *j, unsigned reader,
 			 "waited past its deadline; not computed");
 		goto out;
 	}
+	if (unread_bytes(s, &j->frames[0]) > SERVER_PEER_UNREAD_MAX) {
+		job_fail(j, QUERY_RESOURCE_EXHAUSTED,
+			 "over %zu MiB of replies unread: read them first",
+			 SERVER_PEER_UNREAD_MAX >> 20);
+		goto out;
+	}
 	if (m->kind == M_UNIMPLEMENTED) {
 		job_fail(j, QUERY_UNIMPLEMENTED, "method %s is not implemented yet",
 			 m->name);
@@ -572,11 +683,24 @@ static void run_job(struct server *s, struct job *j, unsigned reader,
 		job_fail(j, QUERY_RESOURCE_EXHAUSTED, "out of memory");
 		goto out;
 	}
-	if (zmq_msg_init_size(&j->body, protobuf_c_message_get_packed_size(resp))) {
-		job_fail(j, QUERY_RESOURCE_EXHAUSTED, "out of memory");
-		goto out;
+	{
+		size_t len = protobuf_c_message_get_packed_size(resp);
+		struct reply_buf *rb = malloc(sizeof(*rb) + (len ? len : 1));
+
+		if (!rb) {
+			job_fail(j, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+			goto out;
+		}
+		rb->s = s;
+		rb->len = len;
+		protobuf_c_message_pack(resp, (uint8_t *)rb->data);
+		rb->peer = unread_add(s, &j->frames[0], len);
+		if (zmq_msg_init_data(&j->body, rb->data, len, reply_release, rb)) {
+			reply_release(rb->data, rb);
+			job_fail(j, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+			goto out;
+		}
 	}
-	protobuf_c_message_pack(resp, zmq_msg_data(&j->body));
 	j->has_body = true;
 	j->code = QUERY_OK;
 out:
@@ -1143,6 +1267,7 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 	if (!s)
 		return -ENOMEM;
 	s->sigfd = -1;
+	pthread_mutex_init(&s->unread_lock, NULL);
 	/* take over the caller's config: SIGHUP replaces parts of it */
 	s->cfg = *cfg;
 	config_init(cfg);
@@ -1354,6 +1479,8 @@ void server_destroy(server_t **sp)
 		zmq_close(s->back);
 	if (s->zctx)
 		zmq_ctx_term(s->zctx);
+	/* every reply libzmq held is released by now */
+	pthread_mutex_destroy(&s->unread_lock);
 	security_destroy(&s->sec);
 	access_close(&s->access);
 	query_cache_free(&s->front_cache);
@@ -1390,6 +1517,7 @@ int server_process(graph_t *g, size_t max_request_bytes,
 	if (!s)
 		return -ENOMEM;
 	config_init(&s->cfg);
+	pthread_mutex_init(&s->unread_lock, NULL);
 	s->cfg.max_request_bytes = max_request_bytes;
 	s->started_us = mono_us();
 	graph_slot_init(&s->slot);
@@ -1442,6 +1570,7 @@ out:
 	}
 	graph_slot_clear(&s->slot);
 	config_free(&s->cfg);
+	pthread_mutex_destroy(&s->unread_lock);
 	free(s);
 	return rc;
 }
