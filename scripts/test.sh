@@ -4,10 +4,17 @@
 # its conninfo is exported as PATHWAYS_TEST_PG (tests create their own
 # databases in it) and the repository root as PATHWAYS_SOURCE_DIR.
 # Ends with "N passed, M failed" over the ctest tests of both runs (a tree
-# that fails to configure or build counts as one failure) and exits non-zero
-# when anything failed.
+# that fails to configure or build counts as one failure) and the fuzz
+# targets, and exits non-zero when anything failed.
+#
+# A sanitizer report in a test's output fails that test even when its exit
+# status says it passed: Criterion runs each test in a forked process, and a
+# LeakSanitizer report (or a recoverable UBSan one) there leaves the status
+# alone. Unless --quick, each libFuzzer target (tests/fuzz/) then runs for
+# PATHWAYS_FUZZ_SECONDS (default 30) in build-fuzz/; a crash is a failure.
 #
 #   PATHWAYS_CTEST_JOBS   tests run in parallel by ctest (default 1)
+#   PATHWAYS_FUZZ_SECONDS seconds per fuzz target (default 30; 0: skip)
 set -uo pipefail
 
 quick=0
@@ -78,12 +85,50 @@ build() {
 	fi
 }
 
+# Sanitizer reports, as they start a line or follow a source position.
+SANITIZER_MARKS='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|WARNING: ThreadSanitizer'
+
+# scan_sanitizers DIR CONSOLE_LOG: every test whose output holds a sanitizer
+# report is a failure; one that ctest counted as passed moves from passed to
+# failed. ctest keeps each test's whole output in LastTest.log (run_ctest
+# lifts the size limit on passed tests' output, 1 KiB by default).
+scan_sanitizers() {
+	local dir=$1 console=$2 log name
+	log=$dir/Testing/Temporary/LastTest.log
+	if [ ! -f "$log" ]; then
+		echo "test: no $log to scan for sanitizer reports"
+		failed=$((failed + 1))
+		return
+	fi
+	while IFS= read -r name; do
+		echo "test: sanitizer report in the output of $name ($dir):"
+		awk -v t="$name" -v marks="$SANITIZER_MARKS" '
+			/^[0-9]+\/[0-9]+ Test: / {
+				cur = $0; sub(/^[0-9]+\/[0-9]+ Test: /, "", cur); next
+			}
+			cur == t && $0 ~ marks && shown < 5 { print "    " $0; shown++ }
+		' "$log"
+		# already failed in ctest's eyes ("  7 - unit/test_x (Failed)")?
+		if grep -qF -- " - $name (" "$console"; then
+			continue
+		fi
+		passed=$((passed - 1))
+		failed=$((failed + 1))
+	done < <(awk -v marks="$SANITIZER_MARKS" '
+		/^[0-9]+\/[0-9]+ Test: / {
+			cur = $0; sub(/^[0-9]+\/[0-9]+ Test: /, "", cur); next
+		}
+		cur != "" && $0 ~ marks && !(cur in seen) { seen[cur] = 1; print cur }
+	' "$log")
+}
+
 # run_ctest DIR: run the tree's tests and add them to the counts.
 run_ctest() {
 	local dir=$1 log total nfail rc
 	log=$work/ctest-${dir//\//_}.log
 	say "ctest $dir"
 	ctest --test-dir "$dir" --output-on-failure --no-tests=error \
+		--test-output-size-passed 67108864 \
 		--timeout 900 -j "$jobs" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	# "100% tests passed, 0 tests failed out of 42"
@@ -98,6 +143,18 @@ run_ctest() {
 		fi
 	elif [ "$rc" -ne 0 ]; then
 		echo "test: ctest in $dir failed without a summary (no tests?)"
+		failed=$((failed + 1))
+	fi
+	scan_sanitizers "$dir" "$log"
+}
+
+# run_fuzz TARGET: scripts/fuzz.sh for PATHWAYS_FUZZ_SECONDS; one test.
+run_fuzz() {
+	say "fuzz $1 (${fuzz_seconds}s)"
+	if bash scripts/fuzz.sh "$1" "$fuzz_seconds"; then
+		passed=$((passed + 1))
+	else
+		echo "test: fuzz target $1 failed"
 		failed=$((failed + 1))
 	fi
 }
@@ -128,6 +185,11 @@ if [ "$quick" -eq 0 ]; then
 			run_ctest build-asan
 	else
 		failed=$((failed + 1))
+	fi
+	fuzz_seconds=${PATHWAYS_FUZZ_SECONDS:-30}
+	if [ "$fuzz_seconds" != 0 ]; then
+		run_fuzz request
+		run_fuzz csv
 	fi
 fi
 
