@@ -193,6 +193,19 @@ if [ "$quick" -eq 0 ]; then
 	fi
 fi
 
+# The benchmark suite is not a test (no timed assertion), but it runs once
+# at S so the harness never rots: a step that breaks, or a daemon answer
+# that disagrees with the SQL peer, counts as a failure.
+if [ "$quick" -eq 0 ] && [ "${PATHWAYS_BENCH:-1}" != 0 ]; then
+	say "benchmark harness (S)"
+	if PATHWAYS_BUILD_DIR=$root/build bash scripts/bench.sh S; then
+		passed=$((passed + 1))
+	else
+		echo "test: the benchmark harness failed"
+		failed=$((failed + 1))
+	fi
+fi
+
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
