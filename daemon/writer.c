@@ -221,6 +221,48 @@ static bool known(writer_t *w, const char *sql, const char *key, bool *ok)
 static const char *const sources[] = { "manager", "self", "peer",
 				       "certification" };
 
+/* Runs one idempotent upsert (RETURNING a row only when it wrote one) and
+ * counts it as written or unchanged. 0, or -1 with ctx's status set. */
+static int upsert(writer_t *w, struct query_ctx *ctx, const char *sql, int n,
+		  const char *const *p, uint32_t *written, uint32_t *unchanged)
+{
+	PGresult *r = exec(w, sql, n, p);
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		return db_fail(w, ctx, r);
+	if (PQntuples(r))
+		(*written)++;
+	else
+		(*unchanged)++;
+	PQclear(r);
+	return 0;
+}
+
+/* Ends a batch: rolls back when all_or_nothing met a bad record, else
+ * commits and names the first snapshot that holds the writes (the current
+ * one when nothing was written). */
+static int end_batch(writer_t *w, struct query_ctx *ctx, uint64_t xid,
+		     bool roll_back, uint32_t *written, uint32_t *unchanged,
+		     uint64_t *snapshot_version)
+{
+	graph_t *g;
+
+	if (roll_back) {
+		*written = *unchanged = 0;
+		return commit(w, ctx, true);
+	}
+	if (commit(w, ctx, false))
+		return -1;
+	if (*written) {
+		*snapshot_version = wait_visible(w, xid);
+		return 0;
+	}
+	g = graph_slot_acquire(w->slot, w->reader);
+	*snapshot_version = g ? g->version : 0;
+	graph_unref(&g);
+	return 0;
+}
+
 int writer_record_assessments(writer_t *w, struct query_ctx *ctx,
 			      const ProtobufCMessage *reqm,
 			      ProtobufCMessage *respm)
@@ -246,7 +288,6 @@ int writer_record_assessments(writer_t *w, struct query_ctx *ctx,
 		char level[16], at[32];
 		const char *p[5];
 		bool src_ok = false, ok = true;
-		PGresult *r;
 
 		for (size_t k = 0; k < 4; k++)
 			src_ok |= strcmp(a->source, sources[k]) == 0;
@@ -293,36 +334,19 @@ int writer_record_assessments(writer_t *w, struct query_ctx *ctx,
 		p[4] = at;
 		/* idempotent by the natural key; an unchanged row is not
 		 * touched (no notification, no new snapshot) */
-		r = exec(w,
-			 "INSERT INTO assessment (employee_id, competency_id, level, source, assessed_at) "
-			 "SELECT e.id, c.id, $3::smallint, $4, to_timestamp($5::bigint / 1000.0) "
-			 "FROM employee e, competency c WHERE e.external_id = $1 AND c.key = $2 "
-			 "ON CONFLICT (employee_id, competency_id, source, assessed_at) "
-			 "DO UPDATE SET level = EXCLUDED.level "
-			 "WHERE assessment.level IS DISTINCT FROM EXCLUDED.level "
-			 "RETURNING 1", 5, p);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK)
-			return db_fail(w, ctx, r);
-		if (PQntuples(r))
-			resp->written++;
-		else
-			resp->unchanged++;
-		PQclear(r);
+		if (upsert(w, ctx,
+			   "INSERT INTO assessment (employee_id, competency_id, level, source, assessed_at) "
+			   "SELECT e.id, c.id, $3::smallint, $4, to_timestamp($5::bigint / 1000.0) "
+			   "FROM employee e, competency c WHERE e.external_id = $1 AND c.key = $2 "
+			   "ON CONFLICT (employee_id, competency_id, source, assessed_at) "
+			   "DO UPDATE SET level = EXCLUDED.level "
+			   "WHERE assessment.level IS DISTINCT FROM EXCLUDED.level "
+			   "RETURNING 1", 5, p, &resp->written, &resp->unchanged))
+			return -1;
 	}
-	if (req->all_or_nothing && bad) {
-		resp->written = resp->unchanged = 0;
-		return commit(w, ctx, true);
-	}
-	if (commit(w, ctx, false))
-		return -1;
-	resp->snapshot_version = resp->written ? wait_visible(w, xid) : 0;
-	if (!resp->written) {
-		graph_t *g = graph_slot_acquire(w->slot, w->reader);
-
-		resp->snapshot_version = g ? g->version : 0;
-		graph_unref(&g);
-	}
-	return 0;
+	return end_batch(w, ctx, xid, req->all_or_nothing && bad,
+			 &resp->written, &resp->unchanged,
+			 &resp->snapshot_version);
 oom:
 	PQclear(PQexec(w->db, "ROLLBACK"));
 	return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
@@ -353,7 +377,6 @@ int writer_record_completions(writer_t *w, struct query_ctx *ctx,
 		char at[32];
 		const char *p[3];
 		bool ok = true;
-		PGresult *r;
 
 		if (!known(w, "SELECT 1 FROM employee WHERE external_id = $1",
 			   c->employee_id, &ok) && ok) {
@@ -384,37 +407,19 @@ int writer_record_completions(writer_t *w, struct query_ctx *ctx,
 		p[0] = c->employee_id;
 		p[1] = c->module_key;
 		p[2] = at;
-		r = exec(w,
-			 "INSERT INTO module_completion (employee_id, module_id, completed_at) "
-			 "SELECT e.id, m.id, to_timestamp($3::bigint / 1000.0) "
-			 "FROM employee e, module m WHERE e.external_id = $1 AND m.key = $2 "
-			 "ON CONFLICT (employee_id, module_id) DO UPDATE "
-			 "SET completed_at = EXCLUDED.completed_at "
-			 "WHERE module_completion.completed_at IS DISTINCT FROM EXCLUDED.completed_at "
-			 "RETURNING 1", 3, p);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK)
-			return db_fail(w, ctx, r);
-		if (PQntuples(r))
-			resp->written++;
-		else
-			resp->unchanged++;
-		PQclear(r);
+		if (upsert(w, ctx,
+			   "INSERT INTO module_completion (employee_id, module_id, completed_at) "
+			   "SELECT e.id, m.id, to_timestamp($3::bigint / 1000.0) "
+			   "FROM employee e, module m WHERE e.external_id = $1 AND m.key = $2 "
+			   "ON CONFLICT (employee_id, module_id) DO UPDATE "
+			   "SET completed_at = EXCLUDED.completed_at "
+			   "WHERE module_completion.completed_at IS DISTINCT FROM EXCLUDED.completed_at "
+			   "RETURNING 1", 3, p, &resp->written, &resp->unchanged))
+			return -1;
 	}
-	if (req->all_or_nothing && bad) {
-		resp->written = resp->unchanged = 0;
-		return commit(w, ctx, true);
-	}
-	if (commit(w, ctx, false))
-		return -1;
-	if (resp->written) {
-		resp->snapshot_version = wait_visible(w, xid);
-	} else {
-		graph_t *g = graph_slot_acquire(w->slot, w->reader);
-
-		resp->snapshot_version = g ? g->version : 0;
-		graph_unref(&g);
-	}
-	return 0;
+	return end_batch(w, ctx, xid, req->all_or_nothing && bad,
+			 &resp->written, &resp->unchanged,
+			 &resp->snapshot_version);
 oom:
 	PQclear(PQexec(w->db, "ROLLBACK"));
 	return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
