@@ -57,7 +57,7 @@
 
 struct server;
 
-enum method_kind { M_QUERY, M_HEALTH, M_STATS, M_WRITE, M_UNIMPLEMENTED };
+enum method_kind { M_QUERY, M_HEALTH, M_STATS, M_WRITE };
 
 struct method {
 	const char *name;
@@ -625,11 +625,6 @@ static void run_job(struct server *s, struct job *j, unsigned reader,
 		job_fail(j, QUERY_RESOURCE_EXHAUSTED,
 			 "over %zu MiB of replies unread: read them first",
 			 SERVER_PEER_UNREAD_MAX >> 20);
-		goto out;
-	}
-	if (m->kind == M_UNIMPLEMENTED) {
-		job_fail(j, QUERY_UNIMPLEMENTED, "method %s is not implemented yet",
-			 m->name);
 		goto out;
 	}
 	/* into the request's arena: no malloc per field, no free */
