@@ -245,42 +245,6 @@ static void notify(const char *msg)
 
 /* ---- validation ---- */
 
-static bool utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		unsigned c = *p, n, cp;
-
-		if (c < 0x80) {
-			p++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		for (unsigned i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		p += n + 1;
-	}
-	return true;
-}
-
 /* Every string in m, nested messages included, is valid UTF-8. Our message
  * types are not recursive, so the depth is bounded by the schema. */
 static bool strings_valid(const ProtobufCMessage *m)
@@ -310,7 +274,7 @@ static bool strings_valid(const ProtobufCMessage *m)
 			if (!items[k])
 				continue;
 			if (f->type == PROTOBUF_C_TYPE_STRING
-				    ? !utf8_valid(items[k])
+				    ? !query_utf8_valid(items[k])
 				    : !strings_valid(items[k]))
 				return false;
 		}

@@ -140,9 +140,9 @@ char *query_printf(struct query_ctx *ctx, const char *fmt, ...)
 	return out;
 }
 
-void query_utf8_trim(char *s)
+size_t query_utf8_prefix(const char *s)
 {
-	unsigned char *p = (unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p) {
 		unsigned c = *p, n, cp;
@@ -161,17 +161,22 @@ void query_utf8_trim(char *s)
 			break;
 		for (unsigned i = 1; i <= n; i++) {
 			if ((p[i] & 0xc0) != 0x80)
-				goto cut;
+				return (size_t)(p - (const unsigned char *)s);
 			cp = cp << 6 | (p[i] & 0x3f);
 		}
+		/* overlong forms, surrogates and past U+10FFFF are invalid */
 		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
 		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
 		    (cp >= 0xd800 && cp <= 0xdfff))
 			break;
 		p += n + 1;
 	}
-cut:
-	*p = '\0';
+	return (size_t)(p - (const unsigned char *)s);
+}
+
+void query_utf8_trim(char *s)
+{
+	s[query_utf8_prefix(s)] = '\0';
 }
 
 int query_fail(struct query_ctx *ctx, int code, const char *fmt, ...)

@@ -79,6 +79,15 @@ char *query_printf(struct query_ctx *ctx, const char *fmt, ...)
 int query_fail(struct query_ctx *ctx, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The length of the longest prefix of s that is valid UTF-8 (all of s,
+ * strlen(s), when s is valid). */
+size_t query_utf8_prefix(const char *s);
+
+static inline bool query_utf8_valid(const char *s)
+{
+	return s[query_utf8_prefix(s)] == '\0';
+}
+
 /* Cuts s at the first byte that does not continue valid UTF-8, so a
  * message truncated by a bounded buffer (or quoting a client's bad string)
  * still encodes as a protobuf string. */
