@@ -42,7 +42,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t sz)
 		 ? -ENOMEM \
 		 : ((vec).v[(vec).n++] = (item), 0))
 
-static uint64_t hash_str(const char *s)
+uint64_t graph_hash_str(const char *s)
 {
 	uint64_t h = 1469598103934665603ull;
 
@@ -62,7 +62,7 @@ static uint32_t km_find(const struct graph_keymap *m, key_fn f,
 
 	if (!m->slots || !key)
 		return GRAPH_NONE;
-	for (i = hash_str(key) & m->mask;; i = (i + 1) & m->mask) {
+	for (i = graph_hash_str(key) & m->mask;; i = (i + 1) & m->mask) {
 		uint32_t s = m->slots[i];
 
 		if (s == 0)
@@ -74,7 +74,7 @@ static uint32_t km_find(const struct graph_keymap *m, key_fn f,
 
 static void km_place(struct graph_keymap *m, const char *key, uint32_t idx)
 {
-	uint64_t i = hash_str(key) & m->mask;
+	uint64_t i = graph_hash_str(key) & m->mask;
 
 	while (m->slots[i])
 		i = (i + 1) & m->mask;

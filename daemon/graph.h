@@ -217,6 +217,9 @@ struct graph {
 	struct graph_attr *attrs;
 };
 
+/* The hash of a key (FNV-1a, folded), as the snapshot's indexes use it. */
+uint64_t graph_hash_str(const char *s);
+
 /* Lookups by text key; GRAPH_NONE when absent. */
 uint32_t graph_find_track(const graph_t *g, const char *key);
 uint32_t graph_find_area(const graph_t *g, const char *key);

@@ -70,17 +70,6 @@ struct brow {
 	uint32_t counts[5];
 };
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 static _Thread_local const graph_t *sort_g;
 
 static int cmp_cand(const void *a, const void *b)
@@ -171,7 +160,7 @@ int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 		for (uint32_t k = 0; k < e->attrs_n; k++)
 			if (strcmp(e->attrs[k].key, attr) == 0)
 				v = e->attrs[k].value;
-		size_t h = hash_str(v) & mask;
+		size_t h = graph_hash_str(v) & mask;
 
 		while (slots[h] && strcmp(rows[slots[h] - 1].value, v) != 0)
 			h = (h + 1) & mask;
@@ -189,13 +178,13 @@ int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 				mask = mask * 2 + 1;
 				slots = ns;
 				for (size_t r = 0; r < rows_n; r++) {
-					size_t x = hash_str(rows[r].value) & mask;
+					size_t x = graph_hash_str(rows[r].value) & mask;
 
 					while (slots[x])
 						x = (x + 1) & mask;
 					slots[x] = (uint32_t)r + 1;
 				}
-				h = hash_str(v) & mask;
+				h = graph_hash_str(v) & mask;
 				while (slots[h])
 					h = (h + 1) & mask;
 			}
