@@ -1228,7 +1228,6 @@ static int finish_framework(graph_builder_t *b, graph_t *g)
 	off = perm = NULL;
 
 	/* moves: explicit, then inferred; grouped by source, by target key */
-	g->explicit_moves_n = (uint32_t)b->moves.n;
 	graph_sort(b->moves.v, b->moves.n, sizeof(*b->moves.v), cmp_move_from_to);
 	for (size_t i = 1; i < b->moves.n; i++)
 		if (b->moves.v[i].from == b->moves.v[i - 1].from &&

@@ -181,7 +181,6 @@ struct graph {
 	uint32_t reqs_n;
 	struct graph_move *moves;	/* explicit and inferred */
 	uint32_t moves_n;
-	uint32_t explicit_moves_n;
 	struct graph_module *modules;
 	uint32_t modules_n;
 	struct graph_outcome *outcomes;

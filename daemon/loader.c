@@ -955,7 +955,7 @@ out:
 
 struct loader {
 	struct graph_slot *slot;
-	unsigned debounce_ms, reconnect_max_ms, reader_slot;
+	unsigned debounce_ms, reconnect_max_ms;
 	pthread_t thread;
 	bool started;
 	int wake_fd;			/* eventfd: stop or reload asked */
@@ -985,7 +985,6 @@ int loader_new(const struct loader_options *opt, struct graph_slot *slot,
 	l->slot = slot;
 	l->debounce_ms = opt->debounce_ms;
 	l->reconnect_max_ms = opt->reconnect_max_ms ? opt->reconnect_max_ms : 30000;
-	l->reader_slot = opt->reader_slot;
 	l->stats.schema_ok = true;	/* until a load says otherwise */
 	l->conninfo = strdup(opt->conninfo ? opt->conninfo : "");
 	if (opt->snapshot_path && !(l->snapshot_path = strdup(opt->snapshot_path))) {

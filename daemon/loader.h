@@ -22,7 +22,6 @@ struct loader_options {
 	const char *conninfo;		/* copied */
 	unsigned debounce_ms;
 	unsigned reconnect_max_ms;
-	unsigned reader_slot;		/* its hazard slot in the graph_slot */
 	const char *snapshot_path;	/* copied; NULL: none */
 };
 

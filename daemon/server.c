@@ -52,7 +52,6 @@
 #define SERVER_PEER_UNREAD_MAX ((size_t)64 << 20)
 #define UNREAD_BUCKETS 256
 #define READER_FRONTEND 0
-#define READER_LOADER (GRAPH_SLOT_READERS - 1)
 #define METHOD_PREFIX "/pathways.v1.Pathways/"
 
 struct server;
@@ -1365,7 +1364,6 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 	lo.conninfo = s->cfg.conninfo;
 	lo.debounce_ms = s->cfg.reload_debounce_ms;
 	lo.reconnect_max_ms = s->cfg.reconnect_max_ms;
-	lo.reader_slot = READER_LOADER;
 	lo.snapshot_path = s->cfg.snapshot_path;
 	rc = loader_new(&lo, &s->slot, &s->loader);
 	if (rc)

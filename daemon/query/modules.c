@@ -86,7 +86,7 @@ static void order_set(struct plan_state *st, uint32_t *out)
 	uint32_t n = st->set_n, emitted = 0;
 
 	while (emitted < n) {
-		uint32_t best = UINT32_MAX, bi = 0;
+		uint32_t best = UINT32_MAX;
 
 		for (uint32_t i = 0; i < n; i++) {
 			uint32_t m = st->set[i];
@@ -102,10 +102,8 @@ static void order_set(struct plan_state *st, uint32_t *out)
 			if (ready && (best == UINT32_MAX ||
 				      strcmp(mod->key, g->modules[best].key) < 0)) {
 				best = m;
-				bi = i;
 			}
 		}
-		(void)bi;
 		if (best == UINT32_MAX)
 			break;	/* cannot happen: the set is acyclic */
 		st->mstate[best] |= M_PICKED;
@@ -182,8 +180,8 @@ int query_modules_plan(struct query_ctx *ctx, const struct graph_employee *e,
 		st.mstate[e->completed[i]] |= M_DONE;
 
 	for (;;) {
-		uint32_t best = UINT32_MAX, best_n = 0;
-		double best_ratio = 0, best_cost = 0;
+		uint32_t best = UINT32_MAX;
+		double best_ratio = 0;
 
 		for (uint32_t i = 0; i < cands_n; i++) {
 			uint32_t m = cands[i];
@@ -212,14 +210,10 @@ int query_modules_plan(struct query_ctx *ctx, const struct graph_employee *e,
 			     strcmp(g->modules[m].key, g->modules[best].key) < 0)) {
 				best = m;
 				best_ratio = ratio;
-				best_cost = cost;
-				best_n = st.set_n;
 			}
 		}
 		if (best == UINT32_MAX)
 			break;
-		(void)best_cost;
-		(void)best_n;
 		st.set_n = 0;
 		collect(&st, best);
 		clear_seen(&st);
