@@ -1,5 +1,5 @@
 /* migrate: brings a database's schema up to the migrations embedded in this
- * binary (sql/migrations/, see migrations.h).
+ * binary (sql/migrations/, see daemon/common/migrations.h).
  *
  * The schema version of a database is the highest version recorded in its
  * schema_migration table (version int PRIMARY KEY, name text, applied_at
