@@ -13,6 +13,8 @@ PACKAGES=(
 	# run and integration tests: private PostgreSQL, Python client
 	postgresql-15 postgresql-client-15
 	python3 python3-zmq python3-protobuf
+	# docs: man pages built from scdoc sources, checked with groff
+	scdoc groff-base
 	# scripts: runuser/useradd, pgrep/ps, ss, docs graphs
 	util-linux passwd procps iproute2 graphviz
 	# service tests: systemd-analyze, sysusers, tmpfiles, a user manager
