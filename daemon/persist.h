@@ -23,4 +23,11 @@ int persist_save(const graph_t *g, int schema_version, const char *path,
 int persist_load(const char *path, int schema_version, graph_t **out,
 		 char *err, size_t errlen) __attribute__((warn_unused_result));
 
+/* The same from n bytes in memory (what persist_load() read): 0 with *out,
+ * -EPROTO with err saying why (without a path), or -ENOMEM. Never reads
+ * past buf + n, whatever the bytes. */
+int persist_load_mem(const void *buf, size_t n, int schema_version,
+		     graph_t **out, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
 #endif
