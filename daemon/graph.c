@@ -192,6 +192,16 @@ void graph_owner_unref(struct graph_owner *o)
 	free(o);
 }
 
+void graph_free_own(struct graph_priv *p)
+{
+	free(p->pub.emps);
+	if (p->emp_idx_owner)
+		graph_owner_unref(p->emp_idx_owner);
+	else
+		free(p->pub.emp_idx.slots);
+	free(p);
+}
+
 void graph_free(struct graph_priv *p)
 {
 	if (p->owners_n) {
@@ -204,12 +214,7 @@ void graph_free(struct graph_priv *p)
 		for (size_t i = 0; i < sizeof(parts) / sizeof(*parts); i++)
 			free(parts[i]);
 	}
-	free(p->pub.emps);
-	if (p->emp_idx_owner)
-		graph_owner_unref(p->emp_idx_owner);
-	else
-		free(p->pub.emp_idx.slots);
-	free(p);
+	graph_free_own(p);
 }
 
 void graph_unref(graph_t **gp)

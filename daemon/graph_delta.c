@@ -172,12 +172,7 @@ out:
 		if (np->owners_n == 0) {
 			/* nothing shared yet: only what this delta allocated
 			 * (the framework's pointers are old's) */
-			free(np->pub.emps);
-			if (np->emp_idx_owner)
-				graph_owner_unref(np->emp_idx_owner);
-			else
-				free(np->pub.emp_idx.slots);
-			free(np);
+			graph_free_own(np);
 		} else {
 			graph_free(np);
 		}

@@ -64,6 +64,9 @@ struct graph_owner *graph_owner_new(void *const *ptrs, unsigned n);
 void graph_owner_unref(struct graph_owner *o);
 /* Frees a snapshot whatever its state (built, half built, failed). */
 void graph_free(struct graph_priv *p);
+/* Frees only what is a snapshot's alone (emps, emp_idx or its reference
+ * to the owner of emp_idx, p itself), leaving the owners and the parts. */
+void graph_free_own(struct graph_priv *p);
 
 /* ---- key maps: open addressing over index + 1 ---- */
 
