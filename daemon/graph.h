@@ -8,7 +8,12 @@
  * Employees' competency levels are precomputed at build time: for each
  * (employee, competency) only the latest assessment from a trusted source is
  * kept (ties on assessed_at: the higher level), with its timestamp, since
- * expiry is judged at query time. */
+ * expiry is judged at query time.
+ *
+ * The code lives in graph.c (lookups, references), graph_build.c and
+ * graph_finish.c (building), graph_delta.c (deltas) and graph_slot.c
+ * (publication); graph_private.h holds what only they share, including the
+ * snapshot's storage. */
 #ifndef PATHWAYS_GRAPH_H
 #define PATHWAYS_GRAPH_H
 
@@ -17,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+
+#include "settings.h"
 
 /* qsort() that accepts an empty (possibly NULL) array: C says qsort's
  * base must not be NULL even for zero elements. */
@@ -42,28 +49,17 @@ enum graph_move_kind {
 	GRAPH_MOVE_LATERAL = 2,
 	GRAPH_MOVE_TRACK_SWITCH = 3,
 };
-enum graph_readiness_mode { GRAPH_MODE_PROPORTIONAL, GRAPH_MODE_BINARY };
+/* the settings' own values (settings.h), under the snapshot's names:
+ * settings.readiness_mode is an enum settings_mode */
+#define GRAPH_MODE_PROPORTIONAL SETTINGS_MODE_PROPORTIONAL
+#define GRAPH_MODE_BINARY SETTINGS_MODE_BINARY
 
 /* assessment sources, as a bit set for trusted_sources */
 enum graph_source {
-	GRAPH_SRC_MANAGER = 1u << 0,
-	GRAPH_SRC_SELF = 1u << 1,
-	GRAPH_SRC_PEER = 1u << 2,
-	GRAPH_SRC_CERTIFICATION = 1u << 3,
-};
-
-struct graph_settings {
-	double band_ready_now;		/* 90 */
-	double band_ready_soon;		/* 70 */
-	double band_developing;		/* 40 */
-	double step_penalty;		/* 1 */
-	bool infer_promotions;		/* true */
-	bool infer_lateral;		/* false */
-	unsigned trusted_sources;	/* enum graph_source bits */
-	unsigned mentor_min_level;	/* 4 */
-	unsigned inferred_move_months;	/* 12 */
-	enum graph_readiness_mode readiness_mode;
-	unsigned assessment_valid_days;	/* 0: never expire */
+	GRAPH_SRC_MANAGER = SETTINGS_SRC_MANAGER,
+	GRAPH_SRC_SELF = SETTINGS_SRC_SELF,
+	GRAPH_SRC_PEER = SETTINGS_SRC_PEER,
+	GRAPH_SRC_CERTIFICATION = SETTINGS_SRC_CERTIFICATION,
 };
 
 struct graph_track {
@@ -167,7 +163,7 @@ struct graph {
 	uint64_t db_xmin;		/* PostgreSQL snapshot xmin it was read
 					 * under: transactions below it are in */
 	int schema_version;
-	struct graph_settings settings;
+	struct settings settings;
 
 	struct graph_track *tracks;
 	uint32_t tracks_n;
@@ -201,19 +197,8 @@ struct graph {
 	struct graph_keymap track_idx, area_idx, comp_idx, role_idx,
 		module_idx, emp_idx;
 
-	/* storage: the framework and the people of a full load live in
-	 * owners[0]; each delta since adds an owner with the employees it
-	 * replaced. emps and emp_idx belong to this snapshot alone. */
-	struct graph_owner *owners[GRAPH_MAX_OWNERS];
-	unsigned owners_n;
-	/* emp_idx's slots: shared by deltas that add and remove nobody */
-	struct graph_owner *emp_idx_owner;
-	/* while building only: */
-	char *arena;
-	size_t arena_len;
-	struct graph_level *levels;
-	uint32_t *completed;
-	struct graph_attr *attrs;
+	/* where the arrays above are stored, which only the graph_*.c files
+	 * see, follows in struct graph_priv (graph_private.h) */
 };
 
 /* The hash of a key (FNV-1a, folded), as the snapshot's indexes use it. */
@@ -227,17 +212,11 @@ uint32_t graph_find_role(const graph_t *g, const char *key);
 uint32_t graph_find_module(const graph_t *g, const char *key);
 uint32_t graph_find_employee(const graph_t *g, const char *id);
 
-/* The settings every snapshot starts from (DESIGN.md/CONTRACT.md defaults). */
-void graph_settings_default(struct graph_settings *s);
-/* Applies one framework_setting row; -EINVAL for an unknown key or a bad
- * value (the caller logs it). */
-int graph_settings_apply(struct graph_settings *s, const char *key,
-			 const char *value);
-
 /* The level role r requires in competency comp, 0 when it does not. */
 unsigned graph_required_level(const graph_t *g, uint32_t role, uint32_t comp);
 
-/* Parses an assessment source name into its enum graph_source bit. */
+/* Parses an assessment source name into its enum graph_source bit
+ * (settings_source_parse()); -EINVAL for an unknown name. */
 int graph_source_parse(const char *s, unsigned *out);
 
 /* Current level of employee e in competency c at time now (unix µs),
@@ -311,6 +290,8 @@ int graph_builder_outcome(graph_builder_t *b, const char *module,
 	__attribute__((warn_unused_result));
 int graph_builder_prereq(graph_builder_t *b, const char *module,
 			 const char *requires_key) __attribute__((warn_unused_result));
+/* One framework_setting row, checked by settings_apply(): -EINVAL for an
+ * unknown key or a bad value (the builder's settings are then unchanged). */
 int graph_builder_setting(graph_builder_t *b, const char *key,
 			  const char *value) __attribute__((warn_unused_result));
 int graph_builder_employee(graph_builder_t *b, const char *id, const char *role,

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #define PERSIST_MAGIC "PWSNAP\r\n"
-#define PERSIST_FORMAT 2u	/* 2: times in microseconds */
+/* 2: times in microseconds; 3: settings as (key, value) text, by the
+ * settings table */
+#define PERSIST_FORMAT 3u
 #define PERSIST_MAX_STRING (1u << 20)
 
 enum rec {
@@ -59,20 +61,19 @@ static const char *area_of(const graph_t *g, uint32_t a)
 
 static void write_graph(struct wr *w, const graph_t *g)
 {
-	const struct graph_settings *s = &g->settings;
-
+	/* settings by name, as text: a setting added or dropped later does
+	 * not shift the rest, and replaying checks every value again */
 	put_u8(w, R_SETTINGS);
-	put_f64(w, s->band_ready_now);
-	put_f64(w, s->band_ready_soon);
-	put_f64(w, s->band_developing);
-	put_f64(w, s->step_penalty);
-	put_u8(w, s->infer_promotions);
-	put_u8(w, s->infer_lateral);
-	put_u32(w, s->trusted_sources);
-	put_u32(w, s->mentor_min_level);
-	put_u32(w, s->inferred_move_months);
-	put_u32(w, s->readiness_mode);
-	put_u32(w, s->assessment_valid_days);
+	put_u32(w, (uint32_t)settings_n);
+	for (size_t i = 0; i < settings_n; i++) {
+		char v[64];
+
+		if (settings_format(&g->settings, &settings_table[i], v,
+				    sizeof(v)))
+			w->failed = true;
+		put_str(w, settings_table[i].key);
+		put_str(w, w->failed ? "" : v);
+	}
 	for (uint32_t i = 0; i < g->tracks_n; i++) {
 		put_u8(w, R_TRACK);
 		put_str(w, g->tracks[i].key);
@@ -318,49 +319,22 @@ static void pool_free(struct pool *p)
 
 static int replay_settings(struct rd *r, graph_builder_t *b)
 {
-	static const char *const src[] = { "manager", "self", "peer",
-					   "certification" };
-	struct graph_settings st;
-	char v[128];
-	size_t at = 0;
+	uint32_t n = get_u32(r);
+	char *kb = NULL, *vb = NULL;
+	size_t kc = 0, vc = 0;
 	int rc = 0;
 
-	st.band_ready_now = get_f64(r);
-	st.band_ready_soon = get_f64(r);
-	st.band_developing = get_f64(r);
-	st.step_penalty = get_f64(r);
-	st.infer_promotions = get_u8(r);
-	st.infer_lateral = get_u8(r);
-	st.trusted_sources = get_u32(r);
-	st.mentor_min_level = get_u32(r);
-	st.inferred_move_months = get_u32(r);
-	st.readiness_mode = get_u32(r);
-	st.assessment_valid_days = get_u32(r);
-	if (r->bad)
-		return -EPROTO;
-	/* back through the setting parser, so the values stay checked */
-#define SET(k, fmt, x) do { \
-		snprintf(v, sizeof(v), fmt, x); \
-		rc |= graph_builder_setting(b, k, v); \
-	} while (0)
-	SET("band_ready_now", "%.17g", st.band_ready_now);
-	SET("band_ready_soon", "%.17g", st.band_ready_soon);
-	SET("band_developing", "%.17g", st.band_developing);
-	SET("step_penalty", "%.17g", st.step_penalty);
-	SET("infer_promotions", "%s", st.infer_promotions ? "true" : "false");
-	SET("infer_lateral", "%s", st.infer_lateral ? "true" : "false");
-	SET("mentor_min_level", "%u", st.mentor_min_level);
-	SET("inferred_move_months", "%u", st.inferred_move_months);
-	SET("readiness_mode", "%s", st.readiness_mode ? "binary" : "proportional");
-	SET("assessment_valid_days", "%u", st.assessment_valid_days);
-#undef SET
-	v[0] = '\0';
-	for (int i = 0; i < 4; i++)
-		if (st.trusted_sources & (1u << i))
-			at += (size_t)snprintf(v + at, sizeof(v) - at, "%s%s",
-					       at ? "," : "", src[i]);
-	rc |= graph_builder_setting(b, "trusted_sources", v);
-	return rc ? -EPROTO : 0;
+	for (uint32_t i = 0; i < n && !r->bad && !rc; i++) {
+		const char *k = get_str(r, &kb, &kc);
+		const char *v = get_str(r, &vb, &vc);
+
+		/* back through the setting parser, so the values stay checked */
+		if (!r->bad && graph_builder_setting(b, k, v))
+			rc = -EPROTO;
+	}
+	free(kb);
+	free(vb);
+	return r->bad ? -EPROTO : rc;
 }
 
 /* Replays the records into b; rows[] gets each employee's row count. */
@@ -558,16 +532,85 @@ out:
 	return rc ? (rc == -ENOMEM ? rc : -EPROTO) : 0;
 }
 
-int persist_load(const char *path, int schema_version, graph_t **out,
-		 char *err, size_t errlen)
+int persist_load_mem(const void *buf, size_t n, int schema_version,
+		     graph_t **out, char *err, size_t errlen)
 {
-	unsigned char *data = NULL;
-	struct stat st;
-	struct rd r;
+	const unsigned char *data = buf;
 	uint64_t sum = 1469598103934665603ull, stored, version, loaded, rows_n;
 	uint32_t *rows = NULL, emps_n = 0;
 	graph_builder_t *b = NULL;
 	graph_t *g = NULL;
+	struct rd r;
+	int rc = -EPROTO;
+
+	/* magic, format, schema, three u64s, the end mark and the checksum */
+	if (n < 48 || memcmp(data, PERSIST_MAGIC, 8) != 0) {
+		snprintf(err, errlen, "not a pathwaysd snapshot");
+		return rc;
+	}
+	for (size_t i = 0; i < n - 8; i++) {
+		sum ^= data[i];
+		sum *= 1099511628211ull;
+	}
+	memcpy(&stored, data + n - 8, 8);
+	if (sum != stored) {
+		snprintf(err, errlen, "checksum mismatch (corrupt or truncated)");
+		return rc;
+	}
+	r = (struct rd){ data + 8, data + n - 8, false };
+	if (get_u32(&r) != PERSIST_FORMAT) {
+		snprintf(err, errlen, "written by another format version");
+		return rc;
+	}
+	if ((int)get_u32(&r) != schema_version) {
+		snprintf(err, errlen, "written for another schema version");
+		return rc;
+	}
+	version = get_u64(&r);
+	loaded = get_u64(&r);
+	rows_n = get_u64(&r);
+	b = graph_builder_new();
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = replay(&r, b, &rows, &emps_n);
+	if (rc) {
+		snprintf(err, errlen, "%s", rc == -ENOMEM ? "out of memory"
+				: "inconsistent content");
+		goto out;
+	}
+	rc = graph_builder_finish(&b, version, &g);
+	if (rc) {
+		snprintf(err, errlen, "cannot rebuild the snapshot (%s)",
+			 strerror(-rc));
+		rc = -EPROTO;
+		goto out;
+	}
+	if (g->emps_n != emps_n) {
+		snprintf(err, errlen, "inconsistent content");
+		graph_unref(&g);
+		rc = -EPROTO;
+		goto out;
+	}
+	for (uint32_t i = 0; i < emps_n; i++)
+		g->emps[i].assess_rows = rows[i];
+	g->assessments_n = rows_n;
+	g->loaded_unix_ms = (int64_t)loaded;
+	*out = g;
+	rc = 0;
+out:
+	graph_builder_destroy(&b);
+	free(rows);
+	return rc;
+}
+
+int persist_load(const char *path, int schema_version, graph_t **out,
+		 char *err, size_t errlen)
+{
+	unsigned char *data = NULL;
+	char why[160];
+	struct stat st;
 	int fd, rc;
 	size_t n;
 
@@ -577,7 +620,8 @@ int persist_load(const char *path, int schema_version, graph_t **out,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	if (fstat(fd, &st) || st.st_size < 48 || (uint64_t)st.st_size > (1ull << 40)) {
+	if (fstat(fd, &st) || st.st_size < 48 ||
+	    (uint64_t)st.st_size > (1ull << 40)) {
 		close(fd);
 		snprintf(err, errlen, "%s: not a pathwaysd snapshot (size)", path);
 		return -EPROTO;
@@ -601,66 +645,9 @@ int persist_load(const char *path, int schema_version, graph_t **out,
 		got += (size_t)k;
 	}
 	close(fd);
-	rc = -EPROTO;
-	if (memcmp(data, PERSIST_MAGIC, 8) != 0) {
-		snprintf(err, errlen, "%s: not a pathwaysd snapshot", path);
-		goto out;
-	}
-	for (size_t i = 0; i < n - 8; i++) {
-		sum ^= data[i];
-		sum *= 1099511628211ull;
-	}
-	memcpy(&stored, data + n - 8, 8);
-	if (sum != stored) {
-		snprintf(err, errlen, "%s: checksum mismatch (corrupt or truncated)",
-			 path);
-		goto out;
-	}
-	r = (struct rd){ data + 8, data + n - 8, false };
-	if (get_u32(&r) != PERSIST_FORMAT) {
-		snprintf(err, errlen, "%s: written by another format version", path);
-		goto out;
-	}
-	if ((int)get_u32(&r) != schema_version) {
-		snprintf(err, errlen, "%s: written for another schema version", path);
-		goto out;
-	}
-	version = get_u64(&r);
-	loaded = get_u64(&r);
-	rows_n = get_u64(&r);
-	b = graph_builder_new();
-	if (!b) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	rc = replay(&r, b, &rows, &emps_n);
-	if (rc) {
-		snprintf(err, errlen, "%s: %s", path, rc == -ENOMEM ? "out of memory"
-				: "inconsistent content");
-		goto out;
-	}
-	rc = graph_builder_finish(&b, version, &g);
-	if (rc) {
-		snprintf(err, errlen, "%s: cannot rebuild the snapshot (%s)", path,
-			 strerror(-rc));
-		rc = -EPROTO;
-		goto out;
-	}
-	if (g->emps_n != emps_n) {
-		snprintf(err, errlen, "%s: inconsistent content", path);
-		graph_unref(&g);
-		rc = -EPROTO;
-		goto out;
-	}
-	for (uint32_t i = 0; i < emps_n; i++)
-		g->emps[i].assess_rows = rows[i];
-	g->assessments_n = rows_n;
-	g->loaded_unix_ms = (int64_t)loaded;
-	*out = g;
-	rc = 0;
-out:
-	graph_builder_destroy(&b);
-	free(rows);
+	rc = persist_load_mem(data, n, schema_version, out, why, sizeof(why));
+	if (rc)
+		snprintf(err, errlen, "%s: %s", path, why);
 	free(data);
 	return rc;
 }

@@ -202,7 +202,7 @@ double query_round1(double x)
 	return round(t + copysign(1e-9, t)) / 10.0;
 }
 
-Pathways__V1__Band query_band(const struct graph_settings *s, double readiness,
+Pathways__V1__Band query_band(const struct settings *s, double readiness,
 			      unsigned blockers)
 {
 	if (readiness >= s->band_ready_now && blockers == 0)

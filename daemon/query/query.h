@@ -97,7 +97,7 @@ void query_utf8_trim(char *s);
 double query_round1(double x);
 
 /* DESIGN.md bands; blockers = number of unmet must-haves. */
-Pathways__V1__Band query_band(const struct graph_settings *s, double readiness,
+Pathways__V1__Band query_band(const struct settings *s, double readiness,
 			      unsigned blockers);
 
 /* The snapshot's strings are const; protobuf-c's fields are not. The

@@ -65,7 +65,7 @@ static graph_t *fuzz_snapshot(bool variant, uint64_t version)
 		B(graph_builder_setting(b, "readiness_mode", "binary"));
 		B(graph_builder_setting(b, "assessment_valid_days", "365"));
 		B(graph_builder_setting(b, "step_penalty", "0"));
-		B(graph_builder_setting(b, "mentor_min_level", "0"));
+		B(graph_builder_setting(b, "mentor_min_level", "1"));
 		B(graph_builder_setting(b, "trusted_sources",
 					"manager,self,peer,certification"));
 		B(graph_builder_setting(b, "band_ready_now", "100"));

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph.h"
+#include "graph_private.h"
 
 #define READERS 3
 #define PUBLISHES 300
@@ -102,7 +102,7 @@ int main(void)
 		int rc = 0;
 
 		/* a full rebuild every so often, deltas otherwise */
-		if (cur->owners_n >= GRAPH_MAX_OWNERS - 1) {
+		if (graph_priv(cur)->owners_n >= GRAPH_MAX_OWNERS - 1) {
 			graph_t *fresh = first();
 
 			b = graph_builder_new_delta(fresh);
