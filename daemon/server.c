@@ -29,6 +29,7 @@
 #include "query/mentors.h"
 #include "query/modules.h"
 #include "query/path.h"
+#include "query/placement.h"
 #include "query/query.h"
 #include "query/readiness.h"
 #include "query/roles.h"
@@ -108,7 +109,7 @@ static const struct method methods[] = {
 	QUERY("Mentors", mentors_request, mentors_response, query_mentors_run, 0),
 	QUERY("Audit", audit_request, audit_response, query_audit_run, 0),
 	QUERY("Placement", placement_request, placement_response,
-	      query_audit_placement, SIZE_MAX),
+	      query_placement_run, SIZE_MAX),
 	WRITE("RecordAssessments", record_assessments_request,
 	      record_assessments_response, write_assessments),
 	WRITE("RecordCompletions", record_completions_request,
