@@ -46,31 +46,33 @@ int main(int argc, char **argv)
 	bool check = false;
 	char err[512];
 	sigset_t mask;
-	int c, li = 0, rc;
+	int c, li = 0, rc, status = 1;	/* status: the exit status */
 
 	log_init();
+	config_init(&cfg);
 	/* first pass: the config file, so flags can override it */
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		if (c == 'c') {
 			path = optarg;
 		} else if (c == 'V') {
 			printf("pathwaysd %s\n", PATHWAYS_VERSION);
-			return 0;
+			status = 0;
+			goto out;
 		} else if (c == 'h') {
 			usage(stdout);
-			return 0;
+			status = 0;
+			goto out;
 		} else if (c == '?') {
 			usage(stderr);
-			return 2;
+			status = 2;
+			goto out;
 		}
 	}
 	if (!path && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
 		path = CONFIG_DEFAULT_PATH;
-	config_init(&cfg);
 	if (path && config_load(&cfg, path, err, sizeof(err))) {
 		fprintf(stderr, "pathwaysd: %s\n", err);
-		config_free(&cfg);
-		return 1;
+		goto out;
 	}
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, &li)) != -1) {
@@ -88,32 +90,29 @@ int main(int argc, char **argv)
 		if (sec && config_override(&cfg, sec, key, optarg, err, sizeof(err))) {
 			/* every setting flag is a long option: li is its index */
 			fprintf(stderr, "pathwaysd: --%s: %s\n", opts[li].name, err);
-			config_free(&cfg);
-			return 2;
+			status = 2;
+			goto out;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "pathwaysd: unexpected argument \"%s\"\n", argv[optind]);
 		usage(stderr);
-		config_free(&cfg);
-		return 2;
+		status = 2;
+		goto out;
 	}
 	if (cfg.listen_n == 0 &&
 	    config_set(&cfg, "server", "listen", CONFIG_DEFAULT_LISTEN, err,
-		       sizeof(err))) {
-		config_free(&cfg);
-		return 1;
-	}
+		       sizeof(err)))
+		goto out;
 	if (config_validate(&cfg, path, err, sizeof(err))) {
 		fprintf(stderr, "pathwaysd: %s\n", err);
-		config_free(&cfg);
-		return 1;
+		goto out;
 	}
 	if (check) {
 		printf("pathwaysd: configuration %s is valid\n",
 		       path ? path : "(defaults and flags)");
-		config_free(&cfg);
-		return 0;
+		status = 0;
+		goto out;
 	}
 	log_set_level(cfg.log_level);
 
@@ -126,16 +125,16 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGPIPE);
 	if (pthread_sigmask(SIG_BLOCK, &mask, NULL)) {
 		fprintf(stderr, "pathwaysd: cannot block signals\n");
-		config_free(&cfg);
-		return 1;
+		goto out;
 	}
-	rc = server_new(&cfg, path, &srv);
-	config_free(&cfg);
+	rc = server_new(&cfg, path, &srv);	/* cfg is left empty */
 	if (rc) {
 		log_err("pathwaysd: cannot start (%s)", strerror(-rc));
-		return 1;
+		goto out;
 	}
-	rc = server_run(srv);
+	status = server_run(srv) ? 1 : 0;
+out:
 	server_destroy(&srv);
-	return rc ? 1 : 0;
+	config_free(&cfg);
+	return status;
 }

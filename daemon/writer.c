@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +19,12 @@
 #define WRITER_FUTURE_SLACK_MS (5 * 60 * 1000)
 
 struct writer {
-	char *conninfo;
+	char *conninfo;			/* the writer thread's own */
 	PGconn *db;
 	struct graph_slot *slot;
 	unsigned reader;
+	pthread_mutex_t lock;		/* guards next_conninfo */
+	char *next_conninfo;		/* set by SIGHUP, taken by the thread */
 };
 
 int writer_new(const char *conninfo, struct graph_slot *slot, unsigned reader,
@@ -38,6 +41,7 @@ int writer_new(const char *conninfo, struct graph_slot *slot, unsigned reader,
 	}
 	w->slot = slot;
 	w->reader = reader;
+	pthread_mutex_init(&w->lock, NULL);
 	*out = w;
 	return 0;
 }
@@ -50,6 +54,8 @@ void writer_destroy(writer_t **wp)
 		return;
 	PQfinish(w->db);
 	free(w->conninfo);
+	free(w->next_conninfo);
+	pthread_mutex_destroy(&w->lock);
 	free(w);
 	*wp = NULL;
 }
@@ -60,11 +66,35 @@ int writer_set_conninfo(writer_t *w, const char *conninfo)
 
 	if (!c)
 		return -ENOMEM;
+	/* the writer thread may be connecting with w->conninfo right now:
+	 * leave the swap to it (take_conninfo) */
+	pthread_mutex_lock(&w->lock);
+	free(w->next_conninfo);
+	w->next_conninfo = c;
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
+/* On the writer thread, before it connects: the conninfo SIGHUP set, if
+ * any, replaces ours, and a connection to the old database is closed. */
+static void take_conninfo(writer_t *w)
+{
+	char *c;
+
+	pthread_mutex_lock(&w->lock);
+	c = w->next_conninfo;
+	w->next_conninfo = NULL;
+	pthread_mutex_unlock(&w->lock);
+	if (!c)
+		return;
+	if (strcmp(c, w->conninfo) == 0) {
+		free(c);
+		return;
+	}
 	free(w->conninfo);
 	w->conninfo = c;
 	PQfinish(w->db);
 	w->db = NULL;
-	return 0;
 }
 
 static int64_t wall_ms(void)
@@ -82,6 +112,7 @@ static int connect_db(writer_t *w, struct query_ctx *ctx)
 {
 	PGresult *r;
 
+	take_conninfo(w);
 	if (w->db && PQstatus(w->db) == CONNECTION_OK)
 		return 0;
 	PQfinish(w->db);
@@ -426,8 +457,7 @@ oom:
 }
 
 int writer_erase_employee(writer_t *w, struct query_ctx *ctx,
-			  const ProtobufCMessage *reqm, ProtobufCMessage *respm,
-			  const char *who)
+			  const ProtobufCMessage *reqm, ProtobufCMessage *respm)
 {
 	const Pathways__V1__EraseEmployeeRequest *req = (const void *)reqm;
 	Pathways__V1__EraseEmployeeResponse *resp = (void *)respm;
@@ -458,7 +488,8 @@ int writer_erase_employee(writer_t *w, struct query_ctx *ctx,
 	 * privacy record of who erased whom, and when (the log's time) */
 	log_notice("erase: employee %s %s at the request of %s (%u assessments, %u completions deleted)",
 		   req->employee_id, resp->erased ? "erased" : "not found, nothing erased",
-		   who, resp->assessments, resp->completions);
+		   ctx->who ? ctx->who : "?", resp->assessments,
+		   resp->completions);
 	if (resp->erased)
 		wait_visible(w, xid);
 	return 0;

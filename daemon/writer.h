@@ -20,19 +20,21 @@ typedef struct writer writer_t;
 int writer_new(const char *conninfo, struct graph_slot *slot, unsigned reader,
 	       writer_t **out) __attribute__((warn_unused_result));
 void writer_destroy(writer_t **w);
-/* SIGHUP may change the database */
+/* SIGHUP may change the database: conninfo is copied, from any thread.
+ * The writer thread takes the copy before its next call (closing the
+ * connection made with the old one), so a call in progress finishes
+ * against the database it started on. 0, or -ENOMEM (nothing changes). */
 int writer_set_conninfo(writer_t *w, const char *conninfo)
 	__attribute__((warn_unused_result));
 
 /* Handlers: fill resp, or return -1 with ctx's status set (UNAVAILABLE when
- * the database cannot be reached: nothing was written). who names the
- * caller for the erasure log line. */
+ * the database cannot be reached: nothing was written). ctx->who names the
+ * caller for the erasure log line. Run on the writer thread only. */
 int writer_record_assessments(writer_t *w, struct query_ctx *ctx,
 			      const ProtobufCMessage *req, ProtobufCMessage *resp);
 int writer_record_completions(writer_t *w, struct query_ctx *ctx,
 			      const ProtobufCMessage *req, ProtobufCMessage *resp);
 int writer_erase_employee(writer_t *w, struct query_ctx *ctx,
-			  const ProtobufCMessage *req, ProtobufCMessage *resp,
-			  const char *who);
+			  const ProtobufCMessage *req, ProtobufCMessage *resp);
 
 #endif

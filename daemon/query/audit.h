@@ -1,5 +1,5 @@
 /* query_audit: where the framework itself has holes (DESIGN.md, Audit) —
- * the Audit and Placement methods. */
+ * the Audit method. */
 #ifndef PATHWAYS_QUERY_AUDIT_H
 #define PATHWAYS_QUERY_AUDIT_H
 
@@ -8,9 +8,5 @@
 /* Method handler: AuditRequest → AuditResponse (sorted by kind, subject). */
 int query_audit_run(struct query_ctx *ctx, const ProtobufCMessage *req,
 		    ProtobufCMessage *resp);
-
-/* Method handler: PlacementRequest → PlacementResponse. */
-int query_audit_placement(struct query_ctx *ctx, const ProtobufCMessage *req,
-			  ProtobufCMessage *resp);
 
 #endif

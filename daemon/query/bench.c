@@ -70,11 +70,9 @@ struct brow {
 	uint32_t counts[5];
 };
 
-static _Thread_local const graph_t *sort_g;
-
-static int cmp_cand(const void *a, const void *b)
+static int cmp_cand(const void *a, const void *b, void *g)
 {
-	return better(sort_g, a, b) ? -1 : better(sort_g, b, a) ? 1 : 0;
+	return better(g, a, b) ? -1 : better(g, b, a) ? 1 : 0;
 }
 
 static int cmp_row(const void *a, const void *b)
@@ -193,8 +191,8 @@ int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 		}
 		rows[slots[h] - 1].counts[sc.band]++;
 	}
-	sort_g = g;
-	graph_sort(top, top_n, sizeof(*top), cmp_cand);
+	if (top_n > 1)
+		qsort_r(top, top_n, sizeof(*top), cmp_cand, (void *)g);
 	resp->candidates = query_alloc(ctx, top_n ? top_n : 1,
 				       sizeof(*resp->candidates));
 	if (!resp->candidates)

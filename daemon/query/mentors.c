@@ -15,17 +15,16 @@ struct mentor {
 	unsigned covered;
 };
 
-static _Thread_local const graph_t *sort_g;
-
-static int cmp_mentor(const void *a, const void *b)
+static int cmp_mentor(const void *a, const void *b, void *arg)
 {
 	const struct mentor *x = a, *y = b;
+	const graph_t *g = arg;
 
 	if (x->top != y->top)
 		return x->top > y->top ? -1 : 1;
 	if (x->covered != y->covered)
 		return x->covered > y->covered ? -1 : 1;
-	return strcmp(sort_g->emps[x->emp].id, sort_g->emps[y->emp].id);
+	return strcmp(g->emps[x->emp].id, g->emps[y->emp].id);
 }
 
 int query_mentors_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
@@ -105,8 +104,8 @@ int query_mentors_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 		if (cand.covered)
 			m[m_n++] = cand;
 	}
-	sort_g = g;
-	graph_sort(m, m_n, sizeof(*m), cmp_mentor);
+	if (m_n > 1)
+		qsort_r(m, m_n, sizeof(*m), cmp_mentor, (void *)g);
 	if (m_n > limit)
 		m_n = limit;
 	resp->mentors = query_alloc(ctx, m_n ? m_n : 1, sizeof(*resp->mentors));

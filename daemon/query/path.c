@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "readiness.h"
 
 #define PATH_NONE UINT32_MAX
 #define HOPS_NONE 0xff
+/* the search vectors start big: a search pushes hundreds of states */
+#define PATH_FIRST_CAP 256
 
 struct pstate {
 	uint32_t node;
@@ -110,32 +113,14 @@ static bool state_less(const struct search *s, uint32_t a, uint32_t b)
 	return cmp_seq(s->g, pa, na, pb, nb) < 0;
 }
 
-static int grow_vec(void **p, size_t *cap, size_t need, size_t sz)
-{
-	size_t ncap = *cap ? *cap : 256;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	if (ncap > SIZE_MAX / sz)
-		return -ENOMEM;
-	np = realloc(*p, ncap * sz);
-	if (!np)
-		return -ENOMEM;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
 static uint32_t push_state(struct search *s, struct pstate st)
 {
 	size_t i;
 
-	if (grow_vec((void **)&s->st, &s->st_cap, s->st_n + 1, sizeof(*s->st)) ||
-	    grow_vec((void **)&s->heap, &s->heap_cap, s->heap_n + 1,
-		     sizeof(*s->heap)) ||
+	if (array_grow((void **)&s->st, &s->st_cap, s->st_n + 1,
+		       sizeof(*s->st), PATH_FIRST_CAP) ||
+	    array_grow((void **)&s->heap, &s->heap_cap, s->heap_n + 1,
+		       sizeof(*s->heap), PATH_FIRST_CAP) ||
 	    s->st_n >= PATH_NONE) {
 		s->oom = true;
 		return PATH_NONE;
@@ -592,8 +577,8 @@ static int yen(struct search *s, uint32_t target, unsigned k, unsigned max_hops,
 				    memcmp(A[a].nodes, prev->nodes,
 					   (i + 1) * sizeof(uint32_t)))
 					continue;
-				if (grow_vec((void **)&cut, &cut_cap, s->cut_n + 1,
-					     sizeof(*cut)))
+				if (array_grow((void **)&cut, &cut_cap, s->cut_n + 1,
+					       sizeof(*cut), PATH_FIRST_CAP))
 					goto oom;
 				cut[s->cut_n++] = (uint64_t)A[a].nodes[i] << 32 |
 						  A[a].nodes[i + 1];
@@ -634,7 +619,8 @@ static int yen(struct search *s, uint32_t target, unsigned k, unsigned max_hops,
 				dup = route_same(&A[a], &cand);
 			if (dup)
 				continue;
-			if (grow_vec((void **)&B, &b_cap, b_n + 1, sizeof(*B)))
+			if (array_grow((void **)&B, &b_cap, b_n + 1, sizeof(*B),
+				       PATH_FIRST_CAP))
 				goto oom;
 			B[b_n++] = cand;
 		}
@@ -784,15 +770,14 @@ static void collect_reach(struct search *s, uint32_t i, void *arg)
 				       s->st[i].cost };
 }
 
-static _Thread_local const graph_t *reach_g;
-
-static int cmp_reach(const void *a, const void *b)
+static int cmp_reach(const void *a, const void *b, void *arg)
 {
 	const struct reach *x = a, *y = b;
+	const graph_t *g = arg;
 
 	if (x->cost != y->cost)
 		return x->cost < y->cost ? -1 : 1;
-	return reach_g->role_rank[x->node] < reach_g->role_rank[y->node] ? -1 : 1;
+	return g->role_rank[x->node] < g->role_rank[y->node] ? -1 : 1;
 }
 
 int query_path_explore(struct query_ctx *ctx, const ProtobufCMessage *reqm,
@@ -827,8 +812,8 @@ int query_path_explore(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	dijkstra(&s, s.origin, hops, PATH_NONE, req->max_cost, collect_reach, &l);
 	if (s.oom)
 		goto oom;
-	reach_g = g;
-	graph_sort(l.v, l.n, sizeof(*l.v), cmp_reach);
+	if (l.n > 1)
+		qsort_r(l.v, l.n, sizeof(*l.v), cmp_reach, (void *)g);
 	if (l.n > limit)
 		l.n = limit;
 	resp->roles = query_alloc(ctx, l.n ? l.n : 1, sizeof(*resp->roles));

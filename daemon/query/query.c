@@ -174,6 +174,47 @@ size_t query_utf8_prefix(const char *s)
 	return (size_t)(p - (const unsigned char *)s);
 }
 
+/* Our message types are not recursive, so the depth is bounded by the
+ * schema. */
+const char *query_bad_string(const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *base = (const char *)m;
+		size_t n = 1;
+		void *const *items;
+
+		if (f->type != PROTOBUF_C_TYPE_STRING &&
+		    f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			n = *(const size_t *)(base + f->quantifier_offset);
+			items = *(void *const *const *)(base + f->offset);
+		} else {
+			if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+			    *(const uint32_t *)(base + f->quantifier_offset) !=
+				    f->id)
+				continue;
+			items = (void *const *)(base + f->offset);
+		}
+		for (size_t k = 0; k < n; k++) {
+			const char *bad;
+
+			if (!items[k])
+				continue;
+			if (f->type == PROTOBUF_C_TYPE_STRING) {
+				if (!query_utf8_valid(items[k]))
+					return f->name;
+			} else if ((bad = query_bad_string(items[k]))) {
+				return bad;
+			}
+		}
+	}
+	return NULL;
+}
+
 void query_utf8_trim(char *s)
 {
 	s[query_utf8_prefix(s)] = '\0';

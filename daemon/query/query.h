@@ -45,6 +45,9 @@ struct query_ctx {
 	struct query_chunk *chunks;	/* the arena */
 	struct query_chunk **cache;	/* the caller's spare chunk, or NULL */
 	bool oom;
+	/* the client (key fingerprint or peer address), for the log lines
+	 * that must name it; NULL: unknown */
+	const char *who;
 };
 
 /* Initializes ctx for one request against g at time now. */
@@ -87,6 +90,11 @@ static inline bool query_utf8_valid(const char *s)
 {
 	return s[query_utf8_prefix(s)] == '\0';
 }
+
+/* Every string in m, nested messages included: the name of the first
+ * field holding one that is not valid UTF-8, or NULL when all are valid
+ * (what a request must pass before any handler sees it). */
+const char *query_bad_string(const ProtobufCMessage *m);
 
 /* Cuts s at the first byte that does not continue valid UTF-8, so a
  * message truncated by a bounded buffer (or quoting a client's bad string)

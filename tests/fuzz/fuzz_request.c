@@ -30,6 +30,7 @@
 
 #include "graph.h"
 #include "pathways/v1/pathways.pb-c.h"
+#include "query/query.h"
 #include "server.h"
 
 #define FUZZ_MAX_FRAMES 16
@@ -198,78 +199,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* ---- what every reply must be ---- */
 
-static bool fuzz_utf8(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		unsigned c = *p, n, cp;
-
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, cp = c & 0x07;
-		else
-			return false;
-		for (unsigned i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		p += n + 1;
-	}
-	return true;
-}
-
-/* Every string in m, nested messages included: the name of the first bad
- * one, or NULL. */
-static const char *fuzz_bad_string(const ProtobufCMessage *m)
-{
-	const ProtobufCMessageDescriptor *d = m->descriptor;
-
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		const char *base = (const char *)m;
-		size_t n = 1;
-		void *const *items;
-
-		if (f->type != PROTOBUF_C_TYPE_STRING &&
-		    f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			n = *(const size_t *)(base + f->quantifier_offset);
-			items = *(void *const *const *)(base + f->offset);
-		} else {
-			if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-			    *(const uint32_t *)(base + f->quantifier_offset) != f->id)
-				continue;
-			items = (void *const *)(base + f->offset);
-		}
-		for (size_t k = 0; k < n; k++) {
-			const char *bad;
-
-			if (!items[k])
-				continue;
-			if (f->type == PROTOBUF_C_TYPE_STRING) {
-				if (!fuzz_utf8(items[k]))
-					return f->name;
-			} else if ((bad = fuzz_bad_string(items[k]))) {
-				return bad;
-			}
-		}
-	}
-	return NULL;
-}
-
 static void fuzz_fail(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 
@@ -317,7 +246,7 @@ static void fuzz_check_reply(const uint8_t *hdr, size_t hlen,
 	default:
 		fuzz_fail("unknown status code %d in the reply", rh->code);
 	}
-	if (!fuzz_utf8(rh->message))
+	if (!query_utf8_valid(rh->message))
 		fuzz_fail("reply header message is not valid UTF-8: %s", rh->message);
 	if (rh->code != 0 && body)
 		fuzz_fail("an error reply carries a body (%s)", rh->message);
@@ -338,7 +267,7 @@ static void fuzz_check_reply(const uint8_t *hdr, size_t hlen,
 
 		if (!resp)
 			fuzz_fail("response body does not decode as %s", rd->name);
-		if ((bad = fuzz_bad_string(resp)))
+		if ((bad = query_bad_string(resp)))
 			fuzz_fail("response string %s is not valid UTF-8", bad);
 		protobuf_c_message_free_unpacked(resp, NULL);
 	}

@@ -1,0 +1,253 @@
+/* server: the frontend — reading a request off the ROUTER, checking its
+ * envelope and its client, and answering it here or queueing it for the
+ * workers or the writer. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server_private.h"
+
+/* Reads one whole multipart message from sock into a job. */
+static struct server_job *read_request(struct server *s, void *sock)
+{
+	struct server_job *j = server_job_get(s);
+	int more = 1;
+
+	if (!j) {
+		/* drain the message anyway: it must not wedge the socket */
+		zmq_msg_t m;
+
+		while (more) {
+			size_t ml = sizeof(more);
+
+			zmq_msg_init(&m);
+			if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+				zmq_msg_close(&m);
+				break;
+			}
+			zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &ml);
+			zmq_msg_close(&m);
+		}
+		log_err("server: out of memory; a request was dropped");
+		return NULL;
+	}
+	j->received_us = server_mono_us();
+	while (more) {
+		size_t ml = sizeof(more);
+		zmq_msg_t tmp, *m = j->frames_n < SERVER_JOB_MAX_FRAMES
+					    ? &j->frames[j->frames_n]
+					    : &tmp;
+
+		zmq_msg_init(m);
+		if (zmq_msg_recv(m, sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(m);
+			break;
+		}
+		if (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &ml))
+			more = 0;
+		if (m == &tmp) {
+			zmq_msg_close(m);
+			j->extra_frames++;
+		} else {
+			j->frames_n++;
+		}
+	}
+	return j;
+}
+
+/* Checks a job's envelope and header. false: j carries an error reply. */
+bool server_route(struct server *s, struct server_job *j)
+{
+	Pathways__V1__RequestHeader *h;
+	size_t payload, hlen, blen;
+	zmq_msg_t *hm;
+
+	if (j->frames_n == 0)
+		return false;
+	j->routing_n = 1;	/* the ROUTER's identity frame */
+	if (j->frames_n > 1 && zmq_msg_size(&j->frames[1]) == 0)
+		j->routing_n = 2;	/* a REQ client's delimiter */
+	payload = j->frames_n - j->routing_n + j->extra_frames;
+	if (payload != 2) {
+		server_job_fail(j, QUERY_INVALID_ARGUMENT,
+			 "expected 2 frames (RequestHeader, request), got %zu",
+			 payload);
+		return false;
+	}
+	hm = &j->frames[j->routing_n];
+	hlen = zmq_msg_size(hm);
+	blen = zmq_msg_size(&j->frames[j->routing_n + 1]);
+	if (hlen > s->cfg.max_request_bytes) {
+		server_job_fail(j, QUERY_RESOURCE_EXHAUSTED,
+			 "header of %zu bytes is over max_request_bytes (%zu)",
+			 hlen, s->cfg.max_request_bytes);
+		return false;
+	}
+	h = pathways__v1__request_header__unpack(NULL, hlen, zmq_msg_data(hm));
+	if (!h) {
+		server_job_fail(j, QUERY_INVALID_ARGUMENT, "cannot decode RequestHeader");
+		return false;
+	}
+	j->request_id = h->request_id;
+	if (query_bad_string(&h->base)) {
+		server_job_fail(j, QUERY_INVALID_ARGUMENT,
+			 "a string in RequestHeader is not valid UTF-8");
+		goto fail;
+	}
+	if (strncmp(h->method, METHODS_PREFIX, strlen(METHODS_PREFIX)) == 0)
+		j->m = methods_find(h->method + strlen(METHODS_PREFIX));
+	if (!j->m) {
+		server_job_fail(j, QUERY_UNIMPLEMENTED, "unknown method \"%.100s%s\"",
+			 h->method, strlen(h->method) > 100 ? "..." : "");
+		goto fail;
+	}
+	if (hlen + blen > s->cfg.max_request_bytes) {
+		server_job_fail(j, QUERY_RESOURCE_EXHAUSTED,
+			 "request of %zu bytes is over max_request_bytes (%zu)",
+			 hlen + blen, s->cfg.max_request_bytes);
+		goto fail;
+	}
+	if (h->deadline_ms)
+		j->deadline_us = j->received_us + (int64_t)h->deadline_ms * 1000;
+	pathways__v1__request_header__free_unpacked(h, NULL);
+	return true;
+fail:
+	pathways__v1__request_header__free_unpacked(h, NULL);
+	return false;
+}
+
+void server_dispatch_pending(struct server *s)
+{
+	while (s->pending_head && s->idle_n) {
+		struct server_job *j = s->pending_head;
+		unsigned w = s->idle[--s->idle_n];
+
+		s->pending_head = j->next;
+		if (!s->pending_head)
+			s->pending_tail = NULL;
+		s->pending_n--;
+		j->next = NULL;
+		if (server_send_ptr(s->back, w, j)) {
+			log_err("server: cannot hand a request to worker %u", w);
+			server_job_fail(j, QUERY_INTERNAL, "cannot reach a worker");
+			server_job_finish(s, s->front, j);
+			continue;
+		}
+		s->busy_n++;
+	}
+}
+
+/* Writes run one at a time on the writer thread, in arrival order. */
+void server_dispatch_writes(struct server *s)
+{
+	struct server_job *j = s->wq_head;
+
+	if (s->writer_busy || !j)
+		return;
+	s->wq_head = j->next;
+	if (!s->wq_head)
+		s->wq_tail = NULL;
+	s->wq_n--;
+	j->next = NULL;
+	if (server_send_ptr(s->back, SERVER_WRITER_ID, j)) {
+		server_job_fail(j, QUERY_INTERNAL, "cannot reach the writer");
+		server_job_finish(s, s->front, j);
+		return;
+	}
+	s->writer_busy = true;
+	s->busy_n++;
+}
+
+static void queue_write(struct server *s, struct server_job *j)
+{
+	if (s->wq_n >= SERVER_PENDING_MAX) {
+		server_job_fail(j, QUERY_RESOURCE_EXHAUSTED,
+			 "server overloaded: %zu writes queued", s->wq_n);
+		server_job_finish(s, s->front, j);
+		return;
+	}
+	if (s->wq_tail)
+		s->wq_tail->next = j;
+	else
+		s->wq_head = j;
+	s->wq_tail = j;
+	s->wq_n++;
+	server_dispatch_writes(s);
+}
+
+/* Who is asking (the CURVE key's fingerprint, else the peer address), and
+ * may they? false: j carries PERMISSION_DENIED. */
+bool server_permitted(struct server *s, struct server_job *j)
+{
+	zmq_msg_t *last = &j->frames[j->frames_n - 1];
+	const char *uid = s->sec ? zmq_msg_gets(last, "User-Id") : NULL;
+
+	/* naming the client costs a metadata lookup and a format: only
+	 * for those who read it (access log, writes, CURVE) */
+	if (s->access || s->sec || j->m->kind == METHODS_WRITE) {
+		const char *peer = zmq_msg_gets(last, "Peer-Address");
+
+		if (uid && uid[0])
+			snprintf(j->who, sizeof(j->who), "key:%.12s", uid);
+		else
+			snprintf(j->who, sizeof(j->who), "%s", peer ? peer : "local");
+	}
+	if (!s->sec) {
+		if (j->m->kind == METHODS_WRITE && !s->cfg.allow_writes) {
+			server_job_fail(j, QUERY_PERMISSION_DENIED,
+				 "writes are off: set [server] allow_writes = true");
+			return false;
+		}
+		return true;
+	}
+	/* Health says nothing about anyone: every known key may ask it */
+	if (j->m->kind == METHODS_HEALTH ||
+	    security_allows(s->sec, uid, j->m->name, j->m->kind == METHODS_WRITE))
+		return true;
+	server_job_fail(j, QUERY_PERMISSION_DENIED,
+		 "this client key may not call %s", j->m->name);
+	return false;
+}
+
+void server_on_request(struct server *s, void *sock)
+{
+	struct server_job *j = read_request(s, sock);
+
+	if (!j)
+		return;
+	if (!server_route(s, j) || s->stopping) {
+		if (s->stopping && j->code == QUERY_OK)
+			server_job_fail(j, QUERY_UNAVAILABLE, "server is shutting down");
+		server_job_finish(s, sock, j);
+		return;
+	}
+	if (!server_permitted(s, j)) {
+		server_job_finish(s, sock, j);
+		return;
+	}
+	if (j->m->kind == METHODS_WRITE) {
+		queue_write(s, j);
+		return;
+	}
+	if (zmq_msg_size(&j->frames[j->routing_n + 1]) <= j->m->inline_max ||
+	    s->workers_n == 0) {
+		server_job_run(s, j, SERVER_READER_FRONTEND, &s->front_cache);
+		server_job_finish(s, sock, j);
+		return;
+	}
+	if (s->pending_n >= SERVER_PENDING_MAX) {
+		server_job_fail(j, QUERY_RESOURCE_EXHAUSTED,
+			 "server overloaded: %zu requests queued", s->pending_n);
+		server_job_finish(s, sock, j);
+		return;
+	}
+	if (s->pending_tail)
+		s->pending_tail->next = j;
+	else
+		s->pending_head = j;
+	s->pending_tail = j;
+	s->pending_n++;
+	server_dispatch_pending(s);
+}

@@ -1,0 +1,229 @@
+/* server_private: what the server's files share (server.c builds, runs and
+ * tears down; server_front.c reads, routes and hands out requests;
+ * server_job.c runs one and sends its reply; server_workers.c is the
+ * worker threads; server_unread.c counts unread reply bytes per peer;
+ * server_status.c is Health, Stats and systemd; server_signal.c is SIGHUP
+ * and friends). Nothing here is for other modules: their contract is
+ * server.h. All of it runs on the frontend thread (the one in server_run)
+ * unless its comment names another. */
+#ifndef PATHWAYS_SERVER_PRIVATE_H
+#define PATHWAYS_SERVER_PRIVATE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "access.h"
+#include "config.h"
+#include "graph.h"
+#include "loader.h"
+#include "methods.h"
+#include "metrics.h"
+#include "query/query.h"
+#include "security.h"
+#include "server.h"
+#include "writer.h"
+
+#define SERVER_MAX_WORKERS 32
+#define SERVER_JOB_MAX_FRAMES 8
+#define SERVER_PENDING_MAX 10000
+/* after SIGTERM: how long the frontend must stay idle before the exit */
+#define SERVER_STOP_QUIET_US 200000
+/* after SIGTERM: how long closing the frontend may wait for the replies
+ * still queued to reach their peers */
+#define SERVER_STOP_LINGER_MS 2000
+/* Replies handed to libzmq and not yet written out, per peer: the
+ * high-water mark counts messages, not bytes, and a request of a few KB can
+ * buy a reply of megabytes, so a peer that sends and never reads would make
+ * the daemon hold SNDHWM such replies. Past this many unread bytes, a
+ * peer's requests get RESOURCE_EXHAUSTED without being computed. */
+#define SERVER_PEER_UNREAD_MAX ((size_t)64 << 20)
+#define SERVER_UNREAD_BUCKETS 256
+/* hazard slots: the frontend's, then one per worker, then the writer's */
+#define SERVER_READER_FRONTEND 0
+#define SERVER_READER_WRITER (SERVER_MAX_WORKERS + 1)
+/* the worker id that names the writer thread in server_send_ptr() */
+#define SERVER_WRITER_ID 0xffffu
+#define SERVER_WORKERS_ENDPOINT "inproc://pathwaysd-workers"
+
+/* One request, from the frames read to the reply sent. */
+struct server_job {
+	struct server_job *next;	/* pending queue, free list */
+	zmq_msg_t frames[SERVER_JOB_MAX_FRAMES];
+	size_t frames_n;
+	size_t routing_n;		/* frames echoed back: identity [+ ""] */
+	size_t extra_frames;		/* frames beyond SERVER_JOB_MAX_FRAMES */
+	int64_t received_us, deadline_us;	/* deadline 0: none */
+	const struct methods_row *m;
+	uint64_t request_id;
+	char who[64];			/* the client: key fingerprint or peer */
+	char employees[512];		/* ids it read, for the access log */
+	/* the reply */
+	int code;
+	char message[512];
+	uint64_t snapshot_version;
+	zmq_msg_t body;
+	bool has_body;
+};
+
+struct server_worker {
+	struct server *s;
+	unsigned index;
+	bool writer;			/* the one thread that runs writes */
+	pthread_t thread;
+	bool started;
+};
+
+/* A peer's unread reply bytes (see SERVER_PEER_UNREAD_MAX). */
+struct server_unread {
+	struct server_unread *next;
+	size_t bytes;
+	size_t refs;			/* replies alive that name it */
+	size_t id_len;
+	unsigned char id[];		/* the ROUTER's routing id */
+};
+
+struct server {
+	struct config cfg;
+	char *cfg_path;
+	void *zctx;
+	void *front;			/* one ROUTER bound to every endpoint */
+	void *back;			/* ROUTER to the workers (inproc) */
+	struct server_worker workers[SERVER_MAX_WORKERS];
+	unsigned workers_n;
+	struct server_worker writer_thread;
+	writer_t *writer;
+	bool writer_busy;
+	struct server_job *wq_head, *wq_tail;	/* writes waiting for the writer */
+	size_t wq_n;
+	unsigned idle[SERVER_MAX_WORKERS];
+	unsigned idle_n;
+	unsigned busy_n;
+	struct server_job *pending_head, *pending_tail, *free_jobs;
+	size_t pending_n;
+	struct graph_slot slot;
+	struct query_chunk *front_cache;	/* the frontend's arena chunk */
+	loader_t *loader;
+	security_t *sec;		/* NULL: no CURVE */
+	access_log_t *access;		/* NULL: no access log */
+	struct metrics_method *stats;	/* one per methods_at() row */
+	int64_t started_us;
+	int sigfd;
+	bool stopping;
+	bool ready_sent;
+	char last_status[320];
+	pthread_mutex_t unread_lock;	/* guards unread[] */
+	struct server_unread *unread[SERVER_UNREAD_BUCKETS];
+};
+
+static inline int64_t server_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static inline int64_t server_wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- server.c ---- */
+
+/* What server_new() and server_process() both need before anything else:
+ * the config taken over from cfg (left freshly initialized), the counters,
+ * the locks, an empty snapshot slot. 0 or -ENOMEM (then undo with
+ * server_base_fini). */
+int server_base_init(struct server *s, struct config *cfg)
+	__attribute__((warn_unused_result));
+void server_base_fini(struct server *s);
+
+/* ---- server_front.c: reading, routing, handing out ---- */
+
+/* One request waits on the frontend: read it and answer it or pass it on. */
+void server_on_request(struct server *s, void *sock);
+/* Checks a job's envelope and header and finds its method. false: j
+ * carries an error reply. */
+bool server_route(struct server *s, struct server_job *j);
+/* Names the client in j->who, and may it call j->m? false: j carries
+ * PERMISSION_DENIED. */
+bool server_permitted(struct server *s, struct server_job *j);
+/* Hands queued requests to idle workers, and the next write to the writer
+ * when it is free. */
+void server_dispatch_pending(struct server *s);
+void server_dispatch_writes(struct server *s);
+
+/* ---- server_job.c: one request ---- */
+
+/* A job from the free list (or new), blank; NULL without memory. */
+struct server_job *server_job_get(struct server *s);
+/* Closes j's frames and body and puts it on the free list. */
+void server_job_put(struct server *s, struct server_job *j);
+/* Sets j's reply to the error code with a formatted message. */
+void server_job_fail(struct server_job *j, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Decodes, computes and packs the reply of a routed job. Runs on the
+ * frontend thread or a worker: reader is the caller's hazard slot, cache
+ * its spare arena chunk. */
+void server_job_run(struct server *s, struct server_job *j, unsigned reader,
+		    struct query_chunk **cache);
+/* Writes j's access-log line, sends its reply on sock, counts it and
+ * recycles j. The line is written before the reply leaves: whoever holds
+ * a reply can find its line in the log. */
+void server_job_finish(struct server *s, void *sock, struct server_job *j);
+/* The ResponseHeader of j's reply, packed into hm (initialized here).
+ * 0 or -ENOMEM. */
+int server_job_pack_header(const struct server_job *j, zmq_msg_t *hm);
+
+/* ---- server_workers.c ---- */
+
+/* Starts the workers and the writer thread (after the back socket is
+ * bound). 0 or -errno. */
+int server_workers_start(struct server *s)
+	__attribute__((warn_unused_result));
+/* Tells every started thread to stop and joins them. */
+void server_workers_stop(struct server *s);
+/* Sends the job pointer j (NULL: stop) to worker w (SERVER_WRITER_ID: the
+ * writer thread). 0 or -errno. */
+int server_send_ptr(void *sock, unsigned w, struct server_job *j);
+/* A worker answered on the back socket. */
+void server_on_worker(struct server *s);
+
+/* ---- server_unread.c: unread reply bytes per peer (any thread) ---- */
+
+/* Unread reply bytes of the peer whose routing id is id. */
+size_t server_unread_bytes(struct server *s, const zmq_msg_t *id);
+/* A reply body of len bytes for peer id: a zmq message (initialized here)
+ * whose bytes are counted as unread until libzmq releases them. *data is
+ * where to pack the body. 0 or -ENOMEM. */
+int server_unread_reply(struct server *s, const zmq_msg_t *id, size_t len,
+			zmq_msg_t *msg, uint8_t **data)
+	__attribute__((warn_unused_result));
+
+/* ---- server_status.c ---- */
+
+/* sd_notify() without libsystemd; nothing outside systemd. */
+void server_notify(const char *msg);
+void server_fill_health(struct server *s, const graph_t *g,
+			Pathways__V1__HealthResponse *h, char *status,
+			size_t status_len);
+void server_fill_stats(struct server *s, struct query_ctx *ctx,
+		       Pathways__V1__StatsResponse *r);
+/* Tells systemd READY=1 after the first snapshot and the status line when
+ * it changes. */
+void server_update_status(struct server *s);
+
+/* ---- server_signal.c ---- */
+
+/* Reads the signalfd: 1 when the loop should stop (SIGTERM, SIGINT),
+ * after handling any SIGHUP. */
+int server_on_signal(struct server *s);
+
+#endif
