@@ -68,8 +68,8 @@ static void log_client(const char *file, const struct cert *c)
 		   c->public_key, what);
 }
 
-static int load_clients(security_t *s, const char *dir, char *err,
-			size_t errlen)
+static int load_clients(security_t *s, const char *dir, bool quiet,
+			char *err, size_t errlen)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -117,10 +117,11 @@ static int load_clients(security_t *s, const char *dir, char *err,
 			rc = -ENOMEM;
 			break;
 		}
-		if (cert.secret_key[0])
+		if (cert.secret_key[0] && !quiet)
 			log_warn("security: %s holds a secret key: it belongs "
 				 "with its client, not here", path);
-		log_client(de->d_name, &cert);
+		if (!quiet)
+			log_client(de->d_name, &cert);
 		cert_wipe(&cert);
 		s->clients_n++;
 	}
@@ -128,8 +129,10 @@ static int load_clients(security_t *s, const char *dir, char *err,
 	return rc;
 }
 
-int security_new(const char *secret_key_file, const char *clients_dir,
-		 security_t **out, char *err, size_t errlen)
+/* security_new(), and security_check() when quiet */
+static int security_load(const char *secret_key_file, const char *clients_dir,
+			 bool quiet, security_t **out, char *err,
+			 size_t errlen)
 {
 	security_t *s = calloc(1, sizeof(*s));
 	struct cert cert;
@@ -154,7 +157,7 @@ int security_new(const char *secret_key_file, const char *clients_dir,
 	memcpy(s->secret_key, cert.secret_key, sizeof(s->secret_key));
 	cert_wipe(&cert);
 	if (clients_dir) {
-		rc = load_clients(s, clients_dir, err, errlen);
+		rc = load_clients(s, clients_dir, quiet, err, errlen);
 		if (rc) {
 			security_destroy(&s);
 			return rc;
@@ -162,6 +165,25 @@ int security_new(const char *secret_key_file, const char *clients_dir,
 	}
 	*out = s;
 	return 0;
+}
+
+int security_new(const char *secret_key_file, const char *clients_dir,
+		 security_t **out, char *err, size_t errlen)
+{
+	return security_load(secret_key_file, clients_dir, false, out, err,
+			     errlen);
+}
+
+int security_check(const char *secret_key_file, const char *clients_dir,
+		   char *err, size_t errlen)
+{
+	security_t *s = NULL;
+	int rc;
+
+	rc = security_load(secret_key_file, clients_dir, true, &s, err,
+			   errlen);
+	security_destroy(&s);
+	return rc;
 }
 
 size_t security_clients(const security_t *s)

@@ -34,6 +34,11 @@ int security_new(const char *secret_key_file, const char *clients_dir,
 	__attribute__((warn_unused_result));
 void security_destroy(security_t **s);
 
+/* Reads the certificates as security_new() does, and logs nothing: 0, or
+ * what security_new() would fail with. For the configuration check. */
+int security_check(const char *secret_key_file, const char *clients_dir,
+		   char *err, size_t errlen) __attribute__((warn_unused_result));
+
 /* Starts the ZAP handler on zctx (before any CURVE socket binds). */
 int security_start(security_t *s, void *zctx) __attribute__((warn_unused_result));
 
