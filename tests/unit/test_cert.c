@@ -12,63 +12,38 @@
 #include <zmq.h>
 
 #include "cert.h"
+#include "scratch.h"
 
-static char dir[] = "/tmp/test_cert.XXXXXX";
 static char err[1024];
 static char pub[41], sec[41], other_pub[41], other_sec[41];
 
 static void setup(void)
 {
-	cr_assert_not_null(mkdtemp(dir));
+	scratch_init();
 	cr_assert_eq(zmq_curve_keypair(pub, sec), 0);
 	cr_assert_eq(zmq_curve_keypair(other_pub, other_sec), 0);
 }
 
-static void teardown(void)
-{
-	char cmd[128];
+TestSuite(cert, .init = setup, .fini = scratch_fini, .timeout = 30);
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		cr_log_warn("cannot remove %s", dir);
-}
-
-TestSuite(cert, .init = setup, .fini = teardown, .timeout = 30);
-
-static const char *at(const char *name)
-{
-	static char path[256];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return path;
-}
-
-/* Writes text (len bytes; 0: strlen) to dir/cert and returns the path. */
-static const char *put_n(const char *text, size_t len)
-{
-	const char *path = at("cert");
-	FILE *f = fopen(path, "w");
-
-	cr_assert_not_null(f);
-	cr_assert_eq(fwrite(text, 1, len, f), len);
-	cr_assert_eq(fclose(f), 0);
-	return path;
-}
-
+/* The certificate under test: scratch_dir/cert. */
 static const char *put(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
 static const char *put(const char *fmt, ...)
 {
-	static char text[8192];
+	const char *path;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
+	path = scratch_vput("cert", fmt, ap);
 	va_end(ap);
-	cr_assert(n >= 0 && (size_t)n < sizeof(text));
-	return put_n(text, (size_t)n);
+	return path;
+}
+
+static int read_cert(struct cert *c)
+{
+	return cert_read(scratch_at("cert"), c, err, sizeof(err));
 }
 
 /* cert_read must refuse path with -EINVAL, err naming path:line and
@@ -111,7 +86,7 @@ Test(cert, reads_a_czmq_secret_certificate)
 	    "curve\n"
 	    "    public-key = \"%s\"\n"
 	    "    secret-key = \"%s\"\n", pub, sec);
-	cr_assert_eq(cert_read(at("cert"), &c, err, sizeof(err)), 0, "%s",
+	cr_assert_eq(read_cert(&c), 0, "%s",
 		     err);
 	cr_assert_str_eq(c.public_key, pub);
 	cr_assert_str_eq(c.secret_key, sec);
@@ -132,7 +107,7 @@ Test(cert, reads_what_keygen_writes)
 	    "    methods = \"Readiness,Gap\"\n"
 	    "curve\n"
 	    "    public-key = \"%s\"\n", pub);
-	cr_assert_eq(cert_read(at("cert"), &c, err, sizeof(err)), 0, "%s",
+	cr_assert_eq(read_cert(&c), 0, "%s",
 		     err);
 	cr_assert_str_eq(c.public_key, pub);
 	cr_assert_str_eq(c.secret_key, "");
@@ -149,7 +124,7 @@ Test(cert, accepts_tabs_blanks_crlf_single_and_no_quotes)
 	    "   # an indented comment\n"
 	    "metadata\n"
 	    " methods = *", pub, sec);	/* no newline at the end */
-	cr_assert_eq(cert_read(at("cert"), &c, err, sizeof(err)), 0, "%s",
+	cr_assert_eq(read_cert(&c), 0, "%s",
 		     err);
 	cr_assert_str_eq(c.public_key, pub);
 	cr_assert_str_eq(c.secret_key, sec);
@@ -168,7 +143,7 @@ Test(cert, reads_a_line_of_exactly_the_longest_length)
 	/* prefix + n + closing quote = CERT_LINE_MAX - 1, then '\n' */
 	put("metadata\n%s%s\"\ncurve\n    public-key = \"%s\"\n", prefix,
 	    methods, pub);
-	cr_assert_eq(cert_read(at("cert"), &c, err, sizeof(err)), 0, "%s",
+	cr_assert_eq(read_cert(&c), 0, "%s",
 		     err);
 	cr_assert_eq(strlen(c.methods), n);
 }
@@ -281,14 +256,14 @@ Test(cert, refuses_a_nul_byte)
 {
 	static const char text[] = "metadata\n    methods = \"Readiness\0*\"\n";
 
-	refused(put_n(text, sizeof(text) - 1), 2, "a NUL byte");
+	refused(scratch_write("cert", text, sizeof(text) - 1), 2, "a NUL byte");
 }
 
 Test(cert, refuses_missing_keys)
 {
 	refused(put("metadata\n    methods = \"*\"\n"), 0,
 		"no public-key in a curve section");
-	refused(put_n("", 0), 0, "no public-key");
+	refused(scratch_write("cert", "", 0), 0, "no public-key");
 	refused(put("curve\n    secret-key = \"%s\"\n", sec), 0,
 		"no public-key");
 }
@@ -332,15 +307,16 @@ Test(cert, names_files_that_cannot_be_read)
 {
 	struct cert c;
 
-	cr_assert_eq(cert_read(at("none"), &c, err, sizeof(err)), -ENOENT);
-	cr_assert_neq(strstr(err, at("none")), NULL, "%s", err);
-	cr_assert_eq(cert_read(dir, &c, err, sizeof(err)), -EISDIR);
+	cr_assert_eq(cert_read(scratch_at("none"), &c, err, sizeof(err)),
+		     -ENOENT);
+	cr_assert_neq(strstr(err, scratch_at("none")), NULL, "%s", err);
+	cr_assert_eq(cert_read(scratch_dir, &c, err, sizeof(err)), -EISDIR);
 	cr_assert_neq(strstr(err, "not a regular file"), NULL, "%s", err);
 	cr_assert_eq(cert_read("/dev/null", &c, err, sizeof(err)), -EINVAL);
 	if (geteuid() != 0) {
 		put("curve\n    public-key = \"%s\"\n", pub);
-		cr_assert_eq(chmod(at("cert"), 0), 0);
-		cr_assert_eq(cert_read(at("cert"), &c, err, sizeof(err)),
+		cr_assert_eq(chmod(scratch_at("cert"), 0), 0);
+		cr_assert_eq(read_cert(&c),
 			     -EACCES);
 	}
 }

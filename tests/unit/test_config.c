@@ -13,62 +13,32 @@
 #include <zmq.h>
 
 #include "config.h"
+#include "scratch.h"
 
-static char dir[] = "/tmp/test_config.XXXXXX";
 static char err[4096];
 static struct config cfg;
 
 static void setup(void)
 {
-	cr_assert_not_null(mkdtemp(dir));
+	scratch_init();
 	config_init(&cfg);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	config_free(&cfg);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		cr_log_warn("cannot remove %s", dir);
+	scratch_fini();
 }
 
 TestSuite(config, .init = setup, .fini = teardown, .timeout = 30);
-
-static const char *at(const char *name)
-{
-	static char path[4][300];
-	static int which;
-
-	which = (which + 1) % 4;
-	snprintf(path[which], sizeof(path[which]), "%s/%s", dir, name);
-	return path[which];
-}
-
-static const char *put(const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static const char *put(const char *name, const char *fmt, ...)
-{
-	const char *path = at(name);
-	FILE *f = fopen(path, "w");
-	va_list ap;
-
-	cr_assert_not_null(f, "%s", path);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	cr_assert_eq(fclose(f), 0);
-	return path;
-}
 
 /* Loads text as a fresh config file; the return code of config_load. */
 static int load(const char *text)
 {
 	config_free(&cfg);
 	config_init(&cfg);
-	return config_load(&cfg, put("t.conf", "%s", text), err, sizeof(err));
+	return config_load(&cfg, scratch_put("t.conf", "%s", text), err,
+			   sizeof(err));
 }
 
 /* load() then config_validate(); the first failure's code. */
@@ -90,7 +60,7 @@ static int check(const char *fmt, ...)
 		cr_assert_eq(config_set(&cfg, "server", "listen",
 					CONFIG_DEFAULT_LISTEN, err,
 					sizeof(err)), 0);
-	return config_validate(&cfg, at("t.conf"), err, sizeof(err));
+	return config_validate(&cfg, scratch_at("t.conf"), err, sizeof(err));
 }
 
 /* err starts with t.conf:line: and holds words */
@@ -98,7 +68,7 @@ static void names(int line, const char *words)
 {
 	char where[400];
 
-	snprintf(where, sizeof(where), "%s:%d: ", at("t.conf"), line);
+	snprintf(where, sizeof(where), "%s:%d: ", scratch_at("t.conf"), line);
 	cr_assert_eq(strncmp(err, where, strlen(where)), 0, "'%s' is not at "
 		     "'%s'", err, where);
 	cr_assert_neq(strstr(err, words), NULL, "'%s' lacks '%s'", err, words);
@@ -109,7 +79,7 @@ static const char *secret_certificate(const char *name)
 	char pub[41], sec[41];
 
 	cr_assert_eq(zmq_curve_keypair(pub, sec), 0);
-	return put(name, "curve\n    public-key = \"%s\"\n"
+	return scratch_put(name, "curve\n    public-key = \"%s\"\n"
 		   "    secret-key = \"%s\"\n", pub, sec);
 }
 
@@ -274,7 +244,8 @@ Test(config, a_line_too_long_is_an_error)
 
 Test(config, a_missing_file_is_named)
 {
-	cr_assert_eq(config_load(&cfg, at("none.conf"), err, sizeof(err)),
+	cr_assert_eq(config_load(&cfg, scratch_at("none.conf"), err,
+				 sizeof(err)),
 		     -ENOENT);
 	cr_assert_neq(strstr(err, "none.conf"), NULL, "%s", err);
 }
@@ -308,7 +279,7 @@ Test(config, an_empty_optional_path_is_unset)
 
 Test(config, flags_are_applied_again_over_a_reread_file)
 {
-	const char *path = put("r.conf", "[server]\nworkers = 2\n"
+	const char *path = scratch_put("r.conf", "[server]\nworkers = 2\n"
 			       "listen = tcp://127.0.0.1:7000\n"
 			       "[database]\nconninfo = file\n");
 	struct config nc;
@@ -322,7 +293,8 @@ Test(config, flags_are_applied_again_over_a_reread_file)
 	/* a flag's listen replaces the file's list */
 	cr_assert_eq(cfg.listen_n, 1);
 	cr_assert_str_eq(cfg.listen[0], "tcp://127.0.0.1:8000");
-	put("r.conf", "[server]\nworkers = 3\n[database]\nconninfo = new\n");
+	scratch_put("r.conf",
+		    "[server]\nworkers = 3\n[database]\nconninfo = new\n");
 	cr_assert_eq(config_reread(&cfg, path, &nc, err, sizeof(err)), 0, "%s",
 		     err);
 	cr_assert_eq(nc.workers, 3);
@@ -331,7 +303,7 @@ Test(config, flags_are_applied_again_over_a_reread_file)
 	cr_assert_str_eq(nc.listen[0], "tcp://127.0.0.1:8000");
 	config_free(&nc);
 	/* a reread that fails leaves nothing behind */
-	put("r.conf", "[server]\nworkers = lots\n");
+	scratch_put("r.conf", "[server]\nworkers = lots\n");
 	cr_assert_eq(config_reread(&cfg, path, &nc, err, sizeof(err)),
 		     -EINVAL);
 	cr_assert_neq(strstr(err, "r.conf:2:"), NULL, "%s", err);
@@ -381,7 +353,7 @@ Test(config, a_wide_listen_needs_curve_or_allow_insecure)
 Test(config, no_database_names_the_file)
 {
 	cr_assert_eq(check("[server]\nworkers = 2\n"), -EINVAL);
-	cr_assert_neq(strstr(err, at("t.conf")), NULL, "%s", err);
+	cr_assert_neq(strstr(err, scratch_at("t.conf")), NULL, "%s", err);
 	cr_assert_neq(strstr(err, "conninfo"), NULL, "%s", err);
 	cr_assert_eq(config_validate(&cfg, NULL, err, sizeof(err)), -EINVAL);
 	cr_assert_eq(strncmp(err, "no database", 11), 0, "%s", err);
@@ -396,41 +368,44 @@ Test(config, the_check_opens_the_secret_key_file)
 	cr_assert_eq(zmq_curve_keypair(pub, sec), 0);
 	cr_assert_eq(check("[database]\nconninfo = x\n"
 			   "[security]\ncurve_secret_key_file = %s\n",
-			   at("missing.key")), -ENOENT);
+			   scratch_at("missing.key")), -ENOENT);
 	names(4, "curve_secret_key_file");
 	cr_assert_neq(strstr(err, "No such file"), NULL, "%s", err);
 	cr_assert_eq(check("[database]\nconninfo = x\n"
-			   "[security]\ncurve_secret_key_file = %s\n", dir),
+			   "[security]\ncurve_secret_key_file = %s\n",
+			   scratch_dir),
 		     -EINVAL);
 	names(4, "not a regular file");
 	/* a file, but no certificate: the start would fail on it */
 	cr_assert_eq(check("[database]\nconninfo = x\n"
 			   "[security]\n\ncurve_secret_key_file = %s\n",
-			   put("x.key", "hello\n")), -EINVAL);
+			   scratch_put("x.key", "hello\n")), -EINVAL);
 	names(5, "curve_secret_key_file: not a secret certificate");
 	/* a public certificate only */
 	cr_assert_eq(check("[database]\nconninfo = x\n"
 			   "[security]\ncurve_secret_key_file = %s\n",
-			   put("p.pub", "curve\n    public-key = \"%s\"\n",
-			       pub)),
+			   scratch_put("p.pub",
+				       "curve\n    public-key = \"%s\"\n",
+				       pub)),
 		     -EINVAL);
 	names(4, "no secret-key");
 }
 
 Test(config, the_check_opens_the_clients_folder_and_reads_its_certificates)
 {
-	char key[300], pub[41], sec[41];
+	char key[300], dir[300], pub[41], sec[41];
 
 	snprintf(key, sizeof(key), "%s", secret_certificate("s.key"));
-
-	cr_assert_eq(mkdir(at("clients"), 0700), 0);
+	snprintf(dir, sizeof(dir), "%s", scratch_at("clients"));
+	cr_assert_eq(mkdir(dir, 0700), 0);
 	cr_assert_eq(check("[database]\nconninfo = x\n[security]\n"
 			   "curve_secret_key_file = %s\n"
-			   "allowed_clients_dir = %s\n", key, at("clients")),
+			   "allowed_clients_dir = %s\n", key, dir),
 		     0, "%s", err);
 	cr_assert_eq(check("[database]\nconninfo = x\n[security]\n"
 			   "curve_secret_key_file = %s\n"
-			   "allowed_clients_dir = %s\n", key, at("nope")),
+			   "allowed_clients_dir = %s\n", key,
+			   scratch_at("nope")),
 		     -ENOENT);
 	names(5, "allowed_clients_dir");
 	cr_assert_eq(check("[database]\nconninfo = x\n[security]\n"
@@ -439,49 +414,54 @@ Test(config, the_check_opens_the_clients_folder_and_reads_its_certificates)
 	names(5, "allowed_clients_dir");
 	/* a bad certificate in it */
 	cr_assert_eq(zmq_curve_keypair(pub, sec), 0);
-	put("clients/twice.pub", "metadata\n    methods = \"Gap\"\n"
-	    "    methods = \"*\"\ncurve\n    public-key = \"%s\"\n", pub);
+	scratch_put("clients/twice.pub",
+		    "metadata\n    methods = \"Gap\"\n    methods = \"*\"\n"
+		    "curve\n    public-key = \"%s\"\n", pub);
 	cr_assert_eq(check("[database]\nconninfo = x\n[security]\n"
 			   "curve_secret_key_file = %s\n"
-			   "allowed_clients_dir = %s\n", key, at("clients")),
+			   "allowed_clients_dir = %s\n", key, dir),
 		     -EINVAL);
 	names(5, "allowed_clients_dir: not a client certificate");
 	cr_assert_neq(strstr(err, "twice.pub:3: methods given twice"), NULL,
 		      "%s", err);
 	/* without CURVE the folder is still opened, its files not read */
 	cr_assert_eq(check("[database]\nconninfo = x\n[security]\n"
-			   "allowed_clients_dir = %s\n", at("clients")), 0,
-		     "%s", err);
+			   "allowed_clients_dir = %s\n", dir),
+		     0, "%s", err);
 }
 
 Test(config, the_check_opens_the_folders_of_the_files_the_daemon_writes)
 {
 	cr_assert_eq(check("[database]\nconninfo = x\n[cache]\n"
 			   "snapshot_path = %s\n[log]\naccess_log = %s\n",
-			   at("s.bin"), at("a.log")), 0, "%s", err);
-	cr_assert_eq(access(at("s.bin"), F_OK), -1, "the check wrote");
-	cr_assert_eq(access(at("a.log"), F_OK), -1, "the check wrote");
+			   scratch_at("s.bin"), scratch_at("a.log")),
+		     0, "%s", err);
+	cr_assert_eq(access(scratch_at("s.bin"), F_OK), -1, "the check wrote");
+	cr_assert_eq(access(scratch_at("a.log"), F_OK), -1, "the check wrote");
 	cr_assert_eq(check("[database]\nconninfo = x\n[cache]\n"
-			   "snapshot_path = %s/none/s.bin\n", dir), -ENOENT);
+			   "snapshot_path = %s/none/s.bin\n", scratch_dir),
+		     -ENOENT);
 	names(4, "snapshot_path");
 	cr_assert_neq(strstr(err, "its folder"), NULL, "%s", err);
 	cr_assert_eq(check("[database]\nconninfo = x\n[log]\n"
-			   "access_log = %s/none/a.log\n", dir), -ENOENT);
+			   "access_log = %s/none/a.log\n", scratch_dir),
+		     -ENOENT);
 	names(4, "access_log");
 	/* a folder where the file should be */
 	cr_assert_eq(check("[database]\nconninfo = x\n[log]\n"
-			   "access_log = %s\n", dir), -EISDIR);
+			   "access_log = %s\n", scratch_dir), -EISDIR);
 	names(4, "access_log");
 	if (geteuid() != 0) {
-		cr_assert_eq(mkdir(at("ro"), 0500), 0);
+		cr_assert_eq(mkdir(scratch_at("ro"), 0500), 0);
 		cr_assert_eq(check("[database]\nconninfo = x\n[cache]\n"
-				   "snapshot_path = %s/s.bin\n", at("ro")),
+				   "snapshot_path = %s/s.bin\n",
+				   scratch_at("ro")),
 			     -EACCES);
 		names(4, "snapshot_path");
-		put("a.log", "%s", "");
-		cr_assert_eq(chmod(at("a.log"), 0400), 0);
+		scratch_put("a.log", "%s", "");
+		cr_assert_eq(chmod(scratch_at("a.log"), 0400), 0);
 		cr_assert_eq(check("[database]\nconninfo = x\n[log]\n"
-				   "access_log = %s\n", at("a.log")),
+				   "access_log = %s\n", scratch_at("a.log")),
 			     -EACCES);
 		names(4, "access_log");
 	}
@@ -495,7 +475,8 @@ Test(config, a_path_from_a_flag_is_named_by_its_key)
 		     0);
 	cr_assert_eq(config_set(&cfg, "server", "listen",
 				CONFIG_DEFAULT_LISTEN, err, sizeof(err)), 0);
-	cr_assert_eq(config_validate(&cfg, at("t.conf"), err, sizeof(err)),
+	cr_assert_eq(config_validate(&cfg, scratch_at("t.conf"), err,
+				     sizeof(err)),
 		     -ENOENT);
 	cr_assert_eq(strncmp(err, "snapshot_path /nonexistent/s.bin: ", 34),
 		     0, "%s", err);

@@ -12,39 +12,12 @@
 
 #include <zmq.h>
 
+#include "scratch.h"
 #include "security.h"
 
-static char dir[] = "/tmp/test_security.XXXXXX";
 static char clients[300], err[1024];
 static char spub[41], ssec[41];
 static security_t *sec;
-
-static const char *at(const char *name)
-{
-	static char path[4][300];
-	static int which;
-
-	which = (which + 1) % 4;
-	snprintf(path[which], sizeof(path[which]), "%s/%s", dir, name);
-	return path[which];
-}
-
-static const char *put(const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static const char *put(const char *name, const char *fmt, ...)
-{
-	const char *path = at(name);
-	FILE *f = fopen(path, "w");
-	va_list ap;
-
-	cr_assert_not_null(f, "%s", path);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	cr_assert_eq(fclose(f), 0);
-	return path;
-}
 
 /* A client's public certificate clients/name with this methods line (NULL:
  * none); its public key into pub. */
@@ -55,38 +28,34 @@ static void client(const char *name, const char *methods, char pub[41])
 	cr_assert_eq(zmq_curve_keypair(pub, csec), 0);
 	snprintf(rel, sizeof(rel), "clients/%s", name);
 	if (methods)
-		put(rel, "metadata\n    methods = \"%s\"\ncurve\n"
+		scratch_put(rel, "metadata\n    methods = \"%s\"\ncurve\n"
 		    "    public-key = \"%s\"\n", methods, pub);
 	else
-		put(rel, "curve\n    public-key = \"%s\"\n", pub);
+		scratch_put(rel, "curve\n    public-key = \"%s\"\n", pub);
 }
 
 static void setup(void)
 {
 	cr_redirect_stderr();
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(clients, sizeof(clients), "%s/clients", dir);
+	scratch_init();
+	snprintf(clients, sizeof(clients), "%s", scratch_at("clients"));
 	cr_assert_eq(mkdir(clients, 0700), 0);
 	cr_assert_eq(zmq_curve_keypair(spub, ssec), 0);
-	put("server.key", "curve\n    public-key = \"%s\"\n"
+	scratch_put("server.key", "curve\n    public-key = \"%s\"\n"
 	    "    secret-key = \"%s\"\n", spub, ssec);
 }
 
 static void teardown(void)
 {
-	char cmd[400];
-
 	security_destroy(&sec);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		cr_log_warn("cannot remove %s", dir);
+	scratch_fini();
 }
 
 TestSuite(security, .init = setup, .fini = teardown, .timeout = 30);
 
 static void load(void)
 {
-	cr_assert_eq(security_new(at("server.key"), clients, &sec, err,
+	cr_assert_eq(security_new(scratch_at("server.key"), clients, &sec, err,
 				  sizeof(err)), 0, "%s", err);
 	cr_assert_not_null(sec);
 }
@@ -196,9 +165,9 @@ Test(security, secret_and_hidden_files_in_the_clients_folder_are_skipped)
 	char a[41];
 
 	client("reader.pub", NULL, a);
-	put("clients/.hidden", "not a certificate\n");
-	put("clients/x.key", "not a certificate\n");
-	put("clients/x_secret", "not a certificate\n");
+	scratch_put("clients/.hidden", "not a certificate\n");
+	scratch_put("clients/x.key", "not a certificate\n");
+	scratch_put("clients/x_secret", "not a certificate\n");
 	load();
 	cr_assert_eq(security_clients(sec), 1);
 }
@@ -211,10 +180,10 @@ Test(security, a_bad_certificate_in_the_clients_folder_refuses_the_load)
 	client("reader.pub", NULL, a);
 	memset(pad, ' ', 1000);
 	pad[1000] = '\0';
-	put("clients/evil.pub", "metadata\n"
+	scratch_put("clients/evil.pub", "metadata\n"
 	    "    methods = \"Readiness%smethods = \"*\"\"\n"
 	    "curve\n    public-key = \"%s\"\n", pad, a);
-	cr_assert_eq(security_new(at("server.key"), clients, &sec, err,
+	cr_assert_eq(security_new(scratch_at("server.key"), clients, &sec, err,
 				  sizeof(err)), -EINVAL);
 	cr_assert_null(sec);
 	cr_assert_neq(strstr(err, "evil.pub:2: line longer"), NULL, "%s",
@@ -226,9 +195,10 @@ Test(security, a_duplicate_methods_key_refuses_the_load)
 	char a[41];
 
 	client("ok.pub", NULL, a);
-	put("clients/twice.pub", "metadata\n    methods = \"Readiness\"\n"
-	    "    methods = \"*\"\ncurve\n    public-key = \"%s\"\n", a);
-	cr_assert_eq(security_new(at("server.key"), clients, &sec, err,
+	scratch_put("clients/twice.pub",
+		    "metadata\n    methods = \"Readiness\"\n"
+		    "    methods = \"*\"\ncurve\n    public-key = \"%s\"\n", a);
+	cr_assert_eq(security_new(scratch_at("server.key"), clients, &sec, err,
 				  sizeof(err)), -EINVAL);
 	cr_assert_neq(strstr(err, "twice.pub:3: methods given twice"), NULL,
 		      "%s", err);
@@ -236,23 +206,23 @@ Test(security, a_duplicate_methods_key_refuses_the_load)
 
 Test(security, the_server_certificate_needs_its_secret_key)
 {
-	put("server.pub", "curve\n    public-key = \"%s\"\n", spub);
-	cr_assert_eq(security_new(at("server.pub"), NULL, &sec, err,
+	scratch_put("server.pub", "curve\n    public-key = \"%s\"\n", spub);
+	cr_assert_eq(security_new(scratch_at("server.pub"), NULL, &sec, err,
 				  sizeof(err)), -EINVAL);
 	cr_assert_neq(strstr(err, "no secret-key"), NULL, "%s", err);
-	cr_assert_eq(security_new(at("missing.key"), NULL, &sec, err,
+	cr_assert_eq(security_new(scratch_at("missing.key"), NULL, &sec, err,
 				  sizeof(err)), -ENOENT);
 	cr_assert_neq(strstr(err, "missing.key"), NULL, "%s", err);
 	cr_assert_null(sec);
 	/* no clients folder: nobody is allowed */
-	cr_assert_eq(security_new(at("server.key"), NULL, &sec, err,
+	cr_assert_eq(security_new(scratch_at("server.key"), NULL, &sec, err,
 				  sizeof(err)), 0, "%s", err);
 	cr_assert_eq(security_clients(sec), 0);
 }
 
 Test(security, a_missing_clients_folder_refuses_the_load)
 {
-	cr_assert_eq(security_new(at("server.key"), at("nope"), &sec, err,
-				  sizeof(err)), -ENOENT);
+	cr_assert_eq(security_new(scratch_at("server.key"), scratch_at("nope"),
+				  &sec, err, sizeof(err)), -ENOENT);
 	cr_assert_neq(strstr(err, "nope"), NULL, "%s", err);
 }

@@ -278,8 +278,10 @@ Test(writer, each_bad_assessment_gets_its_error_and_the_rest_is_written)
 	cr_assert_eq(record_assessments(7, false, &resp), 0, "%s",
 		     ctx.message);
 	cr_assert_eq(resp.n_results, 6);
-	has_error(resp.results, resp.n_results, 0, "unknown employee \"E9999\"");
-	has_error(resp.results, resp.n_results, 1, "unknown competency \"nope\"");
+	has_error(resp.results, resp.n_results, 0,
+		  "unknown employee \"E9999\"");
+	has_error(resp.results, resp.n_results, 1,
+		  "unknown competency \"nope\"");
 	has_error(resp.results, resp.n_results, 2, "level must be 0-5, not 6");
 	has_error(resp.results, resp.n_results, 3,
 		  "source must be manager, self, peer or certification, not "
