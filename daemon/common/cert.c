@@ -219,17 +219,45 @@ static int cert_parse(FILE *f, struct cert_parse *p, struct cert *c,
 	return rc;
 }
 
-int cert_read(const char *path, struct cert *out, char *err, size_t errlen)
+int cert_read_stream(FILE *f, const char *name, struct cert *out, char *err,
+		     size_t errlen)
 {
-	struct cert_parse p = { .path = path, .section = -1, .err = err,
+	struct cert_parse p = { .path = name, .section = -1, .err = err,
 				.errlen = errlen };
 	char line[CERT_LINE_MAX], derived[CERT_Z85_LEN + 1];
 	struct cert c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	rc = cert_parse(f, &p, &c, line);
+	if (rc < 0)
+		goto out;
+	rc = -EINVAL;
+	if (!c.public_key[0]) {
+		snprintf(err, errlen, "%s: no public-key in a curve section: "
+			 "not a ZeroMQ certificate", name);
+		goto out;
+	}
+	if (c.secret_key[0] && (zmq_curve_public(derived, c.secret_key) != 0 ||
+				strcmp(derived, c.public_key) != 0)) {
+		snprintf(err, errlen, "%s: public-key does not belong to "
+			 "secret-key", name);
+		goto out;
+	}
+	rc = 0;
+	*out = c;
+out:
+	cert_wipe(&c);
+	explicit_bzero(line, sizeof(line));
+	return rc;
+}
+
+int cert_read(const char *path, struct cert *out, char *err, size_t errlen)
+{
 	struct stat st;
 	FILE *f;
 	int rc;
 
-	memset(&c, 0, sizeof(c));
 	f = fopen(path, "re");
 	if (!f) {
 		rc = -errno;
@@ -239,33 +267,12 @@ int cert_read(const char *path, struct cert *out, char *err, size_t errlen)
 	if (fstat(fileno(f), &st) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	} else if (!S_ISREG(st.st_mode)) {
 		rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 		snprintf(err, errlen, "%s: not a regular file", path);
-		goto out;
+	} else {
+		rc = cert_read_stream(f, path, out, err, errlen);
 	}
-	rc = cert_parse(f, &p, &c, line);
-	if (rc < 0)
-		goto out;
-	rc = -EINVAL;
-	if (!c.public_key[0]) {
-		snprintf(err, errlen, "%s: no public-key in a curve section: "
-			 "not a ZeroMQ certificate", path);
-		goto out;
-	}
-	if (c.secret_key[0] && (zmq_curve_public(derived, c.secret_key) != 0 ||
-				strcmp(derived, c.public_key) != 0)) {
-		snprintf(err, errlen, "%s: public-key does not belong to "
-			 "secret-key", path);
-		goto out;
-	}
-	rc = 0;
-	*out = c;
-out:
 	fclose(f);
-	cert_wipe(&c);
-	explicit_bzero(line, sizeof(line));
 	return rc;
 }

@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define CERT_Z85_LEN 40
 /* The longest line read, its newline included. */
@@ -49,6 +50,11 @@ bool cert_is_z85(const char *s);
  * cert_wipe()s it when it holds a secret key. */
 int cert_read(const char *path, struct cert *out, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+
+/* cert_read() from the open stream f (not closed), named name in
+ * messages, without the regular-file check: for the fuzz target. */
+int cert_read_stream(FILE *f, const char *name, struct cert *out, char *err,
+		     size_t errlen) __attribute__((warn_unused_result));
 
 /* Zeroes *c in a way the compiler keeps. */
 void cert_wipe(struct cert *c);
