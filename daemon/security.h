@@ -25,10 +25,11 @@
 typedef struct security security_t;
 
 /* Loads the certificates: secret_key_file must hold a secret key;
- * clients_dir (NULL: none) only public certificates (files whose names
- * start with '.' or have "_secret" or ".key" are skipped). Any other file
- * that is not a certificate fails the whole load. 0, or -errno with err
- * naming the file (and line). */
+ * clients_dir (NULL: none) the clients' certificates (files whose names
+ * start with '.' or have "_secret" or ".key" are skipped; a secret key in
+ * any other is logged as misplaced). Any file there that is not a
+ * certificate fails the whole load. 0, or -errno with err naming the file
+ * (and line). */
 int security_new(const char *secret_key_file, const char *clients_dir,
 		 security_t **out, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
