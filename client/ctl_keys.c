@@ -12,20 +12,18 @@
 
 #include <zmq.h>
 
+#include "cert.h"
 #include "ctl_json.h"
 
-#define CTL_KEYS_LINE 1024		/* the daemon reads lines this long */
-#define CTL_KEYS_METHODS 1024		/* the daemon's limit, NUL included */
-/* What keygen writes: the methods line must fit in one CTL_KEYS_LINE. */
+/* What keygen writes: the methods line must fit in one CERT_LINE_MAX. */
 #define CTL_KEYS_METHODS_WRITTEN 960
+_Static_assert(CTL_KEYS_METHODS_WRITTEN + sizeof("    methods = \"\"") <=
+	       CERT_LINE_MAX, "keygen's methods line must be readable");
 #define CTL_KEYS_NAME_MAX 200
 
 bool ctl_keys_is_z85(const char *s)
 {
-	uint8_t raw[32];
-
-	return s && strlen(s) == CTL_KEYS_Z85_LEN &&
-	       zmq_z85_decode(raw, s) != NULL;
+	return cert_is_z85(s);
 }
 
 void ctl_keys_wipe(struct ctl_keys_curve *keys)
@@ -35,164 +33,28 @@ void ctl_keys_wipe(struct ctl_keys_curve *keys)
 
 /* ---- reading certificates ---- */
 
-static char *ctl_keys_trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-			 e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-/* The value of `name = "value"` (the quotes optional, as for the daemon)
- * into out; -EINVAL when it does not fit. */
-static int ctl_keys_unquote(char *v, char *out, size_t outlen)
-{
-	size_t n = strlen(v);
-
-	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-		v[n - 1] = '\0';
-		v++;
-		n -= 2;
-	}
-	if (n >= outlen)
-		return -EINVAL;
-	memcpy(out, v, n + 1);
-	return 0;
-}
-
-/* Parse the open certificate f (named path) into pub, sec and meth. */
-static int ctl_keys_parse(FILE *f, const char *path, char *pub, char *sec,
-			  char *meth, char *line, char *err, size_t errlen)
-{
-	char section[32] = "";
-	size_t lineno = 0, len;
-
-	while (fgets(line, CTL_KEYS_LINE, f)) {
-		char *s, *eq, *key, *val, *dst = NULL;
-		size_t dstlen = 0;
-		bool indented = line[0] == ' ' || line[0] == '\t';
-
-		lineno++;
-		len = strlen(line);
-		if (len == CTL_KEYS_LINE - 1 && line[len - 1] != '\n' &&
-		    !feof(f)) {
-			snprintf(err, errlen, "%s:%zu: line too long: not a "
-				 "ZeroMQ certificate", path, lineno);
-			return -EINVAL;
-		}
-		s = ctl_keys_trim(line);
-		if (!*s || *s == '#')
-			continue;
-		if (!indented) {
-			snprintf(section, sizeof(section), "%s", s);
-			continue;
-		}
-		eq = strchr(s, '=');
-		if (!eq) {
-			snprintf(err, errlen, "%s:%zu: not `name = \"value\"`: "
-				 "not a ZeroMQ certificate", path, lineno);
-			return -EINVAL;
-		}
-		*eq = '\0';
-		key = ctl_keys_trim(s);
-		val = ctl_keys_trim(eq + 1);
-		if (strcmp(section, "curve") == 0 &&
-		    strcmp(key, "public-key") == 0) {
-			dst = pub;
-			dstlen = CTL_KEYS_Z85_LEN + 1;
-		} else if (strcmp(section, "curve") == 0 &&
-			   strcmp(key, "secret-key") == 0) {
-			dst = sec;
-			dstlen = CTL_KEYS_Z85_LEN + 1;
-		} else if (strcmp(section, "metadata") == 0 &&
-			   strcmp(key, "methods") == 0) {
-			dst = meth;
-			dstlen = CTL_KEYS_METHODS;
-		}
-		if (dst && ctl_keys_unquote(val, dst, dstlen) < 0) {
-			snprintf(err, errlen, "%s:%zu: %s is too long", path,
-				 lineno, key);
-			return -EINVAL;
-		}
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(EIO));
-		return -EIO;
-	}
-	return 0;
-}
-
 int ctl_keys_read_cert(const char *path, char *public_key, char *secret_key,
 		       char *methods, size_t methods_len, char *err,
 		       size_t errlen)
 {
-	char pub[CTL_KEYS_Z85_LEN + 1] = "", sec[CTL_KEYS_Z85_LEN + 1] = "";
-	char derived[CTL_KEYS_Z85_LEN + 1], meth[CTL_KEYS_METHODS] = "";
-	char line[CTL_KEYS_LINE];
-	struct stat st;
-	FILE *f;
+	struct cert c;
 	int rc;
 
-	f = fopen(path, "re");
-	if (!f) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		return rc;
-	}
-	if (fstat(fileno(f), &st) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		snprintf(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	rc = ctl_keys_parse(f, path, pub, sec, meth, line, err, errlen);
+	rc = cert_read(path, &c, err, errlen);
 	if (rc < 0)
-		goto out;
-	rc = -EINVAL;
-	if (!pub[0]) {
-		snprintf(err, errlen, "%s: no public-key in a curve section: "
-			 "not a ZeroMQ certificate", path);
-		goto out;
-	}
-	if (!ctl_keys_is_z85(pub)) {
-		snprintf(err, errlen, "%s: public-key is not a 40-character "
-			 "Z85 key", path);
-		goto out;
-	}
-	if (sec[0] && !ctl_keys_is_z85(sec)) {
-		snprintf(err, errlen, "%s: secret-key is not a 40-character "
-			 "Z85 key", path);
-		goto out;
-	}
-	if (sec[0] && (zmq_curve_public(derived, sec) != 0 ||
-		       strcmp(derived, pub) != 0)) {
-		snprintf(err, errlen, "%s: public-key does not belong to "
-			 "secret-key", path);
-		goto out;
-	}
-	if (methods && strlen(meth) >= methods_len) {
+		return rc;
+	if (methods && strlen(c.methods) >= methods_len) {
 		snprintf(err, errlen, "%s: methods is too long", path);
+		rc = -EINVAL;
 		goto out;
 	}
-	rc = 0;
-	memcpy(public_key, pub, sizeof(pub));
+	memcpy(public_key, c.public_key, sizeof(c.public_key));
 	if (secret_key)
-		memcpy(secret_key, sec, sizeof(sec));
+		memcpy(secret_key, c.secret_key, sizeof(c.secret_key));
 	if (methods)
-		memcpy(methods, meth, strlen(meth) + 1);
+		memcpy(methods, c.methods, strlen(c.methods) + 1);
 out:
-	fclose(f);
-	explicit_bzero(sec, sizeof(sec));
-	explicit_bzero(line, sizeof(line));
+	cert_wipe(&c);
 	return rc;
 }
 
@@ -363,7 +225,7 @@ static int ctl_keys_write(const char *path, const char *pub, const char *sec,
 			  const char *methods, bool force, char *err,
 			  size_t errlen)
 {
-	char buf[CTL_KEYS_METHODS + 1024];
+	char buf[CERT_METHODS_MAX + 1024];
 	int fd = -1, n, rc = 0;
 	size_t off = 0;
 

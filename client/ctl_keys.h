@@ -2,9 +2,9 @@
  * --server-key and --client-key name, and the keygen command that writes
  * them.
  *
- * A certificate is in ZeroMQ's format (czmq's zcert), the one pathwaysd
- * reads (daemon/security.c): '#' comments, unindented section names, and
- * indented `key = "value"` lines:
+ * A certificate is in ZeroMQ's format (czmq's zcert), read by the reader
+ * pathwaysd uses too (daemon/common/cert.h): '#' comments, unindented
+ * section names, and indented `key = "value"` lines:
  *
  *   metadata
  *       methods = "Readiness,Gap"
@@ -38,14 +38,13 @@ struct ctl_keys_curve {
 /* Whether s is a CURVE key in Z85: 40 characters that decode. */
 bool ctl_keys_is_z85(const char *s);
 
-/* Reads the certificate at path: its public key, its secret key ("" when
- * it has none; secret_key may be NULL when not wanted) and its metadata's
- * methods ("" when none; methods may be NULL). Every key it has is checked
- * (40 Z85 characters; a secret key must match the public key). Returns 0,
- * -errno when the file cannot be read, or -EINVAL when it is not a
- * certificate; err says why, naming path. Out-parameters are written on
- * success only; a secret key read is wiped from every buffer but
- * secret_key. */
+/* Reads the certificate at path with cert_read() (cert.h: what is
+ * refused): its public key, its secret key ("" when it has none;
+ * secret_key may be NULL when not wanted) and its metadata's methods (""
+ * when none; methods may be NULL). Returns 0, -errno when the file cannot
+ * be read, or -EINVAL when it is not a certificate; err says why, naming
+ * path (and the line at fault). Out-parameters are written on success
+ * only; a secret key read is wiped from every buffer but secret_key. */
 int ctl_keys_read_cert(const char *path, char *public_key, char *secret_key,
 		       char *methods, size_t methods_len, char *err,
 		       size_t errlen) __attribute__((warn_unused_result));

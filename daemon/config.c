@@ -2,10 +2,64 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "security.h"
+
+/* The optional paths: empty means unset; config_validate opens them.
+ * FILE: read at start; DIR: a folder read at start; OUT: a file the
+ * daemon writes (its folder must exist and be writable, and the file
+ * itself when it is there). */
+enum config_path_kind { CONFIG_PATH_FILE, CONFIG_PATH_DIR, CONFIG_PATH_OUT };
+
+static const struct config_path {
+	const char *section, *key;
+	size_t off, line_off;
+	enum config_path_kind kind;
+} config_paths[] = {
+	{ "cache", "snapshot_path", offsetof(struct config, snapshot_path),
+	  offsetof(struct config, line.snapshot_path), CONFIG_PATH_OUT },
+	{ "security", "curve_secret_key_file",
+	  offsetof(struct config, curve_secret_key_file),
+	  offsetof(struct config, line.curve_secret_key_file),
+	  CONFIG_PATH_FILE },
+	{ "security", "allowed_clients_dir",
+	  offsetof(struct config, allowed_clients_dir),
+	  offsetof(struct config, line.allowed_clients_dir), CONFIG_PATH_DIR },
+	{ "log", "access_log", offsetof(struct config, access_log),
+	  offsetof(struct config, line.access_log), CONFIG_PATH_OUT },
+};
+#define CONFIG_NPATHS (sizeof(config_paths) / sizeof(config_paths[0]))
+
+static char **config_path_value(const struct config *cfg,
+				const struct config_path *p)
+{
+	return (char **)((const char *)cfg + p->off);
+}
+
+static unsigned *config_path_line(const struct config *cfg,
+				  const struct config_path *p)
+{
+	return (unsigned *)((const char *)cfg + p->line_off);
+}
+
+static const struct config_path *config_path_find(const char *section,
+						  const char *key)
+{
+	for (size_t i = 0; i < CONFIG_NPATHS; i++)
+		if (strcmp(config_paths[i].section, section) == 0 &&
+		    strcmp(config_paths[i].key, key) == 0)
+			return &config_paths[i];
+	return NULL;
+}
 
 void config_init(struct config *cfg)
 {
@@ -50,6 +104,18 @@ static int set_str(char **dst, const char *v)
 	free(*dst);
 	*dst = s;
 	return 0;
+}
+
+/* An optional path: empty means unset. Its line is config_load's to set. */
+static int set_path(char **dst, unsigned *line, const char *v)
+{
+	*line = 0;
+	if (!v[0]) {
+		free(*dst);
+		*dst = NULL;
+		return 0;
+	}
+	return set_str(dst, v);
 }
 
 static int set_uint(unsigned *dst, const char *v, unsigned lo, unsigned hi,
@@ -164,7 +230,8 @@ int config_set(struct config *cfg, const char *section, const char *key,
 	if (IS("database", "conninfo"))
 		rc = set_str(&cfg->conninfo, value);
 	else if (IS("cache", "snapshot_path"))
-		rc = set_str(&cfg->snapshot_path, value);
+		rc = set_path(&cfg->snapshot_path,
+			      &cfg->line.snapshot_path, value);
 	else if (IS("cache", "reload_debounce_ms"))
 		return set_uint(&cfg->reload_debounce_ms, value, 0, 60000, err,
 				errlen);
@@ -172,9 +239,11 @@ int config_set(struct config *cfg, const char *section, const char *key,
 		return set_uint(&cfg->reconnect_max_ms, value, 100, 3600000,
 				err, errlen);
 	else if (IS("security", "curve_secret_key_file"))
-		rc = set_str(&cfg->curve_secret_key_file, value);
+		rc = set_path(&cfg->curve_secret_key_file,
+			      &cfg->line.curve_secret_key_file, value);
 	else if (IS("security", "allowed_clients_dir"))
-		rc = set_str(&cfg->allowed_clients_dir, value);
+		rc = set_path(&cfg->allowed_clients_dir,
+			      &cfg->line.allowed_clients_dir, value);
 	else if (IS("log", "level")) {
 		if (log_parse_level(value, &cfg->log_level) == 0)
 			return 0;
@@ -182,7 +251,8 @@ int config_set(struct config *cfg, const char *section, const char *key,
 			 value);
 		return -EINVAL;
 	} else if (IS("log", "access_log"))
-		rc = set_str(&cfg->access_log, value);
+		rc = set_path(&cfg->access_log,
+			      &cfg->line.access_log, value);
 	else {
 		snprintf(err, errlen, "unknown key \"%s\" in [%s]", key, section);
 		return -EINVAL;
@@ -223,6 +293,7 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		return rc;
 	}
 	while (fgets(line, sizeof(line), f)) {
+		const struct config_path *p;
 		char *s, *eq, *key, *value;
 
 		lineno++;
@@ -280,6 +351,9 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		}
 		if (strcmp(section, "server") == 0 && strcmp(key, "listen") == 0)
 			cfg->listen_line[cfg->listen_n - 1] = lineno;
+		else if ((p = config_path_find(section, key)) &&
+			 *config_path_value(cfg, p))
+			*config_path_line(cfg, p) = lineno;
 	}
 	if (!rc && ferror(f)) {
 		rc = -EIO;
@@ -304,6 +378,112 @@ bool config_is_loopback(const char *ep)
 	return false;
 }
 
+/* "PATH:LINE: " when the file set the key at line, "" otherwise (a flag
+ * set it: the message names the key). */
+static void config_where(char *buf, size_t len, const char *path,
+			 unsigned line)
+{
+	if (path && line)
+		snprintf(buf, len, "%s:%u: ", path, line);
+	else
+		buf[0] = '\0';
+}
+
+/* Whether the daemon can write file: the file itself when it is there,
+ * else its folder. 0 or -errno. */
+static int config_can_write(const char *file, const char *dir)
+{
+	struct stat st;
+
+	if (stat(file, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		return faccessat(AT_FDCWD, file, W_OK, AT_EACCESS) ? -errno : 0;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	return faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) ? -errno : 0;
+}
+
+/* Opens one of config_paths read-only as the start will need it. */
+static int config_check_path(const struct config *cfg,
+			     const struct config_path *p, const char *path,
+			     char *err, size_t errlen)
+{
+	const char *v = *config_path_value(cfg, p);
+	char where[PATH_MAX + 32], copy[PATH_MAX];
+	const char *what = NULL, *folder = "", *dir;
+	struct stat st;
+	int fd, rc = 0;
+
+	if (!v)
+		return 0;
+	config_where(where, sizeof(where), path, *config_path_line(cfg, p));
+	switch (p->kind) {
+	case CONFIG_PATH_FILE:
+	case CONFIG_PATH_DIR:
+		fd = open(v, O_RDONLY | O_CLOEXEC |
+			  (p->kind == CONFIG_PATH_DIR ? O_DIRECTORY : 0));
+		if (fd < 0) {
+			rc = -errno;
+			break;
+		}
+		if (fstat(fd, &st) < 0)
+			rc = -errno;
+		else if (p->kind == CONFIG_PATH_FILE && !S_ISREG(st.st_mode))
+			what = "not a regular file";
+		close(fd);
+		break;
+	case CONFIG_PATH_OUT:
+		snprintf(copy, sizeof(copy), "%s", v);
+		dir = dirname(copy);
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			rc = -errno;
+			folder = "its folder: ";
+			break;
+		}
+		close(fd);
+		rc = config_can_write(v, dir);
+		break;
+	}
+	if (!rc && !what)
+		return 0;
+	snprintf(err, errlen, "%s%s %s: %s%s", where, p->key, v, folder,
+		 what ? what : strerror(-rc));
+	return rc ? rc : -EINVAL;
+}
+
+/* The certificates, read as the start reads them: the server's, then the
+ * clients'. */
+static int config_check_certs(const struct config *cfg, const char *path,
+			      char *err, size_t errlen)
+{
+	char where[PATH_MAX + 32], why[1024];
+	int rc;
+
+	if (!cfg->curve_secret_key_file)
+		return 0;
+	rc = security_check(cfg->curve_secret_key_file, NULL, why,
+			    sizeof(why));
+	if (rc) {
+		config_where(where, sizeof(where), path,
+			     cfg->line.curve_secret_key_file);
+		snprintf(err, errlen, "%scurve_secret_key_file: %s", where, why);
+		return rc;
+	}
+	if (!cfg->allowed_clients_dir)
+		return 0;
+	rc = security_check(cfg->curve_secret_key_file,
+			    cfg->allowed_clients_dir, why, sizeof(why));
+	if (rc) {
+		config_where(where, sizeof(where), path,
+			     cfg->line.allowed_clients_dir);
+		snprintf(err, errlen, "%sallowed_clients_dir: %s", where, why);
+	}
+	return rc;
+}
+
 int config_validate(const struct config *cfg, const char *path, char *err,
 		    size_t errlen)
 {
@@ -326,7 +506,14 @@ int config_validate(const struct config *cfg, const char *path, char *err,
 			 path ? path : "", path ? ": " : "");
 		return -EINVAL;
 	}
-	return 0;
+	for (size_t i = 0; i < CONFIG_NPATHS; i++) {
+		int rc = config_check_path(cfg, &config_paths[i], path, err,
+					   errlen);
+
+		if (rc)
+			return rc;
+	}
+	return config_check_certs(cfg, path, err, errlen);
 }
 
 int config_override(struct config *cfg, const char *section, const char *key,

@@ -2,7 +2,10 @@
  *
  * Sections [server] [database] [cache] [security] [log] (DESIGN.md,
  * Configuration). Unknown sections or keys and bad values are errors that
- * name file:line. Flags given on the command line override the file. */
+ * name file:line. Flags given on the command line override the file. An
+ * empty value of an optional path (snapshot_path, curve_secret_key_file,
+ * allowed_clients_dir, access_log) means unset, as if the line were not
+ * there. */
 #ifndef PATHWAYS_CONFIG_H
 #define PATHWAYS_CONFIG_H
 
@@ -37,6 +40,12 @@ struct config {
 	/* [log] */
 	enum log_level log_level;
 	char *access_log;
+	/* the line of the file that set each path (0: a flag, or unset),
+	 * for config_validate's messages */
+	struct {
+		unsigned snapshot_path, curve_secret_key_file;
+		unsigned allowed_clients_dir, access_log;
+	} line;
 	/* command-line overrides, re-applied when the file is re-read */
 	struct { char *section, *key, *value; } overrides[32];
 	size_t overrides_n;
@@ -71,9 +80,15 @@ int config_reread(const struct config *old, const char *path,
 /* Drops the listen endpoints (flags replace the file's list). */
 void config_clear_listen(struct config *cfg);
 
-/* Cross-field checks (e.g. a non-loopback listen without CURVE). err
- * starts with "PATH:LINE: " when a line of the file is at fault, "PATH: "
- * when the file as a whole is (path NULL: no file). */
+/* What --check-config and the start check: cross-field rules (e.g. a
+ * non-loopback listen without CURVE), then every path the config names,
+ * opened read-only as the start will need it: the secret key file and the
+ * clients' folder (their certificates read as security_new() reads them),
+ * the folders of snapshot_path and access_log (writable, and the files
+ * themselves when they exist). So a config the check approves does not
+ * fail the start or a restart over a path. err starts with "PATH:LINE: "
+ * when a line of the file is at fault (and names the key), "PATH: " when
+ * the file as a whole is (path NULL: no file). */
 int config_validate(const struct config *cfg, const char *path, char *err,
 		    size_t errlen)
 	__attribute__((warn_unused_result));

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "cert.h"
 #include "log.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
@@ -16,12 +17,13 @@
 
 struct client {
 	uint8_t key[32];
-	char fingerprint[41];		/* the Z85 public key: the User-Id */
+	char fingerprint[CERT_Z85_LEN + 1];	/* the Z85 public key: the
+						 * User-Id */
 	char *methods;			/* comma list; NULL: read methods */
 };
 
 struct security {
-	char public_key[41], secret_key[41];
+	char public_key[CERT_Z85_LEN + 1], secret_key[CERT_Z85_LEN + 1];
 	struct client *clients;
 	size_t clients_n;
 	void *zctx;
@@ -30,87 +32,44 @@ struct security {
 	void *zap;			/* the handler's socket */
 };
 
-static char *trim(char *s)
+static bool listed(const char *list, const char *method)
 {
-	char *e;
+	size_t n = strlen(method);
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-			 e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
+	for (const char *p = list; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
 
-/* value of `name = "value"` (quotes optional) */
-static int unquote(char *v, char *out, size_t outlen)
-{
-	size_t n = strlen(v);
-
-	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-		v[n - 1] = '\0';
-		v++;
-	}
-	if (strlen(v) >= outlen)
-		return -EINVAL;
-	strcpy(out, v);
-	return 0;
-}
-
-int security_read_cert(const char *path, char public_key[41],
-		       char secret_key[41], char *methods, size_t methods_len)
-{
-	char line[1024], section[32] = "";
-	FILE *f = fopen(path, "r");
-	int rc = 0;
-
-	if (!f)
-		return -errno;
-	public_key[0] = '\0';
-	if (secret_key)
-		secret_key[0] = '\0';
-	if (methods && methods_len)
-		methods[0] = '\0';
-	while (fgets(line, sizeof(line), f)) {
-		char *s = line, *eq, *key;
-		bool indented = line[0] == ' ' || line[0] == '\t';
-
-		s = trim(s);
-		if (!*s || *s == '#')
-			continue;
-		if (!indented) {
-			snprintf(section, sizeof(section), "%s", s);
-			continue;
-		}
-		eq = strchr(s, '=');
-		if (!eq) {
-			rc = -EINVAL;
+		while (len && (*p == ' '))
+			p++, len--;
+		while (len && p[len - 1] == ' ')
+			len--;
+		if ((len == 1 && *p == '*') || (len == n && strncmp(p, method, n) == 0))
+			return true;
+		if (!end)
 			break;
-		}
-		*eq = '\0';
-		key = trim(s);
-		if (strcmp(section, "curve") == 0 && strcmp(key, "public-key") == 0)
-			rc = unquote(trim(eq + 1), public_key, 41);
-		else if (strcmp(section, "curve") == 0 &&
-			 strcmp(key, "secret-key") == 0 && secret_key)
-			rc = unquote(trim(eq + 1), secret_key, 41);
-		else if (strcmp(section, "metadata") == 0 &&
-			 strcmp(key, "methods") == 0 && methods)
-			rc = unquote(trim(eq + 1), methods, methods_len);
-		if (rc)
-			break;
+		p = end + 1;
 	}
-	fclose(f);
-	if (!rc && strlen(public_key) != 40)
-		rc = -EINVAL;
-	if (!rc && secret_key && secret_key[0] && strlen(secret_key) != 40)
-		rc = -EINVAL;
-	return rc;
+	return false;
 }
 
-static int load_clients(security_t *s, const char *dir, char *err,
-			size_t errlen)
+/* The log line that says who may call what: the key's first characters
+ * (public, and enough to tell keys apart), never the secret. */
+static void log_client(const char *file, const struct cert *c)
+{
+	const char *what = c->methods;
+
+	if (!c->methods[0])
+		what = "the read methods";
+	else if (listed(c->methods, "*"))
+		what = "every method, writes and EraseEmployee included";
+	log_notice("security: client %s%s%s%s (key %.8s...) may call %s", file,
+		   c->name[0] ? " (\"" : "", c->name, c->name[0] ? "\")" : "",
+		   c->public_key, what);
+}
+
+static int load_clients(security_t *s, const char *dir, bool quiet,
+			char *err, size_t errlen)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -127,8 +86,9 @@ static int load_clients(security_t *s, const char *dir, char *err,
 		return -ENOMEM;
 	}
 	while ((de = readdir(d))) {
-		char path[4096], methods[1024];
+		char path[4096], why[1024];
 		struct client *c;
+		struct cert cert;
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -143,44 +103,61 @@ static int load_clients(security_t *s, const char *dir, char *err,
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		c = &s->clients[s->clients_n];
-		rc = security_read_cert(path, c->fingerprint, NULL, methods,
-					sizeof(methods));
-		if (!rc && !zmq_z85_decode(c->key, c->fingerprint))
-			rc = -EINVAL;
+		rc = cert_read(path, &cert, why, sizeof(why));
 		if (rc) {
-			snprintf(err, errlen, "%s: not a client certificate (%s)",
-				 path, strerror(-rc));
+			snprintf(err, errlen, "not a client certificate: %s",
+				 why);
 			break;
 		}
-		if (methods[0] && !(c->methods = strdup(methods))) {
+		memcpy(c->fingerprint, cert.public_key, sizeof(c->fingerprint));
+		/* cert_read checked it decodes */
+		zmq_z85_decode(c->key, c->fingerprint);
+		if (cert.methods[0] && !(c->methods = strdup(cert.methods))) {
+			cert_wipe(&cert);
 			rc = -ENOMEM;
 			break;
 		}
+		if (cert.secret_key[0] && !quiet)
+			log_warn("security: %s holds a secret key: it belongs "
+				 "with its client, not here", path);
+		if (!quiet)
+			log_client(de->d_name, &cert);
+		cert_wipe(&cert);
 		s->clients_n++;
 	}
 	closedir(d);
 	return rc;
 }
 
-int security_new(const char *secret_key_file, const char *clients_dir,
-		 security_t **out, char *err, size_t errlen)
+/* security_new(), and security_check() when quiet */
+static int security_load(const char *secret_key_file, const char *clients_dir,
+			 bool quiet, security_t **out, char *err,
+			 size_t errlen)
 {
 	security_t *s = calloc(1, sizeof(*s));
-	uint8_t raw[32];
+	struct cert cert;
+	char why[1024];
 	int rc;
 
 	if (!s)
 		return -ENOMEM;
-	rc = security_read_cert(secret_key_file, s->public_key, s->secret_key,
-				NULL, 0);
-	if (rc || !s->secret_key[0] || !zmq_z85_decode(raw, s->secret_key)) {
-		snprintf(err, errlen, "%s: not a secret certificate (%s)",
-			 secret_key_file, rc ? strerror(-rc) : "no secret-key");
-		security_destroy(&s);
-		return rc ? rc : -EINVAL;
+	rc = cert_read(secret_key_file, &cert, why, sizeof(why));
+	if (!rc && !cert.secret_key[0]) {
+		snprintf(why, sizeof(why), "%s: no secret-key",
+			 secret_key_file);
+		rc = -EINVAL;
 	}
+	if (rc) {
+		snprintf(err, errlen, "not a secret certificate: %s", why);
+		cert_wipe(&cert);
+		security_destroy(&s);
+		return rc;
+	}
+	memcpy(s->public_key, cert.public_key, sizeof(s->public_key));
+	memcpy(s->secret_key, cert.secret_key, sizeof(s->secret_key));
+	cert_wipe(&cert);
 	if (clients_dir) {
-		rc = load_clients(s, clients_dir, err, errlen);
+		rc = load_clients(s, clients_dir, quiet, err, errlen);
 		if (rc) {
 			security_destroy(&s);
 			return rc;
@@ -188,6 +165,25 @@ int security_new(const char *secret_key_file, const char *clients_dir,
 	}
 	*out = s;
 	return 0;
+}
+
+int security_new(const char *secret_key_file, const char *clients_dir,
+		 security_t **out, char *err, size_t errlen)
+{
+	return security_load(secret_key_file, clients_dir, false, out, err,
+			     errlen);
+}
+
+int security_check(const char *secret_key_file, const char *clients_dir,
+		   char *err, size_t errlen)
+{
+	security_t *s = NULL;
+	int rc;
+
+	rc = security_load(secret_key_file, clients_dir, true, &s, err,
+			   errlen);
+	security_destroy(&s);
+	return rc;
 }
 
 size_t security_clients(const security_t *s)
@@ -365,27 +361,6 @@ out:
 	if (mon)
 		zmq_close(mon);
 	return rc;
-}
-
-static bool listed(const char *list, const char *method)
-{
-	size_t n = strlen(method);
-
-	for (const char *p = list; *p;) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		while (len && (*p == ' '))
-			p++, len--;
-		while (len && p[len - 1] == ' ')
-			len--;
-		if ((len == 1 && *p == '*') || (len == n && strncmp(p, method, n) == 0))
-			return true;
-		if (!end)
-			break;
-		p = end + 1;
-	}
-	return false;
 }
 
 bool security_allows(const security_t *s, const char *user_id,

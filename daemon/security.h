@@ -6,6 +6,10 @@
  * public-key and, in the "metadata" section, `methods = Readiness,Gap`
  * (none: the read methods only; `*`: every method).
  *
+ * Both are read by cert_read() (daemon/common/cert.h), which refuses
+ * anything it does not understand. Each allowed client and the methods it
+ * may call are logged when the list is loaded.
+ *
  * CURVE alone authenticates nobody: without a ZAP handler libzmq 4.3
  * accepts every client key. So the handler runs before the ROUTER binds,
  * answers from the allowed list, and tags each connection with the client
@@ -20,11 +24,21 @@
 
 typedef struct security security_t;
 
-/* Loads the certificates. 0, or -errno with err naming the file. */
+/* Loads the certificates: secret_key_file must hold a secret key;
+ * clients_dir (NULL: none) the clients' certificates (files whose names
+ * start with '.' or have "_secret" or ".key" are skipped; a secret key in
+ * any other is logged as misplaced). Any file there that is not a
+ * certificate fails the whole load. 0, or -errno with err naming the file
+ * (and line). */
 int security_new(const char *secret_key_file, const char *clients_dir,
 		 security_t **out, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 void security_destroy(security_t **s);
+
+/* Reads the certificates as security_new() does, and logs nothing: 0, or
+ * what security_new() would fail with. For the configuration check. */
+int security_check(const char *secret_key_file, const char *clients_dir,
+		   char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* Starts the ZAP handler on zctx (before any CURVE socket binds). */
 int security_start(security_t *s, void *zctx) __attribute__((warn_unused_result));
@@ -45,12 +59,5 @@ bool security_allows(const security_t *s, const char *user_id,
 
 /* Number of allowed client keys loaded. */
 size_t security_clients(const security_t *s);
-
-/* Parses a certificate file: public key (40 Z85 chars + NUL), secret key
- * (may be NULL to skip; "" when absent) and the methods line ("" when
- * absent). Exposed for tests and pathwaysctl. */
-int security_read_cert(const char *path, char public_key[41],
-		       char secret_key[41], char *methods, size_t methods_len)
-	__attribute__((warn_unused_result));
 
 #endif

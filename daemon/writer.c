@@ -238,15 +238,16 @@ static int add_error(struct query_ctx *ctx, Pathways__V1__RecordResult **v,
 	return 0;
 }
 
-static bool known(writer_t *w, const char *sql, const char *key, bool *ok)
+/* 0 when sql (one parameter, key) finds a row, 1 when not, -1 on a
+ * database error. */
+static int lookup(writer_t *w, const char *sql, const char *key)
 {
 	const char *p[1] = { key };
 	PGresult *r = exec(w, sql, 1, p);
-	bool found = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0;
+	int rc = PQresultStatus(r) != PGRES_TUPLES_OK ? -1 : !PQntuples(r);
 
-	*ok = PQresultStatus(r) == PGRES_TUPLES_OK;
 	PQclear(r);
-	return found;
+	return rc;
 }
 
 static const char *const sources[] = { "manager", "self", "peer",
@@ -294,93 +295,201 @@ static int end_batch(writer_t *w, struct query_ctx *ctx, uint64_t xid,
 	return 0;
 }
 
+/* ---- record batches ---- */
+
+/* Checks record i of the request req: 0 when it may be written (p[] then
+ * holds its upsert's parameters, some formatted into buf), 1 when it may
+ * not (why says so), -1 when a lookup failed (a database error). */
+typedef int (*record_check_fn)(writer_t *w, const void *req, size_t i,
+			       int64_t now, const char **p, char (*buf)[32],
+			       char *why, size_t whylen);
+
+/* One kind of record: its check and its idempotent upsert (by the natural
+ * key; an unchanged row is not touched: no notification, no new
+ * snapshot). */
+struct record_kind {
+	record_check_fn check;
+	const char *upsert;
+	int nparams;
+};
+
+/* A batch's request and response fields, which both kinds share. */
+struct batch {
+	const void *req;		/* for the kind's check */
+	size_t n_records;
+	bool all_or_nothing;
+	Pathways__V1__RecordResult ***results;
+	size_t *n_results;
+	uint32_t *written, *unchanged;
+	uint64_t *snapshot_version;
+};
+
+static int check_assessment(writer_t *w, const void *reqv, size_t i,
+			    int64_t now, const char **p, char (*buf)[32],
+			    char *why, size_t whylen)
+{
+	const Pathways__V1__RecordAssessmentsRequest *req = reqv;
+	const Pathways__V1__AssessmentRecord *a = req->records[i];
+	bool src_ok = false;
+	int rc;
+
+	for (size_t k = 0; k < 4; k++)
+		src_ok |= strcmp(a->source, sources[k]) == 0;
+	rc = lookup(w, "SELECT 1 FROM employee WHERE external_id = $1",
+		    a->employee_id);
+	if (rc > 0)
+		snprintf(why, whylen, "unknown employee \"%s\"",
+			 a->employee_id);
+	if (rc)
+		return rc;
+	rc = lookup(w, "SELECT 1 FROM competency WHERE key = $1",
+		    a->competency_key);
+	if (rc > 0)
+		snprintf(why, whylen, "unknown competency \"%s\"",
+			 a->competency_key);
+	if (rc)
+		return rc;
+	if (a->level > 5) {
+		snprintf(why, whylen, "level must be 0-5, not %u", a->level);
+		return 1;
+	}
+	if (!src_ok) {
+		snprintf(why, whylen, "source must be manager, self, peer or "
+			 "certification, not \"%s\"", a->source);
+		return 1;
+	}
+	if (a->assessed_at_unix_ms <= 0 ||
+	    a->assessed_at_unix_ms > now + WRITER_FUTURE_SLACK_MS) {
+		snprintf(why, whylen, "assessed_at %s",
+			 a->assessed_at_unix_ms <= 0 ? "is missing"
+						     : "is in the future");
+		return 1;
+	}
+	snprintf(buf[0], sizeof(buf[0]), "%u", a->level);
+	snprintf(buf[1], sizeof(buf[1]), "%" PRId64, a->assessed_at_unix_ms);
+	p[0] = a->employee_id;
+	p[1] = a->competency_key;
+	p[2] = buf[0];
+	p[3] = a->source;
+	p[4] = buf[1];
+	return 0;
+}
+
+static const struct record_kind assessment_kind = {
+	check_assessment,
+	"INSERT INTO assessment (employee_id, competency_id, level, source, assessed_at) "
+	"SELECT e.id, c.id, $3::smallint, $4, to_timestamp($5::bigint / 1000.0) "
+	"FROM employee e, competency c WHERE e.external_id = $1 AND c.key = $2 "
+	"ON CONFLICT (employee_id, competency_id, source, assessed_at) "
+	"DO UPDATE SET level = EXCLUDED.level "
+	"WHERE assessment.level IS DISTINCT FROM EXCLUDED.level "
+	"RETURNING 1", 5,
+};
+
+static int check_completion(writer_t *w, const void *reqv, size_t i,
+			    int64_t now, const char **p, char (*buf)[32],
+			    char *why, size_t whylen)
+{
+	const Pathways__V1__RecordCompletionsRequest *req = reqv;
+	const Pathways__V1__CompletionRecord *c = req->records[i];
+	int rc;
+
+	rc = lookup(w, "SELECT 1 FROM employee WHERE external_id = $1",
+		    c->employee_id);
+	if (rc > 0)
+		snprintf(why, whylen, "unknown employee \"%s\"",
+			 c->employee_id);
+	if (rc)
+		return rc;
+	rc = lookup(w, "SELECT 1 FROM module WHERE key = $1", c->module_key);
+	if (rc > 0)
+		snprintf(why, whylen, "unknown module \"%s\"", c->module_key);
+	if (rc)
+		return rc;
+	if (c->completed_at_unix_ms <= 0 ||
+	    c->completed_at_unix_ms > now + WRITER_FUTURE_SLACK_MS) {
+		snprintf(why, whylen, "completed_at %s",
+			 c->completed_at_unix_ms <= 0 ? "is missing"
+						      : "is in the future");
+		return 1;
+	}
+	snprintf(buf[0], sizeof(buf[0]), "%" PRId64, c->completed_at_unix_ms);
+	p[0] = c->employee_id;
+	p[1] = c->module_key;
+	p[2] = buf[0];
+	return 0;
+}
+
+static const struct record_kind completion_kind = {
+	check_completion,
+	"INSERT INTO module_completion (employee_id, module_id, completed_at) "
+	"SELECT e.id, m.id, to_timestamp($3::bigint / 1000.0) "
+	"FROM employee e, module m WHERE e.external_id = $1 AND m.key = $2 "
+	"ON CONFLICT (employee_id, module_id) DO UPDATE "
+	"SET completed_at = EXCLUDED.completed_at "
+	"WHERE module_completion.completed_at IS DISTINCT FROM EXCLUDED.completed_at "
+	"RETURNING 1", 3,
+};
+
+/* One transaction over the batch: each record checked (a bad one gets its
+ * RecordResult), the good ones upserted unless all_or_nothing already met
+ * a bad one, then end_batch. */
+static int record_batch(writer_t *w, struct query_ctx *ctx,
+			const struct record_kind *kind, const struct batch *b)
+{
+	int64_t now = wall_ms();
+	uint64_t xid;
+
+	if (b->n_records > WRITER_MAX_RECORDS)
+		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED,
+				  "%zu records: at most %u per call",
+				  b->n_records, WRITER_MAX_RECORDS);
+	*b->results = query_alloc(ctx, b->n_records ? b->n_records : 1,
+				  sizeof(**b->results));
+	if (!*b->results)
+		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+	if (begin(w, ctx, &xid))
+		return -1;
+	for (size_t i = 0; i < b->n_records; i++) {
+		const char *p[5];
+		char buf[2][32], why[256];
+		int rc = kind->check(w, b->req, i, now, p, buf, why,
+				     sizeof(why));
+
+		if (rc < 0)
+			return db_fail(w, ctx, NULL);
+		if (rc > 0) {
+			if (add_error(ctx, *b->results, b->n_results,
+				      (uint32_t)i, "%s", why))
+				goto oom;
+			continue;
+		}
+		if (b->all_or_nothing && *b->n_results)
+			continue;	/* will roll back: no point writing */
+		if (upsert(w, ctx, kind->upsert, kind->nparams, p, b->written,
+			   b->unchanged))
+			return -1;
+	}
+	return end_batch(w, ctx, xid, b->all_or_nothing && *b->n_results,
+			 b->written, b->unchanged, b->snapshot_version);
+oom:
+	PQclear(PQexec(w->db, "ROLLBACK"));
+	return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+}
+
 int writer_record_assessments(writer_t *w, struct query_ctx *ctx,
 			      const ProtobufCMessage *reqm,
 			      ProtobufCMessage *respm)
 {
 	const Pathways__V1__RecordAssessmentsRequest *req = (const void *)reqm;
 	Pathways__V1__RecordAssessmentsResponse *resp = (void *)respm;
-	int64_t now = wall_ms();
-	uint64_t xid;
-	size_t bad = 0;
+	struct batch b = {
+		req, req->n_records,
+		req->all_or_nothing, &resp->results, &resp->n_results,
+		&resp->written, &resp->unchanged, &resp->snapshot_version,
+	};
 
-	if (req->n_records > WRITER_MAX_RECORDS)
-		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED,
-				  "%zu records: at most %u per call",
-				  req->n_records, WRITER_MAX_RECORDS);
-	resp->results = query_alloc(ctx, req->n_records ? req->n_records : 1,
-				    sizeof(*resp->results));
-	if (!resp->results)
-		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
-	if (begin(w, ctx, &xid))
-		return -1;
-	for (size_t i = 0; i < req->n_records; i++) {
-		const Pathways__V1__AssessmentRecord *a = req->records[i];
-		char level[16], at[32];
-		const char *p[5];
-		bool src_ok = false, ok = true;
-
-		for (size_t k = 0; k < 4; k++)
-			src_ok |= strcmp(a->source, sources[k]) == 0;
-		if (!known(w, "SELECT 1 FROM employee WHERE external_id = $1",
-			   a->employee_id, &ok) && ok) {
-			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
-				      "unknown employee \"%s\"", a->employee_id))
-				goto oom;
-		} else if (ok && !known(w, "SELECT 1 FROM competency WHERE key = $1",
-					a->competency_key, &ok) && ok) {
-			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
-				      "unknown competency \"%s\"", a->competency_key))
-				goto oom;
-		} else if (ok && a->level > 5) {
-			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
-				      "level must be 0-5, not %u", a->level))
-				goto oom;
-		} else if (ok && !src_ok) {
-			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
-				      "source must be manager, self, peer or certification, not \"%s\"",
-				      a->source))
-				goto oom;
-		} else if (ok && (a->assessed_at_unix_ms <= 0 ||
-				  a->assessed_at_unix_ms > now + WRITER_FUTURE_SLACK_MS)) {
-			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
-				      "assessed_at %s", a->assessed_at_unix_ms <= 0
-				      ? "is missing" : "is in the future"))
-				goto oom;
-		}
-		if (!ok)
-			return db_fail(w, ctx, NULL);
-		if (resp->n_results > bad) {
-			bad = resp->n_results;
-			continue;
-		}
-		if (req->all_or_nothing && bad)
-			continue;	/* will roll back: no point writing */
-		snprintf(level, sizeof(level), "%u", a->level);
-		snprintf(at, sizeof(at), "%" PRId64, a->assessed_at_unix_ms);
-		p[0] = a->employee_id;
-		p[1] = a->competency_key;
-		p[2] = level;
-		p[3] = a->source;
-		p[4] = at;
-		/* idempotent by the natural key; an unchanged row is not
-		 * touched (no notification, no new snapshot) */
-		if (upsert(w, ctx,
-			   "INSERT INTO assessment (employee_id, competency_id, level, source, assessed_at) "
-			   "SELECT e.id, c.id, $3::smallint, $4, to_timestamp($5::bigint / 1000.0) "
-			   "FROM employee e, competency c WHERE e.external_id = $1 AND c.key = $2 "
-			   "ON CONFLICT (employee_id, competency_id, source, assessed_at) "
-			   "DO UPDATE SET level = EXCLUDED.level "
-			   "WHERE assessment.level IS DISTINCT FROM EXCLUDED.level "
-			   "RETURNING 1", 5, p, &resp->written, &resp->unchanged))
-			return -1;
-	}
-	return end_batch(w, ctx, xid, req->all_or_nothing && bad,
-			 &resp->written, &resp->unchanged,
-			 &resp->snapshot_version);
-oom:
-	PQclear(PQexec(w->db, "ROLLBACK"));
-	return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+	return record_batch(w, ctx, &assessment_kind, &b);
 }
 
 int writer_record_completions(writer_t *w, struct query_ctx *ctx,
@@ -389,71 +498,13 @@ int writer_record_completions(writer_t *w, struct query_ctx *ctx,
 {
 	const Pathways__V1__RecordCompletionsRequest *req = (const void *)reqm;
 	Pathways__V1__RecordCompletionsResponse *resp = (void *)respm;
-	int64_t now = wall_ms();
-	uint64_t xid;
-	size_t bad = 0;
+	struct batch b = {
+		req, req->n_records,
+		req->all_or_nothing, &resp->results, &resp->n_results,
+		&resp->written, &resp->unchanged, &resp->snapshot_version,
+	};
 
-	if (req->n_records > WRITER_MAX_RECORDS)
-		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED,
-				  "%zu records: at most %u per call",
-				  req->n_records, WRITER_MAX_RECORDS);
-	resp->results = query_alloc(ctx, req->n_records ? req->n_records : 1,
-				    sizeof(*resp->results));
-	if (!resp->results)
-		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
-	if (begin(w, ctx, &xid))
-		return -1;
-	for (size_t i = 0; i < req->n_records; i++) {
-		const Pathways__V1__CompletionRecord *c = req->records[i];
-		char at[32];
-		const char *p[3];
-		bool ok = true;
-
-		if (!known(w, "SELECT 1 FROM employee WHERE external_id = $1",
-			   c->employee_id, &ok) && ok) {
-			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
-				      "unknown employee \"%s\"", c->employee_id))
-				goto oom;
-		} else if (ok && !known(w, "SELECT 1 FROM module WHERE key = $1",
-					c->module_key, &ok) && ok) {
-			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
-				      "unknown module \"%s\"", c->module_key))
-				goto oom;
-		} else if (ok && (c->completed_at_unix_ms <= 0 ||
-				  c->completed_at_unix_ms > now + WRITER_FUTURE_SLACK_MS)) {
-			if (add_error(ctx, resp->results, &resp->n_results, (uint32_t)i,
-				      "completed_at %s", c->completed_at_unix_ms <= 0
-				      ? "is missing" : "is in the future"))
-				goto oom;
-		}
-		if (!ok)
-			return db_fail(w, ctx, NULL);
-		if (resp->n_results > bad) {
-			bad = resp->n_results;
-			continue;
-		}
-		if (req->all_or_nothing && bad)
-			continue;
-		snprintf(at, sizeof(at), "%" PRId64, c->completed_at_unix_ms);
-		p[0] = c->employee_id;
-		p[1] = c->module_key;
-		p[2] = at;
-		if (upsert(w, ctx,
-			   "INSERT INTO module_completion (employee_id, module_id, completed_at) "
-			   "SELECT e.id, m.id, to_timestamp($3::bigint / 1000.0) "
-			   "FROM employee e, module m WHERE e.external_id = $1 AND m.key = $2 "
-			   "ON CONFLICT (employee_id, module_id) DO UPDATE "
-			   "SET completed_at = EXCLUDED.completed_at "
-			   "WHERE module_completion.completed_at IS DISTINCT FROM EXCLUDED.completed_at "
-			   "RETURNING 1", 3, p, &resp->written, &resp->unchanged))
-			return -1;
-	}
-	return end_batch(w, ctx, xid, req->all_or_nothing && bad,
-			 &resp->written, &resp->unchanged,
-			 &resp->snapshot_version);
-oom:
-	PQclear(PQexec(w->db, "ROLLBACK"));
-	return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+	return record_batch(w, ctx, &completion_kind, &b);
 }
 
 int writer_erase_employee(writer_t *w, struct query_ctx *ctx,

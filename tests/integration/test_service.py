@@ -239,9 +239,21 @@ class CheckConfig(unittest.TestCase):
             checked += 1
         self.assertGreaterEqual(checked, 8)
 
+    def secret_certificate(self, name):
+        """A real secret certificate: --check-config reads it."""
+        import zmq
+        pub, sec = zmq.curve_keypair()
+        return write(self.dir, name, 'curve\n    public-key = "%s"\n    secret-key = "%s"\n'
+                     % (pub.decode(), sec.decode()))
+
     def test_every_commented_example_value_is_accepted(self):
         with open(CONF) as f:
             text = re.sub(r"(?m)^#(\w+\s*=)", r"\1", f.read())
+        # --check-config opens the paths: give it real ones
+        for folder in ("/etc/pathwaysd/", "/var/lib/pathwaysd/", "/var/log/pathwaysd/"):
+            text = text.replace(" " + folder, " " + self.dir + "/")
+        self.secret_certificate("server.key_secret")
+        os.mkdir(os.path.join(self.dir, "clients"))
         p = write(self.dir, "all.conf", text)
         r = check_config(p)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -283,8 +295,9 @@ class CheckConfig(unittest.TestCase):
 
     def test_non_loopback_listen_with_curve_or_allow_insecure_is_valid(self):
         base = "[server]\nlisten = tcp://0.0.0.0:5555\n%s[database]\nconninfo = dbname=x\n"
+        key = self.secret_certificate("server.key_secret")
         for extra in ("allow_insecure = true\n",
-                      "[security]\ncurve_secret_key_file = /etc/pathwaysd/server.key_secret\n"):
+                      "[security]\ncurve_secret_key_file = %s\n" % key):
             with self.subTest(extra):
                 r = check_config(write(self.dir, "ok.conf", base % extra))
                 self.assertEqual(r.returncode, 0, r.stderr)
