@@ -429,18 +429,16 @@ Test(writer, erase_deletes_the_employee_and_their_records)
 	pathways__v1__erase_employee_request__init(&req);
 	pathways__v1__erase_employee_response__init(&resp);
 	req.employee_id = "E1001";
-	cr_assert_eq(writer_erase_employee(w, &ctx, &req.base, &resp.base,
-					   "test"), 0, "%s", ctx.message);
+	ctx.who = "test";
+	cr_assert_eq(writer_erase_employee(w, &ctx, &req.base, &resp.base), 0, "%s", ctx.message);
 	cr_assert(resp.erased);
 	cr_assert_eq(resp.assessments, (uint32_t)nasm);
 	cr_assert_eq(count("SELECT count(*) FROM employee WHERE external_id "
 			   "= 'E1001'"), 0);
 	pathways__v1__erase_employee_response__init(&resp);
-	cr_assert_eq(writer_erase_employee(w, &ctx, &req.base, &resp.base,
-					   "test"), 0);
+	cr_assert_eq(writer_erase_employee(w, &ctx, &req.base, &resp.base), 0);
 	cr_assert_not(resp.erased);
 	req.employee_id = "";
-	cr_assert_eq(writer_erase_employee(w, &ctx, &req.base, &resp.base,
-					   "test"), -1);
+	cr_assert_eq(writer_erase_employee(w, &ctx, &req.base, &resp.base), -1);
 	cr_assert_eq(ctx.code, QUERY_INVALID_ARGUMENT);
 }
