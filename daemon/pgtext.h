@@ -36,14 +36,14 @@ pgtext_int(const char *s, int64_t *out)
 	if (neg)
 		p++;
 	s = p;
-	while (*p >= '0' && *p <= '9') {
-		v = v * 10 + (uint64_t)(*p - '0');
-		if (++p - s > PGTEXT_INT_DIGITS)
-			return -ERANGE;
-	}
+	/* past 19 digits only look: what follows decides -EPROTO first */
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (p - s < PGTEXT_INT_DIGITS)
+			v = v * 10 + (uint64_t)(*p - '0');
 	if (p == s || *p)
 		return -EPROTO;
-	if (v > (uint64_t)INT64_MAX + (uint64_t)neg)
+	if (p - s > PGTEXT_INT_DIGITS ||
+	    v > (uint64_t)INT64_MAX + (uint64_t)neg)
 		return -ERANGE;
 	/* -(INT64_MAX + 1) through unsigned arithmetic: no signed overflow */
 	*out = neg ? (int64_t)(0 - v) : (int64_t)v;

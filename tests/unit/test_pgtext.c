@@ -63,6 +63,8 @@ Test(pgtext, int_refuses_anything_but_digits)
 	int_fails("--1", -EPROTO);
 	int_fails("\\N", -EPROTO);
 	int_fails("12\t3", -EPROTO);
+	/* not a number comes before too long (found by fuzz_pgtext) */
+	int_fails("77777777777777777777777g", -EPROTO);
 	int_fails("\xd9\xa3", -EPROTO);		/* ARABIC-INDIC DIGIT THREE */
 }
 
