@@ -332,7 +332,8 @@ Test(pgtext, object_gives_strings_unquoted_as_jsonb_each_text)
 
 Test(pgtext, object_gives_other_values_as_their_text)
 {
-	cr_assert_str_eq(each("{\"n\": 1.5e3, \"t\": true, \"f\": false, \"neg\": -2}", 0),
+	cr_assert_str_eq(each("{\"n\": 1.5e3, \"t\": true, \"f\": false, "
+			      "\"neg\": -2}", 0),
 			 "n=1.5e3;t=true;f=false;neg=-2;");
 }
 
@@ -350,7 +351,8 @@ Test(pgtext, object_gives_nested_values_whole)
 
 Test(pgtext, object_unescapes_keys_and_non_ascii)
 {
-	cr_assert_str_eq(each("{\"caf\\u00e9\": \"日本\", \"Zoë\": \"\\ud83d\\ude00\"}", 0),
+	cr_assert_str_eq(each("{\"caf\\u00e9\": \"日本\", "
+			      "\"Zoë\": \"\\ud83d\\ude00\"}", 0),
 			 "café=日本;Zoë=😀;");
 }
 
