@@ -1,7 +1,7 @@
-/* loader: PostgreSQL → snapshot.
+/* loader: PostgreSQL → snapshot, kept current.
  *
- * A thread of its own connects (libpq), loads the whole graph inside one
- * REPEATABLE READ transaction (so a snapshot never mixes two states of the
+ * A thread of its own connects (libpq), loads the whole graph (load.h: one
+ * REPEATABLE READ transaction, so a snapshot never mixes two states of the
  * database), publishes it, then LISTENs on pathways_changed and reloads on
  * notifications (coalesced over reload_debounce_ms) and on request
  * (SIGHUP). When the database goes away the last snapshot keeps serving and
@@ -10,7 +10,6 @@
 #ifndef PATHWAYS_LOADER_H
 #define PATHWAYS_LOADER_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -46,18 +45,5 @@ void loader_request_reload(loader_t *l, const char *conninfo);
 /* Stops the thread (if started) and frees; *l set to NULL. */
 void loader_destroy(loader_t **l);
 void loader_get_stats(loader_t *l, struct loader_stats *out);
-
-/* One full load over an open connection: the building block of the thread,
- * exposed for tests and benchmarks. 0, or -errno with err set. */
-int loader_load_full(PGconn *db, uint64_t version, graph_t **out, char *err,
-		     size_t errlen) __attribute__((warn_unused_result));
-
-/* An employee-scoped delta over an open connection: re-reads the employees
- * named by ids (external ids) and builds a snapshot from base in which
- * exactly those are replaced, added or removed. -E2BIG or -ENOENT mean
- * "reload in full instead". */
-int loader_load_delta(PGconn *db, const graph_t *base, char *const *ids,
-		      size_t n, uint64_t version, graph_t **out, char *err,
-		      size_t errlen) __attribute__((warn_unused_result));
 
 #endif
