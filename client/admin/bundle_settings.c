@@ -6,10 +6,12 @@
  * database's values for the bands the file leaves alone. Settings are few:
  * one statement each.
  *
- * What a setting may hold is known to imp_settings_known and
- * imp_setting_normalize() alone, whose contract is that of
- * settings_normalize() in daemon/common/settings.h: to use that shared
- * table, replace the two and keep imp_setting_row(), which reports
+ * What a setting may hold is known to imp_settings_known (keys, types,
+ * ranges; the three bands first, with their defaults) and
+ * imp_setting_normalize(), whose contract is that of settings_normalize()
+ * in daemon/common/settings.h. To use that shared table: find keys with
+ * settings_find(), take the bands' defaults from it, and let
+ * imp_setting_row() call settings_normalize(); its messages stay
  * "settings.csv:LINE: value: KEY: what".
  */
 #include "bundle_private.h"
@@ -39,9 +41,6 @@ static const struct imp_setting {
 };
 #define IMP_NSETTINGS                                                         \
 	(sizeof(imp_settings_known) / sizeof(imp_settings_known[0]))
-#define IMP_BAND_NOW 0
-#define IMP_BAND_SOON 1
-#define IMP_BAND_DEVELOPING 2
 
 struct imp_setrow {
 	size_t line;
