@@ -142,32 +142,10 @@ static int exp_fail(struct exp *ex, int rc, const char *fmt, ...)
 	return rc;
 }
 
-/* "WHAT: the database's message" (for RES, or the connection's). */
-static int exp_dbfail(struct exp *ex, const PGresult *res, const char *what)
-{
-	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-			      : NULL;
-	size_t n;
-
-	if (!msg)
-		msg = PQerrorMessage(ex->db);
-	if (!msg || !*msg)
-		msg = "unknown database error";
-	n = strlen(msg);
-	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-		n--;
-	return exp_fail(ex, -EIO, "%s: %.*s", what, (int)n, msg);
-}
-
 static int exp_exec(struct exp *ex, const char *sql, const char *what)
 {
-	PGresult *res = PQexec(ex->db, sql);
-	int rc = 0;
-
-	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = exp_dbfail(ex, res, what);
-	PQclear(res);
-	return rc;
+	return bundle_exec(ex->db, sql, 0, NULL, NULL, what, ex->err,
+			   ex->errlen);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -388,29 +366,24 @@ static int exp_row(struct exp *ex, enum bundle_file f, char *row)
 	return rc;
 }
 
-/* Reads what is left of a COPY we no longer want. (A cancel request
- * would be quicker, but it can arrive after the COPY ended and cancel the
- * next statement instead.) */
-static void exp_drain_copy(struct exp *ex)
-{
-	char *buf = NULL;
-	PGresult *res;
+struct exp_row_arg {
+	struct exp *ex;
+	enum bundle_file f;
+};
 
-	while (PQgetCopyData(ex->db, &buf, 0) > 0) {
-		PQfreemem(buf);
-		buf = NULL;
-	}
-	while ((res = PQgetResult(ex->db)))
-		PQclear(res);
+static int exp_row_cb(void *arg, char *row)
+{
+	struct exp_row_arg *a = arg;
+
+	return exp_row(a->ex, a->f, row);
 }
 
 static int exp_file(struct exp *ex, enum bundle_file f)
 {
 	const struct bundle_file_def *def = &bundle_files[f];
+	struct exp_row_arg arg = { ex, f };
 	char sql[1024];
-	char *buf = NULL;
-	PGresult *res;
-	int rc, len;
+	int rc;
 
 	rc = exp_open(ex, f);
 	for (size_t i = 0; i < def->ncols && rc == 0; i++) {
@@ -426,31 +399,8 @@ static int exp_file(struct exp *ex, enum bundle_file f)
 		return rc;
 
 	snprintf(sql, sizeof(sql), "COPY (%s) TO STDOUT", exp_files[f].sql);
-	res = PQexec(ex->db, sql);
-	if (!res || PQresultStatus(res) != PGRES_COPY_OUT) {
-		rc = exp_dbfail(ex, res, def->name);
-		PQclear(res);
-		return rc;
-	}
-	PQclear(res);
-	while ((len = PQgetCopyData(ex->db, &buf, 0)) > 0) {
-		if (buf[len - 1] == '\n')
-			buf[len - 1] = '\0';
-		rc = exp_row(ex, f, buf);
-		PQfreemem(buf);
-		buf = NULL;
-		if (rc < 0) {
-			exp_drain_copy(ex);
-			return rc;
-		}
-	}
-	if (len == -2)
-		rc = exp_dbfail(ex, NULL, def->name);
-	while ((res = PQgetResult(ex->db))) {
-		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == 0)
-			rc = exp_dbfail(ex, res, def->name);
-		PQclear(res);
-	}
+	rc = bundle_copy_out(ex->db, sql, exp_row_cb, &arg, def->name, ex->err,
+			     ex->errlen);
 	if (rc == 0)
 		rc = exp_close(ex, f);
 	return rc;
@@ -524,12 +474,7 @@ int bundle_export(PGconn *db, const char *dir, struct bundle_stats *stats,
 	struct exp *ex;
 	int rc;
 
-	if (PQtransactionStatus(db) != PQTRANS_IDLE) {
-		snprintf(err, errlen, "export: the connection is inside a "
-			 "transaction");
-		return -EINVAL;
-	}
-	rc = bundle_check_schema(db, err, errlen);
+	rc = bundle_check_ready(db, "export", err, errlen);
 	if (rc < 0)
 		return rc;
 	ex = calloc(1, sizeof(*ex));
@@ -550,13 +495,8 @@ int bundle_export(PGconn *db, const char *dir, struct bundle_stats *stats,
 	if (rc == 0)
 		rc = exp_publish(ex);
 	exp_cleanup(ex);
-	if (rc == 0 && stats) {
-		memset(stats, 0, sizeof(*stats));
-		for (int f = 0; f < BUNDLE_F_COUNT; f++) {
-			stats->files[stats->nfiles] = bundle_files[f].name;
-			stats->rows[stats->nfiles++] = ex->rows[f];
-		}
-	}
+	if (rc == 0 && stats)
+		bundle_stats_fill(stats, NULL, ex->rows);
 	free(ex);
 	return rc;
 }
