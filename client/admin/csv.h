@@ -77,7 +77,8 @@ const char *csv_name(const csv_t *c);
 /* Typed field values. Each returns 0 and writes *out, or -EINVAL (*out
  * untouched) when S is not exactly such a value. */
 
-/* A whole number: optional sign, decimal digits, nothing else. */
+/* A whole number: optional sign, decimal digits, nothing else (the
+ * grammar of daemon/common/number.h, shared with the daemon). */
 int csv_parse_int(const char *s, long long *out)
 	__attribute__((warn_unused_result));
 /* A finite decimal number ("12", "-0.5", "1e3"); no hex, inf or nan. */

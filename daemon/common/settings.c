@@ -1,4 +1,5 @@
 #include "settings.h"
+#include "number.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -62,72 +63,6 @@ int settings_source_parse(const char *name, unsigned *out)
 		}
 	}
 	return -EINVAL;
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* The number grammar of the header comment, then strtod in the C locale
- * (a CLI may have set LC_NUMERIC from the environment). */
-static int parse_number(const char *s, double *out)
-{
-	const char *p = s;
-	size_t digits = 0;
-	locale_t loc;
-	char *end;
-	double v;
-
-	if (*p == '+' || *p == '-')
-		p++;
-	for (; is_digit(*p); p++)
-		digits++;
-	if (*p == '.')
-		for (p++; is_digit(*p); p++)
-			digits++;
-	if (!digits)
-		return -EINVAL;
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		if (!is_digit(*p))
-			return -EINVAL;
-		while (is_digit(*p))
-			p++;
-	}
-	if (*p)
-		return -EINVAL;
-	loc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-	if (!loc)
-		return -ENOMEM;
-	errno = 0;
-	v = strtod_l(s, &end, loc);
-	freelocale(loc);
-	if (*end || errno == ERANGE || v != v || v > 1e308 || v < -1e308)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-static int parse_int(const char *s, long long *out)
-{
-	long long v = 0;
-	bool neg = false;
-	size_t n = 0;
-
-	if (*s == '+' || *s == '-')
-		neg = *s++ == '-';
-	for (; is_digit(*s); s++, n++) {
-		if (n >= 18)
-			return -EINVAL;
-		v = v * 10 + (*s - '0');
-	}
-	if (!n || *s)
-		return -EINVAL;
-	*out = neg ? -v : v;
-	return 0;
 }
 
 static int parse_bool(const char *s, bool *out)
@@ -256,12 +191,12 @@ static int parse_value(const struct settings_def *d, const char *value,
 
 	switch (d->type) {
 	case SETTINGS_NUMBER:
-		rc = parse_number(value, &v->d);
+		rc = number_parse_double(value, &v->d);
 		if (rc)
 			return rc;
 		return v->d < d->lo || v->d > d->hi ? -EINVAL : 0;
 	case SETTINGS_INT:
-		if (parse_int(value, &i) || i < (long long)d->lo ||
+		if (number_parse_int(value, &i) || i < (long long)d->lo ||
 		    i > (long long)d->hi)
 			return -EINVAL;
 		v->u = (unsigned)i;
