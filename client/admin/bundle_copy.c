@@ -46,18 +46,18 @@ int imp_rowfail(struct imp *im, const csv_t *c, long col, const char *fmt,
 
 void imp_dbmsg(struct imp *im, const PGresult *res, char *buf, size_t len)
 {
-	bundle_db_message(im->db, res, buf, len);
+	pgexec_message(im->db, res, buf, len);
 }
 
 int imp_dbfail(struct imp *im, const PGresult *res, const char *what)
 {
-	return bundle_db_fail(im->db, res, what, im->err, im->errlen);
+	return pgexec_fail(im->db, res, what, im->err, im->errlen);
 }
 
 int imp_exec(struct imp *im, const char *sql, int n,
 	     const char *const *params, PGresult **out, const char *what)
 {
-	return bundle_exec(im->db, sql, n, params, out, what, im->err,
+	return pgexec_run(im->db, sql, n, params, out, what, im->err,
 			   im->errlen);
 }
 

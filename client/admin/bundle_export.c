@@ -144,7 +144,7 @@ static int exp_fail(struct exp *ex, int rc, const char *fmt, ...)
 
 static int exp_exec(struct exp *ex, const char *sql, const char *what)
 {
-	return bundle_exec(ex->db, sql, 0, NULL, NULL, what, ex->err,
+	return pgexec_run(ex->db, sql, 0, NULL, NULL, what, ex->err,
 			   ex->errlen);
 }
 

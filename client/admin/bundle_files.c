@@ -124,60 +124,6 @@ int bundle_check_ready(PGconn *db, const char *what, char *err,
 	return 0;
 }
 
-void bundle_db_message(PGconn *db, const PGresult *res, char *buf,
-		       size_t len)
-{
-	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-			      : NULL;
-	const char *detail = res ? PQresultErrorField(res,
-						      PG_DIAG_MESSAGE_DETAIL)
-				 : NULL;
-	size_t n;
-
-	if (!msg)
-		msg = PQerrorMessage(db);
-	if (!msg || !*msg)
-		msg = "unknown database error";
-	n = strlen(msg);
-	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-		n--;
-	snprintf(buf, len, "%.*s%s%s%s", (int)n, msg, detail ? " (" : "",
-		 detail ? detail : "", detail ? ")" : "");
-}
-
-int bundle_db_fail(PGconn *db, const PGresult *res, const char *what,
-		   char *err, size_t errlen)
-{
-	char msg[1024];
-
-	bundle_db_message(db, res, msg, sizeof(msg));
-	snprintf(err, errlen, "%s: %s", what, msg);
-	return -EIO;
-}
-
-int bundle_exec(PGconn *db, const char *sql, int n, const char *const *params,
-		PGresult **out, const char *what, char *err, size_t errlen)
-{
-	PGresult *res;
-	ExecStatusType st;
-
-	if (n)
-		res = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
-	else
-		res = PQexec(db, sql);
-	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		bundle_db_fail(db, res, what, err, errlen);
-		PQclear(res);
-		return -EIO;
-	}
-	if (out)
-		*out = res;
-	else
-		PQclear(res);
-	return 0;
-}
-
 int bundle_copy_out(PGconn *db, const char *sql,
 		    int (*fn)(void *arg, char *row), void *arg,
 		    const char *what, char *err, size_t errlen)
@@ -187,7 +133,7 @@ int bundle_copy_out(PGconn *db, const char *sql,
 	int rc = 0, len;
 
 	if (!res || PQresultStatus(res) != PGRES_COPY_OUT) {
-		bundle_db_fail(db, res, what, err, errlen);
+		pgexec_fail(db, res, what, err, errlen);
 		PQclear(res);
 		return -EIO;
 	}
@@ -206,11 +152,11 @@ int bundle_copy_out(PGconn *db, const char *sql,
 	}
 	while ((res = PQgetResult(db))) {
 		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == 0)
-			rc = bundle_db_fail(db, res, what, err, errlen);
+			rc = pgexec_fail(db, res, what, err, errlen);
 		PQclear(res);
 	}
 	if (len == -2 && rc == 0)
-		rc = bundle_db_fail(db, NULL, what, err, errlen);
+		rc = pgexec_fail(db, NULL, what, err, errlen);
 	return rc;
 }
 

@@ -12,6 +12,8 @@
 
 #include <libpq-fe.h>
 
+#include "pgexec.h"
+
 #include "bundle.h"
 #include "csv.h"
 
@@ -69,28 +71,12 @@ extern const struct bundle_file_def bundle_files[BUNDLE_F_COUNT];
 int bundle_check_ready(PGconn *db, const char *what, char *err,
 		       size_t errlen) __attribute__((warn_unused_result));
 
-/* The database's message for RES (or, RES NULL or without one, the
- * connection's), trimmed: the primary message, then the detail in
- * parentheses. Written to BUF. */
-void bundle_db_message(PGconn *db, const PGresult *res, char *buf,
-		       size_t len);
-
-/* Writes "WHAT: the database's message" (as above) to err; returns -EIO. */
-int bundle_db_fail(PGconn *db, const PGresult *res, const char *what,
-		   char *err, size_t errlen);
-
-/* Runs SQL with N text PARAMS (N 0: a simple query); 0 and *out (if OUT;
- * the caller must PQclear it) when it succeeded, else -EIO with err as
- * bundle_db_fail() writes it. */
-int bundle_exec(PGconn *db, const char *sql, int n, const char *const *params,
-		PGresult **out, const char *what, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
 
 /* Runs SQL, a "COPY (...) TO STDOUT" in text format, and calls FN with
  * each row, its line end removed (ROW is writable, valid during the call).
  * After FN returns < 0 the rest of the COPY is read and dropped, and that
  * value is returned (FN has written err). A database failure is -EIO with
- * err as bundle_db_fail() writes it. */
+ * err as pgexec_fail() writes it. */
 int bundle_copy_out(PGconn *db, const char *sql,
 		    int (*fn)(void *arg, char *row), void *arg,
 		    const char *what, char *err, size_t errlen)

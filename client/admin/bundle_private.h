@@ -151,11 +151,11 @@ int imp_fail(struct imp *im, int rc, const char *fmt, ...)
  * returns -EINVAL. */
 int imp_rowfail(struct imp *im, const csv_t *c, long col, const char *fmt,
 		...) __attribute__((format(printf, 4, 5)));
-/* The database's message for RES (see bundle_db_message()). */
+/* The database's message for RES (see pgexec_message()). */
 void imp_dbmsg(struct imp *im, const PGresult *res, char *buf, size_t len);
 /* "WHAT: the database's message"; returns -EIO. */
 int imp_dbfail(struct imp *im, const PGresult *res, const char *what);
-/* bundle_exec() on the import's connection and error buffer. */
+/* pgexec_run() on the import's connection and error buffer. */
 int imp_exec(struct imp *im, const char *sql, int n,
 	     const char *const *params, PGresult **out, const char *what)
 	__attribute__((warn_unused_result));

@@ -1,48 +1,12 @@
 /* erase: deletes an employee and their records (see erase.h). */
 #include "erase.h"
+#include "pgexec.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Runs SQL with text PARAMS; 0 and *out (if OUT) on success, else -EIO
- * with "erase: message" in err. */
-static int erase_exec(PGconn *db, const char *sql, int n,
-		      const char *const *params, PGresult **out, char *err,
-		      size_t errlen)
-{
-	PGresult *res;
-	ExecStatusType st;
-
-	if (n)
-		res = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
-	else
-		res = PQexec(db, sql);
-	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		const char *msg = res ? PQresultErrorField(
-						res, PG_DIAG_MESSAGE_PRIMARY)
-				      : NULL;
-		size_t len;
-
-		if (!msg)
-			msg = PQerrorMessage(db);
-		if (!msg || !*msg)
-			msg = "unknown database error";
-		len = strlen(msg);
-		while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-			len--;
-		snprintf(err, errlen, "erase: %.*s", (int)len, msg);
-		PQclear(res);
-		return -EIO;
-	}
-	if (out)
-		*out = res;
-	else
-		PQclear(res);
-	return 0;
-}
 
 /* The row count of a DELETE. */
 static unsigned erase_count(PGresult *res)
@@ -71,14 +35,14 @@ int erase_employee(PGconn *db, const char *employee_id, bool *erased,
 			 "transaction");
 		return -EINVAL;
 	}
-	rc = erase_exec(db, "BEGIN", 0, NULL, NULL, err, errlen);
+	rc = pgexec_run(db, "BEGIN", 0, NULL, NULL, "erase", err, errlen);
 	if (rc < 0)
 		return rc;
 	/* The row lock holds off concurrent writes of new assessments or
 	 * completions (their foreign key check needs a share lock on it), so
 	 * the counts are all there was. */
-	rc = erase_exec(db, "SELECT id FROM employee WHERE external_id = $1 "
-			"FOR UPDATE", 1, params, &res, err, errlen);
+	rc = pgexec_run(db, "SELECT id FROM employee WHERE external_id = $1 "
+			"FOR UPDATE", 1, params, &res, "erase", err, errlen);
 	if (rc < 0)
 		goto out;
 	found = PQntuples(res) == 1;
@@ -91,29 +55,31 @@ int erase_employee(PGconn *db, const char *employee_id, bool *erased,
 		params[0] = id;
 		/* children first, while the employee still exists: the
 		 * change notifications name them by external id */
-		rc = erase_exec(db, "DELETE FROM assessment WHERE employee_id "
-				"= $1::integer", 1, params, &res, err, errlen);
+		rc = pgexec_run(db, "DELETE FROM assessment WHERE employee_id "
+				"= $1::integer", 1, params, &res, "erase", err,
+				errlen);
 		if (rc < 0)
 			goto out;
 		n_asm = erase_count(res);
 		PQclear(res);
 		res = NULL;
-		rc = erase_exec(db, "DELETE FROM module_completion WHERE "
+		rc = pgexec_run(db, "DELETE FROM module_completion WHERE "
 				"employee_id = $1::integer", 1, params, &res,
-				err, errlen);
+				"erase", err, errlen);
 		if (rc < 0)
 			goto out;
 		n_cmp = erase_count(res);
 		PQclear(res);
 		res = NULL;
-		rc = erase_exec(db, "DELETE FROM employee WHERE id = "
-				"$1::integer", 1, params, NULL, err, errlen);
+		rc = pgexec_run(db, "DELETE FROM employee WHERE id = "
+				"$1::integer", 1, params, NULL, "erase", err,
+				errlen);
 		if (rc < 0)
 			goto out;
 	}
 	PQclear(res);
 	res = NULL;
-	rc = erase_exec(db, "COMMIT", 0, NULL, &res, err, errlen);
+	rc = pgexec_run(db, "COMMIT", 0, NULL, &res, "erase", err, errlen);
 	/* a COMMIT of a failed transaction answers ROLLBACK */
 	if (rc == 0 && strcmp(PQcmdStatus(res), "COMMIT")) {
 		snprintf(err, errlen, "erase: the transaction was rolled back");

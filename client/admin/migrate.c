@@ -8,58 +8,11 @@
 #include <string.h>
 
 #include "migrations.h"
+#include "pgexec.h"
 
 /* pg_advisory_xact_lock key of migrations: "pathmigr" in ASCII. */
 #define MIGRATE_LOCK_KEY "8098983375054039410"
 
-/* Writes WHAT and the database's message for RES (or the connection's). */
-static void migrate_db_error(PGconn *db, const PGresult *res,
-			     const char *what, char *err, size_t errlen)
-{
-	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-			      : NULL;
-	const char *detail = res ? PQresultErrorField(res,
-						      PG_DIAG_MESSAGE_DETAIL)
-				 : NULL;
-	size_t n;
-
-	if (!msg)
-		msg = PQerrorMessage(db);
-	if (!msg || !*msg)
-		msg = "unknown error";
-	n = strlen(msg);
-	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-		n--;
-	snprintf(err, errlen, "%s: %.*s%s%s%s", what, (int)n, msg,
-		 detail ? " (" : "", detail ? detail : "", detail ? ")" : "");
-}
-
-/* Runs SQL (with PARAMS as text when nparams > 0); 0 when it succeeded. A
- * result with rows is handed to *out if OUT is given, else cleared. */
-static int migrate_exec(PGconn *db, const char *sql, int nparams,
-			const char *const *params, PGresult **out,
-			const char *what, char *err, size_t errlen)
-{
-	PGresult *res;
-	ExecStatusType st;
-
-	if (nparams)
-		res = PQexecParams(db, sql, nparams, NULL, params, NULL, NULL,
-				   0);
-	else
-		res = PQexec(db, sql);
-	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		migrate_db_error(db, res, what, err, errlen);
-		PQclear(res);
-		return -EIO;
-	}
-	if (out)
-		*out = res;
-	else
-		PQclear(res);
-	return 0;
-}
 
 static void migrate_rollback(PGconn *db)
 {
@@ -72,7 +25,7 @@ static int migrate_has_table(PGconn *db, bool *has, char *err, size_t errlen)
 	PGresult *res = NULL;
 	int rc;
 
-	rc = migrate_exec(db, "SELECT to_regclass('schema_migration') IS NOT "
+	rc = pgexec_run(db, "SELECT to_regclass('schema_migration') IS NOT "
 			  "NULL", 0, NULL, &res, "schema version", err, errlen);
 	if (rc < 0)
 		return rc;
@@ -94,7 +47,7 @@ int migrate_db_version(PGconn *db, int *version, char *err, size_t errlen)
 		*version = 0;
 		return 0;
 	}
-	rc = migrate_exec(db, "SELECT coalesce(max(version), 0) FROM "
+	rc = pgexec_run(db, "SELECT coalesce(max(version), 0) FROM "
 			  "schema_migration", 0, NULL, &res, "schema version",
 			  err, errlen);
 	if (rc < 0)
@@ -124,7 +77,7 @@ static int migrate_step(PGconn *db, bool *done, char *err, size_t errlen)
 	if (rc < 0)
 		return rc;
 	if (!has) {
-		rc = migrate_exec(db, "CREATE TABLE schema_migration (version "
+		rc = pgexec_run(db, "CREATE TABLE schema_migration (version "
 				  "integer PRIMARY KEY, name text NOT NULL, "
 				  "applied_at timestamptz NOT NULL DEFAULT "
 				  "now())", 0, NULL, NULL,
@@ -143,13 +96,13 @@ static int migrate_step(PGconn *db, bool *done, char *err, size_t errlen)
 		return 0;
 	}
 	snprintf(what, sizeof(what), "migration %s", m->name);
-	rc = migrate_exec(db, m->sql, 0, NULL, NULL, what, err, errlen);
+	rc = pgexec_run(db, m->sql, 0, NULL, NULL, what, err, errlen);
 	if (rc < 0)
 		return rc;
 	snprintf(ver, sizeof(ver), "%d", m->version);
 	params[0] = ver;
 	params[1] = m->name;
-	rc = migrate_exec(db, "INSERT INTO schema_migration (version, name) "
+	rc = pgexec_run(db, "INSERT INTO schema_migration (version, name) "
 			  "VALUES ($1, $2)", 2, params, NULL, what, err,
 			  errlen);
 	if (rc < 0)
@@ -171,12 +124,12 @@ int migrate_apply(PGconn *db, int *applied, char *err, size_t errlen)
 	}
 	/* every pending migration in one transaction: a migrate that is
 	 * killed or fails half-way leaves the schema as it found it */
-	rc = migrate_exec(db, "BEGIN", 0, NULL, NULL, "migrate", err, errlen);
+	rc = pgexec_run(db, "BEGIN", 0, NULL, NULL, "migrate", err, errlen);
 	if (rc < 0)
 		goto out;
 	/* two migrates at once: the second waits here, then sees the first
 	 * one's work and has nothing left to do */
-	rc = migrate_exec(db, "SELECT pg_advisory_xact_lock($1::bigint)", 1, key,
+	rc = pgexec_run(db, "SELECT pg_advisory_xact_lock($1::bigint)", 1, key,
 			  NULL, "migrate lock", err, errlen);
 	if (rc < 0)
 		goto out;
@@ -187,7 +140,7 @@ int migrate_apply(PGconn *db, int *applied, char *err, size_t errlen)
 		if (!done)
 			n++;
 	}
-	rc = migrate_exec(db, "COMMIT", 0, NULL, NULL, "migrate commit", err,
+	rc = pgexec_run(db, "COMMIT", 0, NULL, NULL, "migrate commit", err,
 			  errlen);
 	if (rc < 0)
 		goto out;
