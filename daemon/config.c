@@ -250,6 +250,12 @@ int config_set(struct config *cfg, const char *section, const char *key,
 		snprintf(err, errlen, "expected err, warn, notice, info or debug, got \"%s\"",
 			 value);
 		return -EINVAL;
+	} else if (IS("log", "format")) {
+		if (log_parse_format(value, &cfg->log_format) == 0)
+			return 0;
+		snprintf(err, errlen, "expected text or json, got \"%s\"",
+			 value);
+		return -EINVAL;
 	} else if (IS("log", "access_log"))
 		rc = set_path(&cfg->access_log,
 			      &cfg->line.access_log, value);

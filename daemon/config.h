@@ -39,6 +39,7 @@ struct config {
 	char *allowed_clients_dir;
 	/* [log] */
 	enum log_level log_level;
+	enum log_format log_format;	/* [log] format: text (default), json */
 	char *access_log;
 	/* the line of the file that set each path (0: a flag, or unset),
 	 * for config_validate's messages */

@@ -2,7 +2,13 @@
  *
  * Under systemd (JOURNAL_STREAM names our stderr) each line starts with the
  * syslog priority "<N>" and carries no timestamp: the journal adds it.
- * Otherwise lines get an ISO 8601 UTC timestamp and the level name. */
+ * Otherwise lines get an ISO 8601 UTC timestamp and the level name.
+ *
+ * With the JSON format ([log] format = json) every line is one JSON object
+ * for log pipelines: {"time": ISO 8601 UTC with milliseconds, "level":
+ * "warn", "component": "db" (the word before the first ": " of the
+ * message, when the message starts with one), "message": the text}; under
+ * the journal the "<N>" prefix still comes first so levels are kept. */
 #ifndef PATHWAYS_LOG_H
 #define PATHWAYS_LOG_H
 
@@ -16,12 +22,21 @@ enum log_level {
 	LOG_LEVEL_DEBUG = 7,
 };
 
+enum log_format {
+	LOG_FORMAT_TEXT,
+	LOG_FORMAT_JSON,
+};
+
 /* Sets the most verbose level written (default INFO). Call before threads
  * start; reads are racy-but-benign word loads afterwards. */
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Parses "err", "warn", "notice", "info", "debug"; -EINVAL otherwise. */
 int log_parse_level(const char *s, enum log_level *out);
+/* Sets the line format (default TEXT); same threading rule as the level. */
+void log_set_format(enum log_format format);
+/* Parses "text" or "json"; -EINVAL otherwise. */
+int log_parse_format(const char *s, enum log_format *out);
 /* Detects the journal from JOURNAL_STREAM vs. stderr's device and inode. */
 void log_init(void);
 

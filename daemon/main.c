@@ -16,13 +16,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pathwaysd [--config FILE] [--listen ENDPOINT]... [--db CONNINFO]\n"
-		"                 [--workers N] [--log-level LEVEL] [--snapshot-path FILE]\n"
-		"                 [--foreground]\n"
+		"                 [--workers N] [--log-level LEVEL] [--log-format text|json]\n"
+		"                 [--snapshot-path FILE] [--allow-writes] [--foreground]\n"
 		"       pathwaysd --check-config [--config FILE] [flags]\n"
 		"       pathwaysd --version\n"
 		"\n"
 		"Serves career-pathway answers over ZeroMQ from a PostgreSQL framework.\n"
-		"Default config: " CONFIG_DEFAULT_PATH " (when it exists).\n");
+		"Default config: " CONFIG_DEFAULT_PATH " (when it exists).\n"
+		"Flags override the config file: --allow-writes is [server] allow_writes = true,\n"
+		"--log-format is [log] format. --foreground is accepted for scripts and does\n"
+		"nothing: pathwaysd never forks and always logs to stderr.\n");
 }
 
 int main(int argc, char **argv)
@@ -33,6 +36,8 @@ int main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "log-format", required_argument, NULL, 'F' },
+		{ "allow-writes", no_argument, NULL, 'W' },
 		{ "snapshot-path", required_argument, NULL, 'S' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "check-config", no_argument, NULL, 'C' },
@@ -83,6 +88,8 @@ int main(int argc, char **argv)
 		case 'd': sec = "database"; key = "conninfo"; break;
 		case 'w': sec = "server"; key = "workers"; break;
 		case 'L': sec = "log"; key = "level"; break;
+		case 'F': sec = "log"; key = "format"; break;
+		case 'W': sec = "server"; key = "allow_writes"; optarg = "true"; break;
 		case 'S': sec = "cache"; key = "snapshot_path"; break;
 		case 'C': check = true; break;
 		default: break;
@@ -115,6 +122,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_set_level(cfg.log_level);
+	log_set_format(cfg.log_format);
 
 	/* Signals reach the loop through a signalfd: block them in every
 	 * thread, before any thread starts. */

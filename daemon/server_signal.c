@@ -28,15 +28,17 @@ static void on_sighup(struct server *s)
 		log_err("config: reload failed (out of memory); keeping the old settings");
 		config_free(&nc);
 	} else {
-		/* what can change without a restart: the log level and the
+		/* what can change without a restart: the log level and format and the
 		 * database; endpoints and workers need a restart. The
 		 * writer and the loader have their own copies of the
 		 * conninfo, so the old string can go now. */
 		log_set_level(nc.log_level);
+		log_set_format(nc.log_format);
 		free(s->cfg.conninfo);
 		s->cfg.conninfo = nc.conninfo;
 		nc.conninfo = NULL;
 		s->cfg.log_level = nc.log_level;
+		s->cfg.log_format = nc.log_format;
 		config_free(&nc);
 		log_notice("config: reloaded");
 	}
