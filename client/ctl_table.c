@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+
 struct ctl_table {
 	size_t ncols;
 	bool header;
@@ -34,19 +36,11 @@ static void ctl_table_push(ctl_table_t *t, char *cell)
 		t->failed = true;
 		return;
 	}
-	if (t->ncells == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		char **cells = NULL;
-
-		if (cap <= SIZE_MAX / sizeof(*cells))
-			cells = realloc(t->cells, cap * sizeof(*cells));
-		if (!cells) {
-			free(cell);
-			t->failed = true;
-			return;
-		}
-		t->cells = cells;
-		t->cap = cap;
+	if (array_grow((void **)&t->cells, &t->cap, t->ncells + 1,
+		       sizeof(*t->cells), 64) < 0) {
+		free(cell);
+		t->failed = true;
+		return;
 	}
 	for (unsigned char *p = (unsigned char *)cell; *p; p++)
 		if (*p < 0x20 || *p == 0x7F)

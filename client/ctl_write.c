@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "csv.h"
 #include "ctl_admin.h"
 #include "ctl_json.h"
@@ -137,17 +138,9 @@ static int ctl_write_add(struct ctl_write *w, const char *employee,
 	struct ctl_write_rec *r;
 	char *block;
 
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 256;
-
-		if (cap > SIZE_MAX / sizeof(*w->recs))
-			return -ENOMEM;
-		r = realloc(w->recs, cap * sizeof(*w->recs));
-		if (!r)
-			return -ENOMEM;
-		w->recs = r;
-		w->cap = cap;
-	}
+	if (array_grow((void **)&w->recs, &w->cap, w->n + 1, sizeof(*w->recs),
+		       256) < 0)
+		return -ENOMEM;
 	if (le > SIZE_MAX - lk - ls)
 		return -ENOMEM;
 	block = malloc(le + lk + ls);

@@ -1,5 +1,6 @@
 /* csv: streaming RFC 4180 reader (see csv.h). */
 #include "csv.h"
+#include "array.h"
 #include "number.h"
 
 #include <errno.h>
@@ -310,17 +311,9 @@ static inline int csv_getc(struct csv *c)
 
 static int csv_grow(struct csv *c, size_t need)
 {
-	size_t cap = c->rec_cap;
-	char *p;
-
-	while (cap < need)
-		cap *= 2;
-	p = realloc(c->rec, cap);
-	if (!p)
+	if (array_grow((void **)&c->rec, &c->rec_cap, need, 1, 0) < 0)
 		return csv_fail(c, c->line, (size_t)-1, -ENOMEM,
 				"out of memory");
-	c->rec = p;
-	c->rec_cap = cap;
 	return 0;
 }
 
@@ -338,8 +331,6 @@ static inline int csv_append(struct csv *c, int b)
 /* Terminates the current field; the next one starts right after it. */
 static int csv_end_field(struct csv *c)
 {
-	size_t *p;
-
 	if (c->rec_len + 1 > c->rec_cap && csv_grow(c, c->rec_len + 1) < 0)
 		return c->rc;
 	c->rec[c->rec_len++] = '\0';
@@ -347,14 +338,10 @@ static int csv_end_field(struct csv *c)
 	if (c->nfields >= CSV_MAX_FIELDS)
 		return csv_fail(c, c->rec_line, (size_t)-1, -EINVAL,
 				"more than %d fields", CSV_MAX_FIELDS - 1);
-	if (c->nfields >= c->fcap) {
-		p = realloc(c->fstart, 2 * c->fcap * sizeof(*p));
-		if (!p)
-			return csv_fail(c, c->line, (size_t)-1, -ENOMEM,
-					"out of memory");
-		c->fstart = p;
-		c->fcap *= 2;
-	}
+	if (array_grow((void **)&c->fstart, &c->fcap, c->nfields + 1,
+		       sizeof(*c->fstart), 0) < 0)
+		return csv_fail(c, c->line, (size_t)-1, -ENOMEM,
+				"out of memory");
 	c->fstart[c->nfields] = c->rec_len;
 	return 0;
 }
