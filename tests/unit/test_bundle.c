@@ -21,59 +21,16 @@
 #include "bundle.h"
 #include "migrate.h"
 #include "migrations.h"
+#include "pgtest.h"
 
 static PGconn *db;
-static char dbname[64];
+static char dbname[80];
 static char dir[64];
 static char err[2048];
 
-static PGconn *connect_to(const char *name)
-{
-	const char *base = getenv("PATHWAYS_TEST_PG");
-	const char *keys[] = { "dbname", "dbname", NULL };
-	const char *vals[] = { base, name, NULL };
-	PGconn *c;
-
-	c = PQconnectdbParams(keys, vals, 1);
-	cr_assert(c && PQstatus(c) == CONNECTION_OK, "connect: %s",
-		  c ? PQerrorMessage(c) : "out of memory");
-	PQsetNoticeProcessor(c, NULL, NULL);
-	return c;
-}
-
-static void exec_ok(PGconn *c, const char *sql)
-{
-	PGresult *res = PQexec(c, sql);
-
-	cr_assert(res && (PQresultStatus(res) == PGRES_COMMAND_OK ||
-			  PQresultStatus(res) == PGRES_TUPLES_OK),
-		  "%s: %s", sql, PQerrorMessage(c));
-	PQclear(res);
-}
-
-static void quiet(void *arg, const char *msg)
-{
-	(void)arg;
-	(void)msg;
-}
-
 static void setup(void)
 {
-	const char *base = getenv("PATHWAYS_TEST_PG");
-	char sql[128];
-	PGconn *admin;
-
-	if (!base || !*base)
-		cr_skip_test("PATHWAYS_TEST_PG is not set: no PostgreSQL to "
-			     "test against");
-	snprintf(dbname, sizeof(dbname), "pathways_bundle_%ld_%ld",
-		 (long)getpid(), (long)time(NULL));
-	admin = connect_to(NULL);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
-	exec_ok(admin, sql);
-	PQfinish(admin);
-	db = connect_to(dbname);
-	PQsetNoticeProcessor(db, quiet, NULL);
+	db = pgtest_create("bundle", dbname, sizeof(dbname));
 	snprintf(dir, sizeof(dir), "/tmp/pathways_bundle_XXXXXX");
 	cr_assert(mkdtemp(dir), "mkdtemp");
 }
@@ -97,21 +54,14 @@ static void clear_dir(void)
 
 static void teardown(void)
 {
-	char sql[160];
-	PGconn *admin;
-
-	if (!getenv("PATHWAYS_TEST_PG") || !*getenv("PATHWAYS_TEST_PG"))
+	if (!pgtest_available())
 		return;
 	if (db)
 		PQfinish(db);
 	db = NULL;
 	clear_dir();
 	rmdir(dir);
-	admin = connect_to(NULL);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-		 dbname);
-	exec_ok(admin, sql);
-	PQfinish(admin);
+	pgtest_drop(dbname);
 }
 
 TestSuite(bundle, .init = setup, .fini = teardown, .timeout = 120);
@@ -132,33 +82,18 @@ static void write_file(const char *name, const char *content)
 
 static void migrate(void)
 {
-	int applied = -1;
-
-	cr_assert_eq(migrate_apply(db, &applied, err, sizeof(err)), 0, "%s",
-		     err);
+	pgtest_migrate(db);
 }
 
 /* The single value SQL returns, as a string (caller frees). */
 static char *query(const char *sql)
 {
-	PGresult *res = PQexec(db, sql);
-	char *v;
-
-	cr_assert(res && PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
-		  PQerrorMessage(db));
-	cr_assert_eq(PQntuples(res), 1, "%s: %d rows", sql, PQntuples(res));
-	v = strdup(PQgetisnull(res, 0, 0) ? "NULL" : PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return v;
+	return pgtest_query(db, sql);
 }
 
 static long query_long(const char *sql)
 {
-	char *v = query(sql);
-	long n = atol(v);
-
-	free(v);
-	return n;
+	return pgtest_query_long(db, sql);
 }
 
 #define assert_query(sql, want)                                              \
@@ -350,9 +285,8 @@ struct migrate_run {
 static void *migrate_thread(void *arg)
 {
 	struct migrate_run *r = arg;
-	PGconn *c = connect_to(dbname);
+	PGconn *c = pgtest_connect(dbname);
 
-	PQsetNoticeProcessor(c, quiet, NULL);
 	r->rc = migrate_apply(c, &r->applied, r->err, sizeof(r->err));
 	PQfinish(c);
 	return NULL;

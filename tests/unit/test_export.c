@@ -20,6 +20,7 @@
 #include "bundle.h"
 #include "erase.h"
 #include "migrate.h"
+#include "pgtest.h"
 
 #define MAX_DBS 3
 
@@ -56,60 +57,22 @@ static const char *const headers[NFILES] = {
 	"key,value",
 };
 
-static void quiet(void *arg, const char *msg)
-{
-	(void)arg;
-	(void)msg;
-}
-
-static PGconn *connect_to(const char *name)
-{
-	const char *base = getenv("PATHWAYS_TEST_PG");
-	const char *keys[] = { "dbname", "dbname", NULL };
-	const char *vals[] = { base, name, NULL };
-	PGconn *c;
-
-	c = PQconnectdbParams(keys, vals, 1);
-	cr_assert(c && PQstatus(c) == CONNECTION_OK, "connect: %s",
-		  c ? PQerrorMessage(c) : "out of memory");
-	PQsetNoticeProcessor(c, quiet, NULL);
-	return c;
-}
-
 static void exec_ok(PGconn *c, const char *sql)
 {
-	PGresult *res = PQexec(c, sql);
-
-	cr_assert(res && (PQresultStatus(res) == PGRES_COMMAND_OK ||
-			  PQresultStatus(res) == PGRES_TUPLES_OK),
-		  "%.200s: %s", sql, PQerrorMessage(c));
-	PQclear(res);
+	pgtest_exec(c, sql);
 }
 
 /* A new database (migrated if MIGRATED), dropped at teardown. */
 static PGconn *new_db(bool migrated)
 {
-	char sql[160];
-	PGconn *admin;
 	size_t i = ndbs;
 
 	cr_assert_lt(i, (size_t)MAX_DBS);
-	snprintf(dbs[i].name, sizeof(dbs[i].name),
-		 "pathways_export_%ld_%ld_%zu", (long)getpid(),
-		 (long)time(NULL), i);
-	admin = connect_to(NULL);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbs[i].name);
-	exec_ok(admin, sql);
-	PQfinish(admin);
+	dbs[i].conn = pgtest_create("export", dbs[i].name,
+				    sizeof(dbs[i].name));
 	ndbs++;
-	dbs[i].conn = connect_to(dbs[i].name);
-	if (migrated) {
-		int applied = -1;
-
-		cr_assert_eq(migrate_apply(dbs[i].conn, &applied, err,
-					   sizeof(err)),
-			     0, "%s", err);
-	}
+	if (migrated)
+		pgtest_migrate(dbs[i].conn);
 	/* the canonical dumps below compare text: make it exact */
 	exec_ok(dbs[i].conn, "SET TimeZone = 'UTC'");
 	exec_ok(dbs[i].conn, "SET extra_float_digits = 3");
@@ -118,11 +81,7 @@ static PGconn *new_db(bool migrated)
 
 static void setup(void)
 {
-	const char *base = getenv("PATHWAYS_TEST_PG");
-
-	if (!base || !*base)
-		cr_skip_test("PATHWAYS_TEST_PG is not set: no PostgreSQL to "
-			     "test against");
+	pgtest_require();
 	snprintf(tmp, sizeof(tmp), "/tmp/pathways_export_XXXXXX");
 	cr_assert(mkdtemp(tmp), "mkdtemp");
 }
@@ -138,10 +97,7 @@ static int rm_one(const char *path, const struct stat *sb, int flag,
 
 static void teardown(void)
 {
-	PGconn *admin;
-	char sql[200];
-
-	if (!getenv("PATHWAYS_TEST_PG") || !*getenv("PATHWAYS_TEST_PG"))
+	if (!pgtest_available())
 		return;
 	for (size_t i = 0; i < ndbs; i++)
 		if (dbs[i].conn)
@@ -151,16 +107,8 @@ static void teardown(void)
 		chmod(tmp, 0700);
 		nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	}
-	if (!ndbs)
-		return;
-	admin = connect_to(NULL);
-	for (size_t i = 0; i < ndbs; i++) {
-		snprintf(sql, sizeof(sql),
-			 "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-			 dbs[i].name);
-		exec_ok(admin, sql);
-	}
-	PQfinish(admin);
+	for (size_t i = 0; i < ndbs; i++)
+		pgtest_drop(dbs[i].name);
 }
 
 TestSuite(export, .init = setup, .fini = teardown, .timeout = 300);
@@ -171,24 +119,12 @@ TestSuite(erase, .init = setup, .fini = teardown, .timeout = 120);
 /* The single value SQL returns, as a string (caller frees). */
 static char *query(PGconn *c, const char *sql)
 {
-	PGresult *res = PQexec(c, sql);
-	char *v;
-
-	cr_assert(res && PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
-		  PQerrorMessage(c));
-	cr_assert_eq(PQntuples(res), 1, "%s: %d rows", sql, PQntuples(res));
-	v = strdup(PQgetisnull(res, 0, 0) ? "NULL" : PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return v;
+	return pgtest_query(c, sql);
 }
 
 static long query_long(PGconn *c, const char *sql)
 {
-	char *v = query(c, sql);
-	long n = atol(v);
-
-	free(v);
-	return n;
+	return pgtest_query_long(c, sql);
 }
 
 /* Each table's rows as text, keys in place of surrogate ids, ordered by

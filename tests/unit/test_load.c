@@ -20,113 +20,47 @@
 #include "graph.h"
 #include "load.h"
 #include "migrate.h"
+#include "pgtest.h"
 
 static PGconn *db;
-static char dbname[64];
+static char dbname[80];
 static char err[2048];
-
-static void quiet(void *arg, const char *msg)
-{
-	(void)arg;
-	(void)msg;
-}
-
-static PGconn *connect_to(const char *name)
-{
-	const char *base = getenv("PATHWAYS_TEST_PG");
-	const char *keys[] = { "dbname", "dbname", NULL };
-	const char *vals[] = { base, name, NULL };
-	PGconn *c;
-
-	c = PQconnectdbParams(keys, vals, 1);
-	cr_assert(c && PQstatus(c) == CONNECTION_OK, "connect: %s",
-		  c ? PQerrorMessage(c) : "out of memory");
-	PQsetNoticeProcessor(c, quiet, NULL);
-	return c;
-}
 
 static void exec_ok(const char *sql)
 {
-	PGresult *res = PQexec(db, sql);
-
-	cr_assert(res && (PQresultStatus(res) == PGRES_COMMAND_OK ||
-			  PQresultStatus(res) == PGRES_TUPLES_OK),
-		  "%.200s: %s", sql, PQerrorMessage(db));
-	PQclear(res);
+	pgtest_exec(db, sql);
 }
 
 static long long count(const char *sql)
 {
-	PGresult *res = PQexec(db, sql);
-	long long n;
-
-	cr_assert(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1,
-		  "%s: %s", sql, PQerrorMessage(db));
-	n = atoll(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return n;
+	return pgtest_query_long(db, sql);
 }
 
 /* a new, empty database */
 static void setup(void)
 {
-	const char *base = getenv("PATHWAYS_TEST_PG");
-	char sql[128];
-	PGconn *admin;
-
-	if (!base || !*base)
-		cr_skip_test("PATHWAYS_TEST_PG is not set: no PostgreSQL to "
-			     "test against");
-	snprintf(dbname, sizeof(dbname), "pathways_load_%ld_%ld",
-		 (long)getpid(), (long)time(NULL));
-	admin = connect_to(NULL);
-	db = admin;
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
-	exec_ok(sql);
-	PQfinish(admin);
-	db = connect_to(dbname);
+	db = pgtest_create("load", dbname, sizeof(dbname));
 }
 
 static void teardown(void)
 {
-	char sql[160];
-
-	if (!getenv("PATHWAYS_TEST_PG") || !*getenv("PATHWAYS_TEST_PG"))
-		return;
 	if (db)
 		PQfinish(db);
-	db = connect_to(NULL);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-		 dbname);
-	exec_ok(sql);
-	PQfinish(db);
 	db = NULL;
+	pgtest_drop(dbname);
 }
 
 TestSuite(load, .init = setup, .fini = teardown, .timeout = 120);
 
 static void migrate(void)
 {
-	int applied = -1;
-
-	cr_assert_eq(migrate_apply(db, &applied, err, sizeof(err)), 0, "%s",
-		     err);
+	pgtest_migrate(db);
 }
 
 /* the demo organization, migrated and imported */
 static void demo(void)
 {
-	const char *src = getenv("PATHWAYS_SOURCE_DIR");
-	struct bundle_stats st;
-	char dir[512];
-	struct stat sb;
-
-	snprintf(dir, sizeof(dir), "%s/sql/demo", src ? src : ".");
-	if (!src || stat(dir, &sb) != 0)
-		cr_skip_test("no demo bundle (PATHWAYS_SOURCE_DIR unset?)");
-	migrate();
-	cr_assert_eq(bundle_import(db, dir, false, &st, err, sizeof(err)), 0,
-		     "%s", err);
+	pgtest_demo(db);
 }
 
 static graph_t *full(uint64_t version)

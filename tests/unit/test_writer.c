@@ -18,6 +18,7 @@
 #include "bundle.h"
 #include "graph.h"
 #include "migrate.h"
+#include "pgtest.h"
 #include "query/query.h"
 #include "writer.h"
 
@@ -25,80 +26,23 @@
 #define VERSION 42
 
 static PGconn *db;
-static char dbname[80], conninfo[512], err[2048];
+static char dbname[80], conninfo[512];
 static struct graph_slot slot;
 static writer_t *w;
 static struct query_ctx ctx;
 
-static void quiet(void *arg, const char *msg)
-{
-	(void)arg;
-	(void)msg;
-}
-
-static PGconn *connect_to(const char *name)
-{
-	const char *keys[] = { "dbname", "dbname", NULL };
-	const char *vals[] = { getenv("PATHWAYS_TEST_PG"), name, NULL };
-	PGconn *c = PQconnectdbParams(keys, vals, 1);
-
-	cr_assert(c && PQstatus(c) == CONNECTION_OK, "connect: %s",
-		  c ? PQerrorMessage(c) : "out of memory");
-	PQsetNoticeProcessor(c, quiet, NULL);
-	return c;
-}
-
-static void exec_ok(PGconn *c, const char *sql)
-{
-	PGresult *r = PQexec(c, sql);
-
-	cr_assert(PQresultStatus(r) == PGRES_COMMAND_OK ||
-		  PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
-		  PQerrorMessage(c));
-	PQclear(r);
-}
-
 static long count(const char *sql)
 {
-	PGresult *r = PQexec(db, sql);
-	long n;
-
-	cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s: %s", sql,
-		     PQerrorMessage(db));
-	n = atol(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return n;
+	return pgtest_query_long(db, sql);
 }
 
 static void setup(void)
 {
-	const char *base = getenv("PATHWAYS_TEST_PG");
-	const char *src = getenv("PATHWAYS_SOURCE_DIR");
-	char sql[160], demo[512];
-	struct bundle_stats st;
-	struct stat sb;
 	graph_builder_t *b;
 	graph_t *g = NULL;
-	PGconn *admin;
-	int applied;
 
-	if (!base || !*base)
-		cr_skip_test("PATHWAYS_TEST_PG is not set: no PostgreSQL to "
-			     "test against");
-	snprintf(demo, sizeof(demo), "%s/sql/demo", src ? src : ".");
-	if (stat(demo, &sb) != 0)
-		cr_skip_test("no demo bundle (PATHWAYS_SOURCE_DIR unset?)");
-	snprintf(dbname, sizeof(dbname), "pathways_writer_%ld_%ld",
-		 (long)getpid(), (long)time(NULL));
-	admin = connect_to(NULL);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", dbname);
-	exec_ok(admin, sql);
-	PQfinish(admin);
-	db = connect_to(dbname);
-	cr_assert_eq(migrate_apply(db, &applied, err, sizeof(err)), 0, "%s",
-		     err);
-	cr_assert_eq(bundle_import(db, demo, false, &st, err, sizeof(err)), 0,
-		     "%s", err);
+	db = pgtest_create("writer", dbname, sizeof(dbname));
+	pgtest_demo(db);
 	snprintf(conninfo, sizeof(conninfo),
 		 "host=%s port=%s user=%s dbname=%s", PQhost(db), PQport(db),
 		 PQuser(db), dbname);
@@ -117,20 +61,13 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char sql[200];
-	PGconn *admin;
-
 	if (!dbname[0])
 		return;
 	query_ctx_reset(&ctx);
 	writer_destroy(&w);
 	graph_slot_clear(&slot);
 	PQfinish(db);
-	admin = connect_to(NULL);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-		 dbname);
-	exec_ok(admin, sql);
-	PQfinish(admin);
+	pgtest_drop(dbname);
 }
 
 TestSuite(writer, .init = setup, .fini = teardown, .timeout = 120);
