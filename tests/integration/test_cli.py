@@ -353,9 +353,17 @@ class Demo(unittest.TestCase):
         totals = [int(l.split()[-1]) for l in lines[head + 1:]]
         self.assertEqual(len(totals), len(body.breakdown))
         self.assertEqual(sum(totals), considered)
-        # --min-readiness filters candidates only.
-        got = self.cli.json("bench", role, "--min-readiness", "90", "--limit", "50")
-        self.assertTrue(all(c["readiness"] >= 90 for c in got["candidates"]))
+        # --min-readiness filters candidates only: a threshold between two
+        # readiness values (0.2 or more apart, so rounding cannot cross it)
+        # keeps exactly the candidates ranked above it, and some are cut
+        full = self.call("Bench", self.P.BenchRequest(role_key=role, limit=1000)).candidates
+        cut = next(i for i in range(1, len(full))
+                   if full[i - 1].readiness - full[i].readiness >= 0.2)
+        threshold = (full[cut - 1].readiness + full[cut].readiness) / 2
+        got = self.cli.json("bench", role, "--min-readiness", "%.2f" % threshold,
+                            "--limit", "1000")
+        self.assertEqual([c["employee_id"] for c in got["candidates"]],
+                         [c.employee_id for c in full[:cut]])
         self.assertEqual(got["considered"], considered)
 
     def test_audit_of_the_demo_is_clean(self):

@@ -60,8 +60,16 @@ class Development(unittest.TestCase):
             for row in body.breakdown:
                 self.assertEqual({self.P.Band.Name(b.band): b.count for b in row.bands if b.count},
                                  per_value[row.value])
-            h, body2 = self.c.call("Bench", self.P.BenchRequest(role_key=role, min_readiness=70))
-            self.assertTrue(all(c.readiness >= 70 for c in body2.candidates))
+            # min_readiness: exactly the ranked candidates at or above it
+            # (the threshold lies between two readiness values, 0.2 apart
+            # or more, so float noise cannot decide), and it cuts some
+            cut = next(i for i in range(1, len(ranked))
+                       if ranked[i - 1][2] - ranked[i][2] >= 0.2)
+            threshold = (ranked[cut - 1][2] + ranked[cut][2]) / 2
+            h, body2 = self.c.call("Bench", self.P.BenchRequest(role_key=role, limit=1000,
+                                                                min_readiness=threshold))
+            self.assertEqual([c.employee_id for c in body2.candidates],
+                             [r[0] for r in ranked[:cut]])
             self.assertEqual(body2.considered, len(rows))
 
     def test_mentors_like_sql(self):
