@@ -248,12 +248,14 @@ class Client:
 
 
 def round1(x):
-    """DESIGN.md: one decimal, half away from zero (with the daemon's
-    tolerance for sums that land a hair off an exact half)."""
-    import math
-    t = x * 10.0
-    t = t + math.copysign(1e-9, t)
-    return math.copysign(math.floor(abs(t) + 0.5), t) / 10.0
+    """DESIGN.md: one decimal, half away from zero, of an exact value: pass
+    a fractions.Fraction (or an int); a float is taken as the exact binary
+    number it is, so an oracle that sums floats may land a hair off a half
+    (compute it with Fraction instead, as oracle.py does)."""
+    from fractions import Fraction
+    q = Fraction(x) * 10
+    n = (abs(q) + Fraction(1, 2)).__floor__()
+    return float(Fraction(n if q >= 0 else -n, 10))
 
 
 SKIP_EXIT = 77  # tests/CMakeLists.txt: ctest's SKIP_RETURN_CODE

@@ -99,12 +99,7 @@ class Score:
         self.band = band(self.exact, self.blockers, s)
 
 
-def round1(x):
-    """One decimal, half away from zero, of an exact value (a float is
-    taken as the exact binary number it is)."""
-    q = Fraction(x) * 10
-    n = (abs(q) + Fraction(1, 2)).__floor__()
-    return float(Fraction(n if q >= 0 else -n, 10))
+round1 = H.round1
 
 
 def band(exact, blockers, s=None):

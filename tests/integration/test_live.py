@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from fractions import Fraction
 import time
 import unittest
 
@@ -104,9 +105,9 @@ class LiveChanges(unittest.TestCase):
             WHERE r.key = '%s'""" % role)
         H.psql(self.db, "DELETE FROM assessment WHERE employee_id = (SELECT id FROM employee WHERE external_id = 'E1020')")
 
-        def expected(k):
-            num = sum(float(w) * min(k, int(l)) / int(l) for l, w in reqs)
-            return H.round1(100 * num / sum(float(w) for l, w in reqs))
+        def expected(k):  # DESIGN.md's readiness, exact
+            num = sum(Fraction(float(w)) * Fraction(min(k, int(l)), int(l)) for l, w in reqs)
+            return H.round1(100 * num / sum(Fraction(float(w)) for l, w in reqs))
         allowed = {expected(k) for k in range(0, 6)}
         self.assertTrue(H.wait_event(lambda: readiness(self.c, "E1020", role)[1].readiness == expected(0),
                                      "assessment delete visible"), "the delete never arrived")
