@@ -331,7 +331,7 @@ class FlagsAtRunTime(unittest.TestCase):
         self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
         c = H.Client("tcp://127.0.0.1:%d" % flag_port)
         self.addCleanup(c.close)
-        serving = H.wait_for(lambda: self._serving(c), timeout=30)
+        serving = H.wait_event(lambda: self._serving(c), "serving with flags")
         log.seek(0)
         out = log.read()
         self.assertTrue(serving, out)
@@ -791,18 +791,18 @@ class Sandbox(unittest.TestCase):
         self.assertEqual(status["NoNewPrivs"].strip(), "1")
         self.assertEqual(int(status["CapEff"].strip(), 16), 0)
         # the state directory is writable under ProtectSystem=strict
-        self.assertTrue(H.wait_for(lambda: os.path.exists(snapshot), timeout=10),
+        self.assertTrue(H.wait_event(lambda: os.path.exists(snapshot), "snapshot saved"),
                         "no snapshot saved in the state directory\n" + service_log())
         # systemd took the watchdog pings
         self.assertTrue(H.wait_for(lambda: self.m.show(name, "WatchdogTimestampMonotonic")
                                    .get("WatchdogTimestampMonotonic", "0") != "0",
-                                   timeout=5))
+                                   timeout=H.HANG))
 
         # reload: --check-config, then SIGHUP (RELOADING=1 ... READY=1)
         r = self.m.ctl("reload", name, timeout=60)
         if r.returncode != 0:
             fail("reload failed: " + r.stderr)
-        self.assertTrue(H.wait_for(lambda: "config: reloaded" in service_log(), timeout=10),
+        self.assertTrue(H.wait_event(lambda: "config: reloaded" in service_log(), "config reloaded"),
                         service_log())
         h, body = c.call("Health", H.pb().HealthRequest(), timeout_ms=5000)
         self.assertTrue(body.serving)
