@@ -247,6 +247,29 @@ class Client:
             return rh, body
 
 
+class DemoDaemonCase(unittest.TestCase):
+    """A test class over the demo database (prepare(db) may change it
+    first), one daemon serving it and a client: cls.db, cls.d, cls.c,
+    cls.P (the protobuf module)."""
+
+    @classmethod
+    def prepare(cls, db):
+        pass
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = demo_database()
+        cls.prepare(cls.db)
+        cls.d = Daemon(cls.db)
+        cls.c = Client(cls.d.endpoint)
+        cls.P = pb()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
+        cls.d.stop()
+
+
 def round1(x):
     """DESIGN.md: one decimal, half away from zero, of an exact value: pass
     a fractions.Fraction (or an int); a float is taken as the exact binary

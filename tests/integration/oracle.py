@@ -102,6 +102,27 @@ class Score:
 round1 = H.round1
 
 
+def check_readiness(test, client, db):
+    """Readiness of every employee for every role (with requirements), as
+    the daemon serving db answers it, equals the oracle's on test."""
+    s = settings(db)
+    want = requirements(db, s)
+    emps = sorted({k[0] for k in want})
+    roles = sorted({k[1] for k in want})
+    h, body = client.call("Readiness", H.pb().ReadinessRequest(employee_ids=emps,
+                                                               role_keys=roles))
+    test.assertEqual(h.code, 0, h.message)
+    test.assertEqual([(r.employee_id, r.role_key) for r in body.results],
+                     [(e, r) for e in emps for r in roles])
+    for res in body.results:
+        key = (res.employee_id, res.role_key)
+        sc = Score(want[key], s)
+        test.assertEqual(res.readiness, sc.readiness, (key, sc.exact))
+        test.assertEqual((res.met, res.required), (sc.met, sc.required), key)
+        test.assertEqual(list(res.blockers), sc.blockers, key)
+        test.assertEqual(H.pb().Band.Name(res.band), sc.band, (key, sc.exact))
+
+
 def band(exact, blockers, s=None):
     s = s or Settings({})
     if exact >= s.ready_now and not blockers:

@@ -23,19 +23,7 @@ def bench_rows(db, s, role):
     return out
 
 
-class Development(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.db = H.demo_database()
-        cls.d = H.Daemon(cls.db)
-        cls.c = H.Client(cls.d.endpoint)
-        cls.P = H.pb()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.close()
-        cls.d.stop()
-
+class Development(H.DemoDaemonCase):
     def test_bench_ranks_and_counts_like_sql(self):
         for role in ("ops-mgr-4", "fin-ic-3", "mkt-ic-2"):
             s = O.settings(self.db)

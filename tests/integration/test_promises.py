@@ -14,38 +14,7 @@ import oracle as O  # noqa: E402
 PREFIX = "/pathways.v1.Pathways/"
 
 
-def everyone_for_every_role(test, client, db):
-    """Readiness of every employee for every role equals the oracle's."""
-    s = O.settings(db)
-    want = O.requirements(db, s)
-    emps = sorted({k[0] for k in want})
-    roles = sorted({k[1] for k in want})
-    h, body = client.call("Readiness", H.pb().ReadinessRequest(employee_ids=emps,
-                                                               role_keys=roles))
-    test.assertEqual(h.code, 0, h.message)
-    test.assertEqual(len(body.results), len(emps) * len(roles))
-    for res in body.results:
-        sc = O.Score(want[(res.employee_id, res.role_key)], s)
-        key = (res.employee_id, res.role_key)
-        test.assertEqual((res.readiness, res.met, list(res.blockers)),
-                         (sc.readiness, sc.met, sc.blockers), key)
-        test.assertEqual(H.pb().Band.Name(res.band), sc.band, key)
-    return h
-
-
-class Promises(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.db = H.demo_database()
-        cls.d = H.Daemon(cls.db)
-        cls.c = H.Client(cls.d.endpoint)
-        cls.P = H.pb()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.close()
-        cls.d.stop()
-
+class Promises(H.DemoDaemonCase):
     def test_a_request_that_waited_past_its_deadline_is_deadline_exceeded(self):
         # Both workers get a Readiness of ~100,000 pairs (far over 1 ms of
         # work each); one more with a 1 ms deadline, sent right behind them
@@ -97,7 +66,7 @@ class Promises(unittest.TestCase):
         self.assertTrue(seen, "the %d new assessments never arrived" % n)
         self.assertGreater(self.c.call("Stats", P.StatsRequest())[1].reloads, before,
                            "a bulk notification reloads in full")
-        everyone_for_every_role(self, self.c, self.db)
+        O.check_readiness(self, self.c, self.db)
 
 
 class OlderSchema(unittest.TestCase):

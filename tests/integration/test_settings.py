@@ -16,32 +16,30 @@ import oracle as O  # noqa: E402
 FIXTURE = os.path.join(H.SRC, "tests", "fixtures", "changed_settings")
 
 
-class ChangedSettings(unittest.TestCase):
+class ChangedSettings(H.DemoDaemonCase):
     @classmethod
-    def setUpClass(cls):
-        cls.db = H.demo_database()
-        H.ctl("import", FIXTURE, db=cls.db)
-        # expiry: a cutoff half-way through the widest gap between the
-        # demo's middle assessment dates, so that some current levels
-        # expire, some do not, and none is near the edge
-        dates = sorted({datetime.datetime.fromisoformat(r[0]) for r in H.psql(
-            cls.db, "SELECT DISTINCT date_trunc('day', assessed_at AT TIME ZONE 'UTC')::text "
-                    "FROM assessment")})
-        mid = dates[len(dates) // 4: 3 * len(dates) // 4 + 1]
-        a, b = max(zip(mid, mid[1:]), key=lambda p: p[1] - p[0])
-        cutoff = a + (b - a) / 2 + datetime.timedelta(hours=12)
-        days = (datetime.datetime.utcnow() - cutoff).days
-        H.psql(cls.db, "UPDATE framework_setting SET value = '%d' "
-                       "WHERE key = 'assessment_valid_days'" % days)
-        cls.s = O.settings(cls.db)
-        cls.d = H.Daemon(cls.db)
-        cls.c = H.Client(cls.d.endpoint)
-        cls.P = H.pb()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.close()
-        cls.d.stop()
+    def prepare(cls, db):
+        H.ctl("import", FIXTURE, db=db)
+        # expiry: a whole number of days that puts the cutoff (now - days)
+        # between two of the demo's middle assessment times, an hour or more
+        # from each, so that some current levels expire, some do not, and
+        # none is near the edge while the test runs
+        now = datetime.datetime.now(datetime.timezone.utc)
+        times = sorted({datetime.datetime.fromisoformat(r[0]) for r in H.psql(
+            db, "SELECT DISTINCT to_char(assessed_at AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS+00:00') FROM assessment")})
+        mid = times[len(times) // 4: 3 * len(times) // 4 + 1]
+        hour, day = datetime.timedelta(hours=1), datetime.timedelta(days=1)
+        days = None
+        for a, b in zip(mid, mid[1:]):
+            n = (now - a - hour) // day
+            if a + hour <= now - n * day <= b - hour:
+                days = n
+                break
+        assert days, "no gap in the demo's assessment times for an expiry cutoff"
+        H.psql(db, "UPDATE framework_setting SET value = '%d' "
+                   "WHERE key = 'assessment_valid_days'" % days)
+        cls.s = O.settings(db)
 
     def call(self, method, req):
         h, body = self.c.call(method, req)
@@ -55,18 +53,7 @@ class ChangedSettings(unittest.TestCase):
             self.assertNotEqual(got[k], v, k)
 
     def test_readiness_of_everyone_for_every_role(self):
-        want = O.requirements(self.db, self.s)
-        emps = sorted({k[0] for k in want})
-        roles = sorted({k[1] for k in want})
-        body = self.call("Readiness", self.P.ReadinessRequest(employee_ids=emps, role_keys=roles))
-        self.assertEqual(len(body.results), len(emps) * len(roles))
-        for res in body.results:
-            sc = O.Score(want[(res.employee_id, res.role_key)], self.s)
-            key = (res.employee_id, res.role_key)
-            self.assertEqual(res.readiness, sc.readiness, key)
-            self.assertEqual((res.met, res.required), (sc.met, sc.required), key)
-            self.assertEqual(list(res.blockers), sc.blockers, key)
-            self.assertEqual(self.P.Band.Name(res.band), sc.band, (key, sc.exact))
+        O.check_readiness(self, self.c, self.db)
 
     def test_each_scoring_setting_changes_some_answer(self):
         """The controls: with a default in place of each changed setting,
