@@ -160,6 +160,27 @@ run_ctest() {
 	skipped=$((skipped + n))
 	scan_sanitizers "$dir" "$log"
 	scan_skips "$dir" "$log"
+	slowest_waits "$dir"
+}
+
+# slowest_waits DIR: the slowest wait per kind of event the integration
+# tests printed ("wait: WHAT after N ms", tests/integration/harness.py):
+# what a loaded machine did to them, for the record (none is asserted).
+slowest_waits() {
+	local log=$1/Testing/Temporary/LastTest.log
+	[ -f "$log" ] || return
+	echo "test: slowest wait per event ($1):"
+	grep -o 'wait: .* \(after\|NOT SEEN within\) [0-9]* ms' "$log" |
+		sed 's/^wait: \(.*\) \(after\|NOT SEEN within\) \([0-9]*\) ms$/\3\t\1\t\2/' |
+		awk -F'\t' '
+			!(($2, $3) in max) || $1 + 0 > max[$2, $3] { max[$2, $3] = $1 + 0 }
+			END {
+				for (k in max) {
+					split(k, p, SUBSEP)
+					printf "%d\t%s%s\n", max[k], p[1],
+						p[2] == "after" ? "" : " (NOT SEEN)"
+				}
+			}' | sort -nr | awk -F'\t' '{ printf "    %6d ms  %s\n", $1, $2 }'
 }
 
 # scan_skips DIR CONSOLE_LOG: the skips inside the tree's tests, as
