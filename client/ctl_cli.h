@@ -3,8 +3,8 @@
  *
  * A command is a function run(cli, argc, argv) with argv[0] its name; it
  * returns the exit status (CONTRACT.md): CTL_EXIT_OK, CTL_EXIT_FINDINGS,
- * CTL_EXIT_USAGE (usage printed to stderr) or CTL_EXIT_ERROR (the error
- * printed to stderr). Adding one: a function, and a line in the table in
+ * CTL_EXIT_USAGE (usage printed to stderr), CTL_EXIT_ERROR (the error
+ * printed to stderr) or, from health alone, CTL_EXIT_NOT_SERVING. Adding one: a function, and a line in the table in
  * pathwaysctl.c. An RPC command builds its request and hands it to
  * ctl_cli_rpc() with a printer for the human form; --json comes free.
  */
@@ -24,6 +24,7 @@ enum {
 	CTL_EXIT_FINDINGS = 1,
 	CTL_EXIT_USAGE = 2,
 	CTL_EXIT_ERROR = 3,
+	CTL_EXIT_NOT_SERVING = 4,	/* health: it answered, serves nothing */
 };
 
 #define CTL_CLI_DEFAULT_ENDPOINT "tcp://127.0.0.1:5555"

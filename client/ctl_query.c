@@ -91,6 +91,15 @@ static int ctl_query_print_health(struct ctl_cli *cli,
 	return ctl_cli_print_table(cli, &t);
 }
 
+/* An exec probe runs `pathwaysctl health`: a daemon that answers but
+ * serves nothing (no snapshot yet, a rejected saved one) must not pass it. */
+static int ctl_query_health_status(const ProtobufCMessage *m)
+{
+	const Pathways__V1__HealthResponse *h = (const void *)m;
+
+	return h->serving ? CTL_EXIT_OK : CTL_EXIT_NOT_SERVING;
+}
+
 int ctl_query_health(struct ctl_cli *cli, int argc, char **argv)
 {
 	Pathways__V1__HealthRequest req = PATHWAYS__V1__HEALTH_REQUEST__INIT;
@@ -98,8 +107,9 @@ int ctl_query_health(struct ctl_cli *cli, int argc, char **argv)
 
 	if (ctl_cli_operands(cli, argc, argv, 0, 0, &status) < 0)
 		return status;
-	return ctl_cli_rpc(cli, "Health", &req.base, ctl_query_print_health,
-			   NULL);
+	return ctl_cli_rpc_status(cli, "Health", &req.base,
+				  ctl_query_print_health, ctl_query_health_status,
+				  NULL);
 }
 
 /* ---- roles ---- */

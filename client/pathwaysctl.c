@@ -19,7 +19,7 @@
 
 static const struct ctl_cmd pathwaysctl_cmds[] = {
 	{ "health", "",
-	  "daemon status: snapshot, database connection, counts",
+	  "daemon status: snapshot, database, counts (exit 4: not serving)",
 	  ctl_query_health },
 	{ "roles", "[--track T] [--area A] [--grade G]",
 	  "list roles (a track and a grade: its equivalents on every ladder)",

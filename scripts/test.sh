@@ -3,9 +3,14 @@
 # the ASan+UBSan tree (build-asan/). One private PostgreSQL serves both runs:
 # its conninfo is exported as PATHWAYS_TEST_PG (tests create their own
 # databases in it) and the repository root as PATHWAYS_SOURCE_DIR.
-# Ends with "N passed, M failed" over the ctest tests of both runs (a tree
-# that fails to configure or build counts as one failure) and the fuzz
-# targets, and exits non-zero when anything failed.
+# Ends with "N passed, M failed, K skipped" over the ctest tests of both
+# runs (a tree that fails to configure or build counts as one failure), the
+# fuzz targets and the benchmark harness, and exits non-zero when anything
+# failed. A ctest test skipped (exit 77: every test in it skipped) counts as
+# skipped, not passed; so does each suite that --quick or a knob below left
+# out, named in a "not run:" line above the counts. A test that skipped for
+# want of a database is a failure here, where there is one; the other skips
+# inside passing tests are listed.
 #
 # A sanitizer report in a test's output fails that test even when its exit
 # status says it passed: Criterion runs each test in a forked process, and a
@@ -38,6 +43,8 @@ jobs=${PATHWAYS_CTEST_JOBS:-1}
 
 passed=0
 failed=0
+skipped=0
+not_run=()
 work=""
 
 cleanup() {
@@ -145,7 +152,68 @@ run_ctest() {
 		echo "test: ctest in $dir failed without a summary (no tests?)"
 		failed=$((failed + 1))
 	fi
+	# "The following tests did not run:" / "	 15 - unit/test_x (Skipped)":
+	# ctest counted them as passed
+	local n
+	n=$(grep -cE '^[[:space:]]+[0-9]+ - .* \((Skipped|Disabled)\)$' "$log")
+	passed=$((passed - n))
+	skipped=$((skipped + n))
 	scan_sanitizers "$dir" "$log"
+	scan_skips "$dir" "$log"
+	slowest_waits "$dir"
+}
+
+# slowest_waits DIR: the slowest wait per kind of event the integration
+# tests printed ("wait: WHAT after N ms", tests/integration/harness.py):
+# what a loaded machine did to them, for the record (none is asserted).
+slowest_waits() {
+	local log=$1/Testing/Temporary/LastTest.log
+	[ -f "$log" ] || return
+	echo "test: slowest wait per event ($1):"
+	grep -o 'wait: .* \(after\|NOT SEEN within\) [0-9]* ms' "$log" |
+		sed 's/^wait: \(.*\) \(after\|NOT SEEN within\) \([0-9]*\) ms$/\3\t\1\t\2/' |
+		awk -F'\t' '
+			!(($2, $3) in max) || $1 + 0 > max[$2, $3] { max[$2, $3] = $1 + 0 }
+			END {
+				for (k in max) {
+					split(k, p, SUBSEP)
+					printf "%d\t%s%s\n", max[k], p[1],
+						p[2] == "after" ? "" : " (NOT SEEN)"
+				}
+			}' | sort -nr | awk -F'\t' '{ printf "    %6d ms  %s\n", $1, $2 }'
+}
+
+# scan_skips DIR CONSOLE_LOG: the skips inside the tree's tests, as
+# criterion_run.sh and harness.main() print them ("skipped: TEST: REASON"),
+# are listed. A test with a skip for want of the database this script
+# started is a failure, moved from passed (or skipped) to failed.
+scan_skips() {
+	local dir=$1 console=$2 log line name last=""
+	log=$dir/Testing/Temporary/LastTest.log
+	[ -f "$log" ] || return
+	while IFS=$'\t' read -r name line; do
+		echo "test: $name ($dir) skipped $line"
+		case $line in
+		*PATHWAYS_TEST_PG* | *PostgreSQL*) ;;
+		*) continue ;;
+		esac
+		[ "$name" = "$last" ] && continue
+		last=$name
+		echo "test: $name ($dir): a database test skipped although there is one"
+		if grep -qF -- " - $name (Skipped)" "$console"; then
+			skipped=$((skipped - 1))
+		elif grep -qF -- " - $name (" "$console"; then
+			continue	# already failed
+		else
+			passed=$((passed - 1))
+		fi
+		failed=$((failed + 1))
+	done < <(awk '
+		/^[0-9]+\/[0-9]+ Test: / {
+			cur = $0; sub(/^[0-9]+\/[0-9]+ Test: /, "", cur); next
+		}
+		cur != "" && /^skipped: / { sub(/^skipped: /, ""); print cur "\t" $0 }
+	' "$log")
 }
 
 # run_fuzz TARGET: scripts/fuzz.sh for PATHWAYS_FUZZ_SECONDS; one test.
@@ -190,7 +258,13 @@ if [ "$quick" -eq 0 ]; then
 	if [ "$fuzz_seconds" != 0 ]; then
 		run_fuzz request
 		run_fuzz csv
+	else
+		not_run+=("fuzz targets request, csv (PATHWAYS_FUZZ_SECONDS=0)")
+		skipped=$((skipped + 2))
 	fi
+else
+	not_run+=("the ASan+UBSan tree (--quick)" "fuzz targets request, csv (--quick)")
+	skipped=$((skipped + 3))
 fi
 
 # The benchmark suite is not a test (no timed assertion), but it runs once
@@ -204,8 +278,21 @@ if [ "$quick" -eq 0 ] && [ "${PATHWAYS_BENCH:-1}" != 0 ]; then
 		echo "test: the benchmark harness failed"
 		failed=$((failed + 1))
 	fi
+elif [ "$quick" -eq 1 ]; then
+	not_run+=("the benchmark harness (--quick)")
+	skipped=$((skipped + 1))
+else
+	not_run+=("the benchmark harness (PATHWAYS_BENCH=0)")
+	skipped=$((skipped + 1))
 fi
 
 echo
-echo "$passed passed, $failed failed"
+for what in "${not_run[@]}"; do
+	echo "test: not run: $what"
+done
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -69,16 +69,25 @@ class Abuse(unittest.TestCase):
         self.clients.append(c)
         return c
 
-    def assert_healthy(self, within_ms=2000):
-        """Health answers another client promptly; the process is alive."""
+    def assert_healthy(self):
+        """Health answers another client (only a hang misses the bound; the
+        time it took is returned and printed, not asserted: a loaded
+        machine is slow, not broken); the process is alive."""
         self.assertIsNone(self.d.proc.poll(), "pathwaysd died:\n" + self.d.output())
         t0 = time.monotonic()
-        h, body = self.good.call("Health", H.pb().HealthRequest(), timeout_ms=within_ms)
+        h, body = self.good.call("Health", H.pb().HealthRequest(),
+                                 timeout_ms=int(H.HANG * 1000))
         ms = (time.monotonic() - t0) * 1000
         self.assertEqual(h.code, 0, h.message)
         self.assertTrue(body.serving)
-        self.assertLess(ms, within_ms)
+        print("wait: Health after abuse after %.0f ms" % ms)
         return ms
+
+    def assert_no_more_replies(self, c, rid=0xC0FFEE):
+        """Nothing but the marker's reply follows (see H.next_reply_is)."""
+        c.send_frames([self.header("Health", rid), b""])
+        extra = H.next_reply_is(c, rid)
+        self.assertEqual(extra, [], "replies beyond one per request")
 
     def header(self, method, rid, **kw):
         return H.pb().RequestHeader(method=PREFIX + method, request_id=rid,
@@ -123,8 +132,7 @@ class Abuse(unittest.TestCase):
         c.send_frames([b""] * 4)
         _, rh, _ = self.reply(c)
         self.assertEqual(rh.code, 3, rh.message)
-        with self.assertRaises(TimeoutError):  # exactly one reply each
-            c.recv_frames(300)
+        self.assert_no_more_replies(c)  # exactly one reply each
 
     def test_a_thousand_frames_get_one_reply(self):
         c = self.client()
@@ -134,8 +142,7 @@ class Abuse(unittest.TestCase):
         self.assertEqual(rh.code, 3, rh.message)
         self.assertIn("got 1000", rh.message)
         self.assertEqual(body, b"")
-        with self.assertRaises(TimeoutError):
-            c.recv_frames(300)
+        self.assert_no_more_replies(c)
 
     def test_undecodable_header_gets_request_id_zero(self):
         c = self.client()
@@ -158,7 +165,7 @@ class Abuse(unittest.TestCase):
         # libzmq refuses the frame by its size prefix: it is never buffered
         self.assertLess(grown, 32 * 1024)
         # the same client can go on once its socket reconnects
-        deadline = time.time() + 10
+        deadline = time.time() + H.HANG
         while True:
             try:
                 h, _ = c.call("Health", H.pb().HealthRequest(), timeout_ms=500)
@@ -380,11 +387,11 @@ class Abuse(unittest.TestCase):
             ctx.term()
         elapsed = time.monotonic() - t0
         want = calls0 + int(total * 0.95)
-        H.wait_for(lambda: self.stats_calls("Gap") >= want, timeout=30)
+        H.wait_event(lambda: self.stats_calls("Gap") >= want, "vanished clients' requests read")
         served = self.stats_calls("Gap") - calls0
         ms = self.assert_healthy()
         # let the daemon notice the closed connections
-        H.wait_for(lambda: open_fds(self.pid) <= before_fds + 8, timeout=10)
+        H.wait_event(lambda: open_fds(self.pid) <= before_fds + 8, "closed connections noticed")
         fds = open_fds(self.pid)
         grown = proc_status(self.pid, "VmRSS") - before_rss
         print("%d vanishing clients in %.1f s: %d requests served; RSS +%d kB; "

@@ -432,7 +432,7 @@ class Writes(unittest.TestCase):
         r = run("--db", self.db, "erase-employee", "E1061")
         self.assertEqual((r.returncode, r.stdout), (0, "no employee E1061\n"), r.stderr)
         # the daemon forgets it too (NOTIFY)
-        ok = H.wait_for(lambda: self.ctl("readiness", "E1061").returncode == 3, timeout=10)
+        ok = H.wait_event(lambda: self.ctl("readiness", "E1061").returncode == 3, "erased employee gone")
         self.assertTrue(ok)
 
     def test_export_then_import_gives_the_same_rows(self):

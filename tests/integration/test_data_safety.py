@@ -135,32 +135,40 @@ class ImportKill(unittest.TestCase):
         self.assertEqual(after["assessment"][0], before["assessment"][0] + rows)
         self.assertNotEqual(after["role"], before["role"])
 
-    def test_an_import_killed_after_half_a_second_changes_nothing(self):
+    def test_an_import_killed_half_way_through_its_assessments_changes_nothing(self):
         db = H.demo_database()
         before = dbsum.table_checksums(db)
+        # The helper inserts, uncommitted, the key of the bundle's middle
+        # assessment: the import's batched INSERT waits there, its
+        # transaction holding the framework, the people and the batches
+        # before it; no race with a fast import (the old test killed it
+        # after half a second, and failed when it finished sooner).
+        i = ROWS // 2
+        emps, comps = keys("employees.csv"), keys("competencies.csv")
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1500000000 + i * 61))
+        helper = Helper(db, """INSERT INTO assessment (employee_id, competency_id, level, source,
+            assessed_at) SELECT e.id, c.id, 0, 'peer', '%s' FROM employee e, competency c
+            WHERE e.external_id = '%s' AND c.key = '%s';""" % (
+            at, emps[i % len(emps)], comps[(i // len(emps)) % len(comps)]),
+            "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database() "
+            "AND application_name = 'psql' AND backend_xid IS NOT NULL "
+            "AND state = 'idle in transaction'")
+        keep = helper_pid(db, helper)
         p = self.start_import(db, self.bundle)
-        t0 = time.monotonic()
-        wrote = False
         try:
-            while time.monotonic() - t0 < 60:
-                if p.poll() is not None:
-                    self.fail("the import finished in %.2f s, before the kill: make the bundle "
-                              "bigger" % (time.monotonic() - t0))
-                if not wrote:
-                    wrote = int(H.psql(db, "SELECT count(*) FROM pg_stat_activity WHERE "
-                                           "datname = current_database() AND pid <> "
-                                           "pg_backend_pid() AND backend_xid IS NOT NULL")[0][0]) > 0
-                if wrote and time.monotonic() - t0 >= 0.5:
-                    break
-                time.sleep(0.01)
-            self.assertTrue(wrote, "the import never began writing")
-            at = time.monotonic() - t0
-            kill_and_settle(p, db)
+            blocked = H.wait_event(lambda: p.poll() is not None or waiting_on_a_lock(db, keep),
+                                   "import blocked half-way")
+            self.assertTrue(blocked and p.poll() is None,
+                            "the import did not wait for the row (exit %s)" % p.poll())
+            # on the helper's row (its transaction), not on a table lock
+            self.assertEqual(H.psql(db, "SELECT wait_event FROM pg_stat_activity WHERE pid = %d"
+                                    % blocked[0]), [["transactionid"]])
+            kill_and_settle(p, db, helper)
         finally:
             if p.poll() is None:
                 p.kill()
                 p.wait()
-        print("import of %d rows killed at %.2f s, while its transaction was writing" % (ROWS, at))
+            helper.release()
         self.assertEqual(dbsum.table_checksums(db), before)
         self.check_complete_import_changes_it(db, before, self.bundle, ROWS)
 

@@ -6,40 +6,28 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness as H  # noqa: E402
-from test_vertical import CURRENT, band  # noqa: E402
-
-BENCH_SQL = CURRENT + """
-SELECT e.external_id, cr.key,
-  coalesce(100 * sum(rr.weight * least(coalesce(c.level, 0), rr.level) * (60 / rr.level))::float8
-           / (60 * nullif(sum(rr.weight), 0)), 100),
-  count(*) FILTER (WHERE rr.must_have AND coalesce(c.level, 0) < rr.level),
-  coalesce(e.attributes ->> 'employment_type', '')
-FROM employee e JOIN role cr ON cr.id = e.role_id
-CROSS JOIN (SELECT id FROM role WHERE key = '%(role)s') t
-LEFT JOIN role_requirement rr ON rr.role_id = t.id
-LEFT JOIN cur c ON c.employee_id = e.id AND c.competency_id = rr.competency_id
-WHERE e.active AND e.role_id <> t.id
-GROUP BY e.external_id, cr.key, e.attributes
-"""
+import oracle as O  # noqa: E402
 
 
-class Development(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.db = H.demo_database()
-        cls.d = H.Daemon(cls.db)
-        cls.c = H.Client(cls.d.endpoint)
-        cls.P = H.pb()
+def bench_rows(db, s, role):
+    """(employee, current role, exact readiness, blockers, employment
+    type) of everyone Bench considers for role (oracle.py)."""
+    who = H.psql(db, """SELECT e.external_id, cr.key, coalesce(e.attributes ->> 'employment_type', '')
+        FROM employee e JOIN role cr ON cr.id = e.role_id
+        WHERE e.active AND cr.key <> '%s'""" % role)
+    reqs = O.requirements(db, s, "r.key = '%s'" % role)
+    out = []
+    for e, cur, kind in who:
+        sc = O.Score(reqs.get((e, role), []), s)
+        out.append((e, cur, sc.exact, len(sc.blockers), kind))
+    return out
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.close()
-        cls.d.stop()
 
+class Development(H.DemoDaemonCase):
     def test_bench_ranks_and_counts_like_sql(self):
         for role in ("ops-mgr-4", "fin-ic-3", "mkt-ic-2"):
-            rows = H.psql(self.db, BENCH_SQL % {"role": role})
-            rows = [(r[0], r[1], float(r[2]), int(r[3]), r[4]) for r in rows]
+            s = O.settings(self.db)
+            rows = bench_rows(self.db, s, role)
             ranked = sorted(rows, key=lambda r: (-r[2], r[3], r[0].encode()))
             h, body = self.c.call("Bench", self.P.BenchRequest(role_key=role, limit=20,
                                                                breakdown_attribute="employment_type"))
@@ -51,7 +39,7 @@ class Development(unittest.TestCase):
             counts = {}
             per_value = {}
             for r in rows:
-                b = band(r[2], r[3])
+                b = O.band(r[2], r[3], s)
                 counts[b] = counts.get(b, 0) + 1
                 per_value.setdefault(r[4], {})
                 per_value[r[4]][b] = per_value[r[4]].get(b, 0) + 1
@@ -60,12 +48,22 @@ class Development(unittest.TestCase):
             for row in body.breakdown:
                 self.assertEqual({self.P.Band.Name(b.band): b.count for b in row.bands if b.count},
                                  per_value[row.value])
-            h, body2 = self.c.call("Bench", self.P.BenchRequest(role_key=role, min_readiness=70))
-            self.assertTrue(all(c.readiness >= 70 for c in body2.candidates))
+            # min_readiness: exactly the ranked candidates at or above it
+            # (the threshold lies between two readiness values, 0.2 apart
+            # or more, so float noise cannot decide), and it cuts some
+            cut = next(i for i in range(1, len(ranked))
+                       if ranked[i - 1][2] - ranked[i][2] >= 0.2)
+            threshold = (ranked[cut - 1][2] + ranked[cut][2]) / 2
+            h, body2 = self.c.call("Bench", self.P.BenchRequest(role_key=role, limit=1000,
+                                                                min_readiness=threshold))
+            self.assertEqual([c.employee_id for c in body2.candidates],
+                             [r[0] for r in ranked[:cut]])
             self.assertEqual(body2.considered, len(rows))
 
     def test_mentors_like_sql(self):
         learner, role = "E1001", "ops-mgr-3"
+        s = O.settings(self.db)
+        CURRENT = O.current_cte(s)
         needs = H.psql(self.db, CURRENT + """
             SELECT co.key, rr.level FROM role_requirement rr JOIN role r ON r.id = rr.role_id
             JOIN competency co ON co.id = rr.competency_id JOIN employee e ON e.external_id = '%s'
@@ -82,7 +80,7 @@ class Development(unittest.TestCase):
         cands = []
         for (emp, r), lv in by_emp.items():
             covers = [(comp, int(req), lv[comp]) for comp, req in needs
-                      if lv.get(comp, 0) >= max(int(req), 4)]
+                      if lv.get(comp, 0) >= max(int(req), s.mentor_min_level)]
             if covers:
                 cands.append((-max(c[2] for c in covers), -len(covers), emp.encode(), emp, r,
                               sorted(covers)))

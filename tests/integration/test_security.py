@@ -46,7 +46,13 @@ class Curve(unittest.TestCase):
         cls.d = H.Daemon(cls.db, config=cls.conf, wait=False)
         c = cls.client("reader")
         try:
-            H.wait_for(lambda: c.call("Health", H.pb().HealthRequest(), timeout_ms=1000)[1].serving, timeout=30)
+            def serving():
+                try:
+                    return c.call("Health", H.pb().HealthRequest(), timeout_ms=1000)[1].serving
+                except TimeoutError:  # the CURVE handshake, a busy machine
+                    return False
+            if not H.wait_event(serving, "serving over CURVE"):
+                raise AssertionError("pathwaysd not serving:\n" + cls.d.output())
         finally:
             c.close()
 
@@ -129,7 +135,9 @@ class Curve(unittest.TestCase):
         P = H.pb()
         perf = self.client("perf")
         try:
+            t0 = time.monotonic()
             perf.call("Readiness", P.ReadinessRequest(employee_ids=["E1011", "E1012"], role_keys=["ops-ic-2"]))
+            round_trip_us = (time.monotonic() - t0) * 1e6
             perf.call("Placement", P.PlacementRequest(employee_id="E1013"))
         finally:
             perf.close()
@@ -140,7 +148,12 @@ class Curve(unittest.TestCase):
         self.assertTrue(mine, lines[-5:])
         self.assertEqual(mine[-1]["employees"], ["E1011", "E1012"])
         self.assertEqual(mine[-1]["code"], 0)
-        self.assertGreaterEqual(mine[-1]["us"], 0)
+        # the daemon's time for the call: some, and within the client's
+        # whole round trip around it
+        us = mine[-1]["us"]
+        self.assertIsInstance(us, int)
+        self.assertGreater(us, 0)
+        self.assertLessEqual(us, round_trip_us)
         # a denied call is logged too, with what it asked about
         denied = [l for l in lines if l["client"] == fp and l["method"] == "Placement"]
         self.assertEqual([(l["code"], l["employees"]) for l in denied], [(7, [])])
@@ -165,12 +178,13 @@ class AccessLogPlain(unittest.TestCase):
             self.assertTrue(line["client"].startswith("127.0.0.1"), line)
             os.rename(access, access + ".1")
             d.signal(__import__("signal").SIGHUP)
-            time.sleep(0.5)
+            # the reopen made a new file: from then on lines go there
+            self.assertTrue(H.wait_event(lambda: os.path.exists(access), "access log reopened"))
             c.call("Gap", H.pb().GapRequest(employee_id="E1002", role_key="ops-ic-4"))
             def read(p):
                 with open(p) as f:
                     return f.read()
-            self.assertTrue(H.wait_for(lambda: os.path.exists(access) and "E1002" in read(access), timeout=3))
+            self.assertTrue(H.wait_for(lambda: os.path.exists(access) and "E1002" in read(access), timeout=H.HANG))
             self.assertNotIn("E1002", read(access + ".1"))
         finally:
             c.close()

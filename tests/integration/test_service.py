@@ -344,7 +344,7 @@ class FlagsAtRunTime(unittest.TestCase):
         self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
         c = H.Client("tcp://127.0.0.1:%d" % flag_port)
         self.addCleanup(c.close)
-        serving = H.wait_for(lambda: self._serving(c), timeout=30)
+        serving = H.wait_event(lambda: self._serving(c), "serving with flags")
         log.seek(0)
         out = log.read()
         self.assertTrue(serving, out)
@@ -452,60 +452,68 @@ class Notify(unittest.TestCase):
 
     def test_ready_status_watchdog_reloading_stopping_in_order(self):
         n, d = self.start(self.db)
-        ready = n.wait(lambda m: m == "READY=1", 30)
-        self.assertIsNotNone(ready, "no READY=1 within 30 s: %s\n%s" % (n.lines(), d.output()))
+        ready = n.wait(lambda m: m == "READY=1", H.HANG)
+        self.assertIsNotNone(ready, "no READY=1: %s\n%s" % (n.lines(), d.output()))
         # READY=1 only once the first snapshot is served
         self.assertTrue(self.health(d).serving, "READY=1 before the first snapshot")
         before = n.lines(0)[:ready]
         self.assertTrue(all(m.startswith(("STATUS=", "WATCHDOG=")) for m in before), before)
-        status = n.wait(lambda m: m.startswith("STATUS=serving"), 5)
+        status = n.wait(lambda m: m.startswith("STATUS=serving"), H.HANG)
         self.assertIsNotNone(status, n.lines())
         self.assertRegex(n.messages[status][1], r"STATUS=serving snapshot \d+: \d+ employees")
 
-        # WATCHDOG=1 keeps coming from the main loop, about every second
-        n.drain(4.5)
-        beats = [t for t, m in n.messages if m == "WATCHDOG=1"]
-        recent = [t for t in beats if t >= n.messages[ready][0]]
-        self.assertGreaterEqual(len(recent), 3, n.lines())
+        # WATCHDOG=1 keeps coming from the main loop, about every second:
+        # three beats after READY=1 are waited for (the gaps are printed;
+        # only a main loop that stopped beating misses H.HANG)
+        beat = ready
+        for _ in range(3):
+            beat = n.wait(lambda m: m == "WATCHDOG=1", H.HANG, beat + 1)
+            self.assertIsNotNone(beat, "WATCHDOG=1 stopped: %s" % n.lines(ready))
+        recent = [t for t, m in n.messages[ready:] if m == "WATCHDOG=1"]
         gaps = [b - a for a, b in zip(recent, recent[1:])]
-        self.assertLess(max(gaps), 2.5, gaps)
+        print("wait: watchdog gap after %.0f ms (largest of %d)"
+              % (max(gaps) * 1000, len(gaps)))
 
         # SIGHUP: RELOADING=1, then READY=1 again
         mark = len(n.messages)
         d.signal(signal.SIGHUP)
-        reloading = n.wait(lambda m: m == "RELOADING=1", 10, mark)
+        reloading = n.wait(lambda m: m == "RELOADING=1", H.HANG, mark)
         self.assertIsNotNone(reloading, n.lines(mark))
-        again = n.wait(lambda m: m == "READY=1", 10, reloading)
+        again = n.wait(lambda m: m == "READY=1", H.HANG, reloading)
         self.assertIsNotNone(again, "no READY=1 after RELOADING=1: %s" % n.lines(mark))
         self.assertTrue(self.health(d).serving)
 
         # SIGTERM: STOPPING=1, exit 0, nothing claims readiness afterwards
         mark = len(n.messages)
         d.signal(signal.SIGTERM)
-        stopping = n.wait(lambda m: m == "STOPPING=1", 10, mark)
+        stopping = n.wait(lambda m: m == "STOPPING=1", H.HANG, mark)
         self.assertIsNotNone(stopping, n.lines(mark))
-        d.proc.wait(30)
-        n.drain(0.2)
+        d.proc.wait(H.HANG)
+        n.drain(0.2)  # whatever it sent before exiting is queued by now
         after = n.lines(stopping + 1)
         self.assertFalse([m for m in after if m in ("READY=1", "RELOADING=1")], after)
         d.stop()  # exit status 0, no sanitizer report
 
     def test_no_ready_while_no_snapshot_is_loaded(self):
         n, d = self.start("host=/nonexistent-pathwaysd-itest port=1 dbname=x connect_timeout=1")
-        n.drain(3.5)
+        # two watchdog beats, waited for: the main loop runs, and READY=1
+        # has had its chance to (wrongly) come
+        beat = -1
+        for _ in range(2):
+            beat = n.wait(lambda m: m == "WATCHDOG=1", H.HANG, beat + 1)
+            self.assertIsNotNone(beat, "no WATCHDOG=1: %s\n%s" % (n.lines(), d.output()))
         self.assertNotIn("READY=1", n.lines(), d.output())
-        self.assertGreaterEqual(n.lines().count("WATCHDOG=1"), 2, n.lines())
         waiting = [m for m in n.lines() if m.startswith("STATUS=")]
         self.assertTrue(waiting and "waiting" in waiting[-1], waiting)
         self.assertFalse(self.health(d).serving)
         mark = len(n.messages)
         d.signal(signal.SIGTERM)
-        self.assertIsNotNone(n.wait(lambda m: m == "STOPPING=1", 10, mark), n.lines(mark))
+        self.assertIsNotNone(n.wait(lambda m: m == "STOPPING=1", H.HANG, mark), n.lines(mark))
         d.stop()
 
     def test_abstract_notify_socket(self):
         n, d = self.start(self.db, abstract=True)
-        self.assertIsNotNone(n.wait(lambda m: m == "READY=1", 30), d.output())
+        self.assertIsNotNone(n.wait(lambda m: m == "READY=1", H.HANG), d.output())
         d.stop()
 
 
@@ -612,7 +620,10 @@ exec /lib/systemd/systemd --user --log-target=console --log-level=info
 """
 
     def __init__(self):
-        self.root = tempfile.mkdtemp(prefix="pathwaysd-sd-", dir="/run")
+        try:
+            self.root = tempfile.mkdtemp(prefix="pathwaysd-sd-", dir="/run")
+        except OSError as e:
+            raise unittest.SkipTest("cannot run a systemd manager here: %s" % e)
         self.runtime = os.path.join(self.root, "runtime")
         self.home = os.path.join(self.root, "home")
         os.makedirs(os.path.join(self.runtime, "systemd", "user"), mode=0o700)
@@ -635,9 +646,10 @@ exec /lib/systemd/systemd --user --log-target=console --log-level=info
             os.path.exists(private) and self.ctl("show", "--property=SystemState", "--value")
             .stdout.strip() in ("running", "degraded")), timeout=30, step=0.1)
         if self.proc.poll() is not None or not up:
+            # (the output first: close() closes the log and removes it)
+            why = self.output()[-500:]
             self.close()
-            raise unittest.SkipTest("cannot run a systemd manager here: %s"
-                                    % self.output()[-500:])
+            raise unittest.SkipTest("cannot run a systemd manager here: %s" % why)
 
     def unit_dir(self):
         return os.path.join(self.runtime, "systemd", "user")
@@ -662,6 +674,8 @@ exec /lib/systemd/systemd --user --log-target=console --log-level=info
         return dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
 
     def output(self):
+        if self.log.closed:
+            return ""
         self.log.flush()
         with open(self.log_path) as f:
             return f.read()
@@ -790,18 +804,18 @@ class Sandbox(unittest.TestCase):
         self.assertEqual(status["NoNewPrivs"].strip(), "1")
         self.assertEqual(int(status["CapEff"].strip(), 16), 0)
         # the state directory is writable under ProtectSystem=strict
-        self.assertTrue(H.wait_for(lambda: os.path.exists(snapshot), timeout=10),
+        self.assertTrue(H.wait_event(lambda: os.path.exists(snapshot), "snapshot saved"),
                         "no snapshot saved in the state directory\n" + service_log())
         # systemd took the watchdog pings
         self.assertTrue(H.wait_for(lambda: self.m.show(name, "WatchdogTimestampMonotonic")
                                    .get("WatchdogTimestampMonotonic", "0") != "0",
-                                   timeout=5))
+                                   timeout=H.HANG))
 
         # reload: --check-config, then SIGHUP (RELOADING=1 ... READY=1)
         r = self.m.ctl("reload", name, timeout=60)
         if r.returncode != 0:
             fail("reload failed: " + r.stderr)
-        self.assertTrue(H.wait_for(lambda: "config: reloaded" in service_log(), timeout=10),
+        self.assertTrue(H.wait_event(lambda: "config: reloaded" in service_log(), "config reloaded"),
                         service_log())
         h, body = c.call("Health", H.pb().HealthRequest(), timeout_ms=5000)
         self.assertTrue(body.serving)

@@ -7,57 +7,17 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness as H  # noqa: E402
+import oracle as O  # noqa: E402
 import zmq  # noqa: E402
 
-# DESIGN.md's scoring written again in SQL, independently of the C code
-# (min(cur, L) / L summed as whole sixtieths, 60 / L, so that equal scores
-# compare equal and a score on a band threshold is exact):
-# the latest trusted (not self) assessment per competency, ties on time to
-# the higher level; none -> 0.
-CURRENT = """
-WITH cur AS (
-  SELECT DISTINCT ON (employee_id, competency_id) employee_id, competency_id, level
-  FROM assessment WHERE source <> 'self'
-  ORDER BY employee_id, competency_id, assessed_at DESC, level DESC)
-"""
+# The latest trusted assessment per competency under the default settings
+# (every source but self), for the tests that import it; the oracles below
+# read the organization's settings instead (oracle.py).
+CURRENT = O.current_cte(O.Settings({}))
 
-READINESS_SQL = CURRENT + """
-SELECT e.external_id, r.key,
-  100 * sum(rr.weight * least(coalesce(c.level, 0), rr.level) * (60 / rr.level))::float8
-      / (60 * sum(rr.weight)),
-  count(*) FILTER (WHERE coalesce(c.level, 0) >= rr.level),
-  count(*),
-  coalesce(string_agg(co.key, ',' ORDER BY co.key COLLATE "C")
-           FILTER (WHERE rr.must_have AND coalesce(c.level, 0) < rr.level), '')
-FROM employee e CROSS JOIN role r
-JOIN role_requirement rr ON rr.role_id = r.id
-JOIN competency co ON co.id = rr.competency_id
-LEFT JOIN cur c ON c.employee_id = e.id AND c.competency_id = rr.competency_id
-GROUP BY e.external_id, r.key
-"""
-
-NEXT_ROLES_SQL = """
-WITH inferred AS (
-  SELECT r.id AS f, t.id AS t FROM role r JOIN role t
-    ON t.track_id = r.track_id AND t.area_id IS NOT DISTINCT FROM r.area_id
-  WHERE t.grade = (SELECT min(x.grade) FROM role x WHERE x.track_id = r.track_id
-                   AND x.area_id IS NOT DISTINCT FROM r.area_id AND x.grade > r.grade)),
-moves AS (SELECT from_role_id AS f, to_role_id AS t FROM role_move
-          UNION SELECT f, t FROM inferred)
-SELECT e.external_id, coalesce(string_agg(t.key, ',' ORDER BY t.key COLLATE "C"), '')
-FROM employee e LEFT JOIN moves m ON m.f = e.role_id LEFT JOIN role t ON t.id = m.t
-GROUP BY e.external_id ORDER BY e.external_id COLLATE "C"
-"""
-
-
-def band(x, blockers):
-    if x >= 90 and not blockers:
-        return "READY_NOW"
-    if x >= 70:
-        return "READY_SOON"
-    if x >= 40:
-        return "DEVELOPING"
-    return "NOT_READY"
+def band(x, blockers, settings=None):
+    """DESIGN.md's band of an exact readiness (oracle.band)."""
+    return O.band(x, blockers, settings)
 
 
 class VerticalSlice(unittest.TestCase):
@@ -118,29 +78,16 @@ class VerticalSlice(unittest.TestCase):
         self.assertEqual([r.key for r in body.roles], [w[0] for w in want])
         self.assertTrue(all(r.track == track and r.grade == int(grade) for r in body.roles))
 
-    def test_readiness_of_everyone_for_every_role_matches_sql(self):
-        sql = {(r[0], r[1]): r for r in H.psql(self.db, READINESS_SQL)}
-        emps = sorted({k[0] for k in sql})
-        roles = sorted({k[1] for k in sql})
-        h, body = self.call("Readiness", self.P.ReadinessRequest(employee_ids=emps, role_keys=roles))
-        self.assertEqual(h.code, 0, h.message)
-        self.assertEqual(len(body.results), len(emps) * len(roles))
-        i = 0
-        for e in emps:
-            for r in roles:
-                res = body.results[i]
-                i += 1
-                self.assertEqual((res.employee_id, res.role_key), (e, r))
-                want = sql[(e, r)]
-                exact = float(want[2])
-                self.assertAlmostEqual(res.readiness, H.round1(exact), places=9, msg=(e, r))
-                self.assertEqual(res.met, int(want[3]))
-                self.assertEqual(res.required, int(want[4]))
-                self.assertEqual(",".join(res.blockers), want[5])
-                self.assertEqual(self.P.Band.Name(res.band), band(exact, want[5]), (e, r, exact))
+    def test_readiness_of_everyone_for_every_role_matches_the_oracle(self):
+        O.check_readiness(self, self.c, self.db)
 
     def test_readiness_without_roles_asks_for_the_roles_one_move_away(self):
-        rows = H.psql(self.db, NEXT_ROLES_SQL)
+        # the moves out of each employee's role, explicit and inferred as
+        # the settings say
+        moves = O.edges(self.db, O.settings(self.db))
+        rows = [(e, ",".join(sorted((t for f, t in moves if f == r), key=str.encode)))
+                for e, r in H.psql(self.db, """SELECT e.external_id, r.key FROM employee e
+                    JOIN role r ON r.id = e.role_id ORDER BY e.external_id COLLATE "C" """)]
         emps = [r[0] for r in rows]
         h, body = self.call("Readiness", self.P.ReadinessRequest(employee_ids=emps))
         self.assertEqual(h.code, 0, h.message)
@@ -159,7 +106,7 @@ class VerticalSlice(unittest.TestCase):
         for e, r in pairs:
             h, body = self.call("Gap", self.P.GapRequest(employee_id=e, role_key=r))
             self.assertEqual(h.code, 0, h.message)
-            want = H.psql(self.db, CURRENT + """
+            want = H.psql(self.db, O.current_cte(O.settings(self.db)) + """
                 SELECT co.key, rr.level, coalesce(c.level, 0), greatest(0, rr.level - coalesce(c.level, 0)),
                        rr.weight, rr.must_have
                 FROM role_requirement rr JOIN role r ON r.id = rr.role_id

@@ -120,17 +120,38 @@ Test(audit, unreachable_role)
 	expect_one(UNREACHABLE, "unreachable_role", "eng-ic-3", NULL);
 }
 
-Test(audit, dead_end)
+Test(audit, dead_end_is_a_role_without_a_move_out_not_a_closed_loop)
 {
-	graph_t *g = framework(DEAD_END);
+	graph_builder_t *b = fixture_base();
 	struct query_ctx ctx;
+	graph_t *g;
+	size_t dead = 0;
+
+	/* DESIGN.md: dead_end = no outgoing move, below the top grade of its
+	 * track and area. eng-ic-2 and eng-mgr-2 only lead to each other (no
+	 * way up), but each has a move out: not dead ends. eng-ic-2b, reached
+	 * from eng-ic-1 and leading nowhere, is: the check is live here. */
+	OK(graph_builder_setting(b, "infer_promotions", "false"));
+	OK(graph_builder_role(b, "eng-ic-1", "", "ic", 1, "eng", 0, 0));
+	OK(graph_builder_role(b, "eng-ic-2", "", "ic", 2, "eng", 0, 0));
+	OK(graph_builder_role(b, "eng-ic-2b", "", "ic", 2, "eng", 0, 0));
+	OK(graph_builder_role(b, "eng-mgr-2", "", "mgmt", 2, "eng", 0, 0));
+	OK(graph_builder_role(b, "eng-ic-3", "", "ic", 3, "eng", 0, 0));
+	OK(graph_builder_move(b, "eng-ic-1", "eng-ic-2", GRAPH_MOVE_PROMOTION, 12));
+	OK(graph_builder_move(b, "eng-ic-1", "eng-ic-2b", GRAPH_MOVE_PROMOTION, 12));
+	OK(graph_builder_move(b, "eng-ic-1", "eng-ic-3", GRAPH_MOVE_PROMOTION, 12));
+	OK(graph_builder_move(b, "eng-ic-2", "eng-mgr-2", GRAPH_MOVE_TRACK_SWITCH, 6));
+	OK(graph_builder_move(b, "eng-mgr-2", "eng-ic-2", GRAPH_MOVE_TRACK_SWITCH, 6));
+	g = fixture_finish(b);
 	Pathways__V1__AuditResponse r = audit(&ctx, g);
 
-	/* both roles of the closed loop sit below the top of their ladder?
-	 * eng-mgr-2 is the top of the management ladder, so only eng-ic-2
-	 * would be a dead end -- but it has a move (to eng-mgr-2): the loop
-	 * is not a dead end by DESIGN.md's rule (no outgoing move). */
-	cr_assert_eq(r.n_findings, 0);
+	for (size_t i = 0; i < r.n_findings; i++) {
+		if (strcmp(r.findings[i]->kind, "dead_end") != 0)
+			continue;
+		cr_assert_str_eq(r.findings[i]->subject, "eng-ic-2b");
+		dead++;
+	}
+	cr_assert_eq(dead, 1, "%zu dead_end findings", dead);
 	query_ctx_reset(&ctx);
 	graph_unref(&g);
 }

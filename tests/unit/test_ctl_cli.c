@@ -219,9 +219,11 @@ Test(ctl_cli, unknown_code_is_named_by_number)
 
 Test(ctl_cli, no_reply_exits_3)
 {
-	/* Requests go only to connected daemons: one live one is enough. */
+	/* Requests go only to connected daemons: one live one is enough
+	 * (the echo's HealthResponse says not serving: exit 4, a reply). */
 	cr_assert_eq(run("-e", "@", "-e", "tcp://127.0.0.1:1", "--timeout",
-			 "1000", "health", NULL), 0, "%s", err_buf);
+			 "1000", "health", NULL), CTL_EXIT_NOT_SERVING, "%s",
+		     err_buf);
 	mock_server_stop(&srv);
 	cr_assert_eq(run("-e", "tcp://127.0.0.1:1", "-t", "150", "health",
 			 NULL), 3);
@@ -231,7 +233,9 @@ Test(ctl_cli, no_reply_exits_3)
 
 Test(ctl_cli, health_prints_fields)
 {
-	cr_assert_eq(run("-e", "@", "health", NULL), 0, "%s", err_buf);
+	/* not serving: printed, and exit status 4 for an exec probe */
+	cr_assert_eq(run("-e", "@", "health", NULL), CTL_EXIT_NOT_SERVING,
+		     "%s", err_buf);
 	/* The echo server's HealthResponse: version is the method path. */
 	cr_assert_not_null(strstr(out_buf, "serving           no\n"));
 	cr_assert_not_null(strstr(out_buf, "snapshot loaded   never\n"));

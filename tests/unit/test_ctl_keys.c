@@ -412,11 +412,13 @@ Test(ctl_keys, server_key_and_client_key_make_a_curve_call)
 		 server_pub);
 	pub = put("server.pub", text);
 	cr_assert_eq(run("keygen", "me", "--dir", "%D", NULL), 0);
+	/* (the echo's HealthResponse says not serving: exit 4, a reply) */
 	cr_assert_eq(run("-e", "@", "--server-key", pub, "--client-key",
-			 at("me.key"), "health", NULL), 0, "%s", err_buf);
+			 at("me.key"), "health", NULL), CTL_EXIT_NOT_SERVING,
+		     "%s", err_buf);
 	/* a Z85 key, a throwaway client key */
 	cr_assert_eq(run("-e", "@", "--server-key", server_pub, "health",
-			 NULL), 0, "%s", err_buf);
+			 NULL), CTL_EXIT_NOT_SERVING, "%s", err_buf);
 	cr_assert_eq(srv.requests, 2);
 	/* in plain text: no reply */
 	cr_assert_eq(run("-e", "@", "-t", "300", "health", NULL), 3);
@@ -457,7 +459,8 @@ Test(ctl_keys, key_options_come_from_the_environment)
 	cr_assert_eq(run("keygen", "me", "--dir", "%D", NULL), 0);
 	setenv("PATHWAYS_SERVER_KEY", at("server.pub"), 1);
 	setenv("PATHWAYS_CLIENT_KEY", at("me.key"), 1);
-	cr_assert_eq(run("-e", "@", "health", NULL), 0, "%s", err_buf);
+	cr_assert_eq(run("-e", "@", "health", NULL), CTL_EXIT_NOT_SERVING, "%s",
+		     err_buf);
 	/* an option wins over the environment */
 	cr_assert_eq(run("-e", "@", "--client-key", at("me.pub"), "health",
 			 NULL), 2);
