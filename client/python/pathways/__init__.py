@@ -3,8 +3,8 @@
     import pathways
     with pathways.Client("tcp://127.0.0.1:5555") as c:
         print(c.health().serving)
-        for r in c.readiness(employee_ids=["E1002"], role_ids=["fin-ic-3"]).results:
-            print(r.employee_id, r.role_id, r.score)
+        for r in c.readiness(employee_ids=["E1002"], role_keys=["fin-ic-3"]).results:
+            print(r.employee_id, r.role_key, r.readiness)
 
 The messages are those of pathways.proto, in pathways.v1.pathways_pb2
 (also available as pathways.pb). docs/protocol.md describes the wire

@@ -3,6 +3,7 @@ endpoint, requests matched to replies by request_id, errors raised as
 exceptions carrying the gRPC status code. The same rules as libpathways
 (client/libpathways.h); docs/protocol.md has the wire format."""
 import itertools
+import os
 import re
 import time
 
@@ -80,7 +81,7 @@ def _z85(key, what):
     """A Z85 key given as itself (40 characters) or as a certificate path."""
     if isinstance(key, bytes):
         key = key.decode()
-    if len(key) == 40 and not key.endswith((".pub", ".key")):
+    if len(key) == 40 and not os.path.isfile(key):
         return key
     return read_certificate(key)[0 if what == "public" else 1]
 
@@ -118,7 +119,7 @@ class Client:
     request's fields as keyword arguments (or a ready request message as
     the first argument) and returning the response message:
 
-        c.readiness(employee_ids=["E1002"], role_ids=["fin-ic-3"])
+        c.readiness(employee_ids=["E1002"], role_keys=["fin-ic-3"])
         c.record_assessments(assessments=[...], metadata={"trace": "t1"})
 
     A reply that is not OK raises Error (a subclass per code: NotFound,
