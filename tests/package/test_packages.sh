@@ -125,7 +125,7 @@ for f in usr/bin/pathwaysd usr/bin/pathwaysctl etc/pathwaysd/pathwaysd.conf \
 	[ -e "$root/$f" ] || fail "/$f is not installed"
 done
 for p in "${pkgs[@]}"; do
-	for f in copyright changelog.Debian.gz; do
+	for f in copyright changelog.gz; do
 		[ -f "$root/usr/share/doc/$p/$f" ] || fail "$p has no $f"
 	done
 done
