@@ -21,4 +21,4 @@ from .client import (  # noqa: F401
 )
 from .v1 import pathways_pb2 as pb  # noqa: F401
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the project's version: CMakeLists.txt checks
