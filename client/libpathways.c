@@ -269,6 +269,11 @@ int pw_cancel(pw_client_t *c, uint64_t request_id)
 	return 0;
 }
 
+const char *pw_version(void)
+{
+	return PW_VERSION;
+}
+
 /* ---- client ---- */
 
 static int pw_set_curve(void *sock, const struct pw_options *opts)

@@ -2,7 +2,8 @@
  *
  * A request is two ZeroMQ frames, a RequestHeader and the packed
  * <Method>Request; the reply is a ResponseHeader and the packed
- * <Method>Response (empty unless the code is OK). See DESIGN.md, "Protocol".
+ * <Method>Response (empty unless the code is OK). docs/protocol.md gives the
+ * framing, request ids, deadlines and CURVE; docs/methods.md the methods.
  *
  * One pw_client_t owns one DEALER socket connected to every endpoint it was
  * given; ZeroMQ spreads requests across the connected daemons. Replies are
@@ -14,6 +15,11 @@
  *
  * Functions that can fail return 0 or a negative errno value; out-parameters
  * are written only on success.
+ *
+ * Build against the installed library with
+ *	cc prog.c $(pkg-config --cflags --libs pathways)
+ * The shared library exports the pw_* functions below and the generated
+ * protobuf-c code of pathways.proto (pathways__v1__*), nothing else.
  */
 #ifndef PATHWAYS_LIBPATHWAYS_H
 #define PATHWAYS_LIBPATHWAYS_H
@@ -25,6 +31,17 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "pathways/v1/pathways.pb-c.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The version of this header; pw_version() gives the library's. The build
+ * checks that these match the project's version. */
+#define PW_VERSION_MAJOR 0
+#define PW_VERSION_MINOR 1
+#define PW_VERSION_PATCH 0
+#define PW_VERSION "0.1.0"
 
 #define PW_MUST_CHECK __attribute__((warn_unused_result))
 
@@ -79,6 +96,10 @@ struct pw_options {
 	 * -EAGAIN (ZMQ_SNDHWM; default 1000). */
 	int send_queue;
 };
+
+/* The version of the library that is running ("0.1.0"): PW_VERSION of the
+ * header it was built with. Static storage, never freed. */
+const char *pw_version(void);
 
 /* The name of a status code ("NOT_FOUND"), or NULL if the code has none. */
 const char *pw_code_name(int32_t code);
@@ -164,5 +185,9 @@ size_t pw_pending(const pw_client_t *c);
 
 /* Free what a reply owns and zero it. Accepts a zeroed or cleared reply. */
 void pw_reply_clear(struct pw_reply *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* PATHWAYS_LIBPATHWAYS_H */

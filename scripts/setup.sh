@@ -15,6 +15,9 @@ PACKAGES=(
 	python3 python3-zmq python3-protobuf
 	# docs: man pages built from scdoc sources, checked with groff
 	scdoc groff-base
+	# packages: .deb files from cpack (dpkg-dev: dpkg-shlibdeps), checked
+	# with lintian (tests/package/test_packages.sh)
+	dpkg-dev lintian
 	# scripts: runuser/useradd, pgrep/ps, ss, docs graphs
 	util-linux passwd procps iproute2 graphviz
 	# service tests: systemd-analyze, sysusers, tmpfiles, a user manager

@@ -914,7 +914,9 @@ class Install(unittest.TestCase):
         out = os.path.join(self.dir, "pkg")
         r = run(["cpack", "-G", "DEB", "--config", cfg, "-B", out], timeout=600)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        debs = [f for f in os.listdir(out) if f.endswith(".deb")]
+        # the daemon's package (the client library's and the Python
+        # client's: tests/package/test_packages.sh)
+        debs = [f for f in os.listdir(out) if f.startswith("pathwaysd_") and f.endswith(".deb")]
         self.assertEqual(len(debs), 1, os.listdir(out))
         deb = os.path.join(out, debs[0])
         version = project_version()
@@ -936,7 +938,7 @@ class Install(unittest.TestCase):
         ctl = os.path.join(self.dir, "control")
         self.assertEqual(run(["dpkg-deb", "-e", deb, ctl]).returncode, 0)
         self.assertEqual(read(os.path.join(ctl, "conffiles")).split(),
-                         ["/etc/pathwaysd/pathwaysd.conf"])
+                         ["/etc/pathwaysd/pathwaysd.conf", "/etc/logrotate.d/pathwaysd"])
         for script in ("postinst", "prerm", "postrm"):
             p = os.path.join(ctl, script)
             self.assertTrue(os.access(p, os.X_OK), script)
