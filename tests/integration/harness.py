@@ -1,7 +1,9 @@
 """Shared pieces of the integration tests: a real private PostgreSQL, the
-real pathwaysd and pathwaysctl binaries, and a Python ZeroMQ + protobuf
-client built from our .proto (the interoperability proof: nothing here uses
-our C code)."""
+real pathwaysd and pathwaysctl binaries, and the project's Python client
+package (client/python, assembled with its protoc-generated messages in
+BUILD/client/python): the interoperability proof, since nothing here uses
+our C code. The raw Client below stays for what a well-behaved client
+cannot send (malformed frames, REQ sockets, chosen request ids)."""
 import atexit
 import os
 import random
@@ -34,19 +36,20 @@ _cluster = None
 HANG = float(os.environ.get("PATHWAYS_HANG_SECONDS") or 60)
 
 
+def package():
+    """The project's Python client package, as the build assembled it."""
+    out = os.path.join(BUILD, "client", "python")
+    if out not in sys.path:
+        sys.path.insert(0, out)
+    import pathways
+    return pathways
+
+
 def pb():
-    """The generated pathways_pb2 module (protoc --python_out at test time)."""
+    """The generated pathways_pb2 module (the package's pathways.pb)."""
     global _pb
     if _pb is None:
-        out = os.path.join(BUILD, "python")
-        os.makedirs(out, exist_ok=True)
-        subprocess.run(["protoc", "--proto_path=" + os.path.join(SRC, "proto"),
-                        "--python_out=" + out,
-                        os.path.join(SRC, "proto", "pathways", "v1", "pathways.proto")],
-                       check=True)
-        sys.path.insert(0, out)
-        from pathways.v1 import pathways_pb2
-        _pb = pathways_pb2
+        _pb = package().pb
     return _pb
 
 
@@ -154,7 +157,8 @@ class Daemon:
                 raise
 
     def wait_serving(self, timeout=60):
-        c = Client(self.endpoint)
+        P = package()
+        c = P.Client(self.endpoint, timeout=0.5)
         deadline = time.time() + timeout
         try:
             while time.time() < deadline:
@@ -162,10 +166,10 @@ class Daemon:
                     raise AssertionError("pathwaysd exited %d:\n%s" %
                                          (self.proc.returncode, self.output()))
                 try:
-                    h, body = c.call("Health", pb().HealthRequest(), timeout_ms=500)
-                    if h.code == 0 and body.serving:
+                    body = c.health()
+                    if body.serving:
                         return body
-                except TimeoutError:
+                except P.Timeout:
                     pass
                 time.sleep(0.05)
             raise AssertionError("pathwaysd not serving within %ds:\n%s" %
