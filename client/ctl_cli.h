@@ -2,7 +2,7 @@
  * option parsing, usage errors, calling the daemon and printing its reply.
  *
  * A command is a function run(cli, argc, argv) with argv[0] its name; it
- * returns the exit status (CONTRACT.md): CTL_EXIT_OK, CTL_EXIT_FINDINGS,
+ * returns the exit status (pathwaysctl(1)): CTL_EXIT_OK, CTL_EXIT_FINDINGS,
  * CTL_EXIT_USAGE (usage printed to stderr), CTL_EXIT_ERROR (the error
  * printed to stderr) or, from health alone, CTL_EXIT_NOT_SERVING. Adding one: a function, and a line in the table in
  * pathwaysctl.c. An RPC command builds its request and hands it to

@@ -9,7 +9,7 @@
 #include "ctl_fmt.h"
 #include "ctl_json.h"
 
-/* The most any limit may ask for (DESIGN.md, request caps). */
+/* The most any limit may ask for (docs/methods.md, caps). */
 #define CTL_MAP_LIMIT 10000u
 
 struct ctl_map_key {

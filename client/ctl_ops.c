@@ -11,7 +11,7 @@
 
 /* ---- audit ---- */
 
-/* Findings come sorted by kind (DESIGN.md): a heading per run of a kind. */
+/* Findings come sorted by kind (docs/methods.md, Audit): a heading per run of a kind. */
 static int ctl_ops_print_audit(struct ctl_cli *cli, const ProtobufCMessage *m,
 			       const void *arg)
 {

@@ -11,7 +11,7 @@
 #include "ctl_map.h"
 #include "ctl_table.h"
 
-/* The daemon's defaults (DESIGN.md, Paths), for messages. */
+/* The daemon's defaults (docs/methods.md, Path), for messages. */
 #define CTL_PATH_DEFAULT_STEPS 6u
 #define CTL_EXPLORE_DEFAULT_STEPS 3u
 

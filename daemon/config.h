@@ -1,6 +1,6 @@
 /* config: the daemon's settings, from an INI file and command-line flags.
  *
- * Sections [server] [database] [cache] [security] [log] (DESIGN.md,
+ * Sections [server] [database] [cache] [security] [log] (docs/operations.md,
  * Configuration). Unknown sections or keys and bad values are errors that
  * name file:line. Flags given on the command line override the file. An
  * empty value of an optional path (snapshot_path, curve_secret_key_file,

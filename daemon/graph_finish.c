@@ -113,7 +113,7 @@ static int push_inferred(graph_builder_t *b, const uint64_t *pairs,
 	return ARRAY_PUSH(b->moves, m);
 }
 
-/* Adds inferred moves (DESIGN.md, Paths) to b->moves. */
+/* Adds inferred moves (docs/scoring.md, paths) to b->moves. */
 static int infer_moves(graph_builder_t *b, const graph_t *g)
 {
 	const struct settings *s = &b->settings;

@@ -1,5 +1,5 @@
 /* bundle: imports a framework bundle, the folder of CSV files described in
- * CONTRACT.md ("Framework bundle"), into PostgreSQL, and exports the
+ * docs/bundle.md, into PostgreSQL, and exports the
  * database as one.
  *
  * The files, all optional, in the order they are imported: tracks, areas,

@@ -35,7 +35,7 @@ enum bundle_file {
 	BUNDLE_F_COUNT
 };
 
-/* The columns of each file, in CONTRACT.md's order: indexes into
+/* The columns of each file, in docs/bundle.md's order: indexes into
  * bundle_files[f].cols, which is how the import reads a row's fields
  * (csv_get(c, RO_GRADE)). */
 enum { TR_KEY, TR_NAME, TR_KIND, TR_N };
@@ -57,7 +57,7 @@ enum { SE_KEY, SE_VALUE, SE_N };
 
 struct bundle_file_def {
 	const char *name;		/* "roles.csv" */
-	const struct csv_column *cols;	/* in CONTRACT.md's order */
+	const struct csv_column *cols;	/* in docs/bundle.md's order */
 	size_t ncols;
 };
 

@@ -3,8 +3,8 @@
  * One row per setting gives its key, type, range and default; the daemon's
  * snapshot (graph), the saved snapshot (persist) and the bundle importer
  * all parse, check and format values through this table, so they accept
- * the same values. Keys, defaults and meanings: CONTRACT.md "Settings:",
- * DESIGN.md "Readiness" and "Paths".
+ * the same values. Keys, defaults and meanings: docs/bundle.md (settings.csv) and
+ * docs/scoring.md.
  *
  * Grammar of a value, by type:
  *   number    [+-]digits[.digits][e[+-]digits], within [lo, hi]

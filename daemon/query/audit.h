@@ -1,4 +1,4 @@
-/* query_audit: where the framework itself has holes (DESIGN.md, Audit) —
+/* query_audit: where the framework itself has holes (docs/scoring.md, Audit) —
  * the Audit method. */
 #ifndef PATHWAYS_QUERY_AUDIT_H
 #define PATHWAYS_QUERY_AUDIT_H

@@ -1,5 +1,5 @@
 /* query_bench: who is ready for a role, and the band counts of everyone
- * considered, overall and per value of an employee attribute (DESIGN.md,
+ * considered, overall and per value of an employee attribute (docs/scoring.md,
  * Bench) — the Bench method. */
 #ifndef PATHWAYS_QUERY_BENCH_H
 #define PATHWAYS_QUERY_BENCH_H

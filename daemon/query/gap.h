@@ -1,4 +1,4 @@
-/* query_gap: per competency, required vs current level (DESIGN.md, Gap),
+/* query_gap: per competency, required vs current level (docs/scoring.md, Gap),
  * and the Gap method. */
 #ifndef PATHWAYS_QUERY_GAP_H
 #define PATHWAYS_QUERY_GAP_H

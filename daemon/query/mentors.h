@@ -1,5 +1,5 @@
 /* query_mentors: who can mentor a learner towards a role or in one
- * competency (DESIGN.md, Mentors) — the Mentors method. */
+ * competency (docs/scoring.md, Mentors) — the Mentors method. */
 #ifndef PATHWAYS_QUERY_MENTORS_H
 #define PATHWAYS_QUERY_MENTORS_H
 

@@ -1,5 +1,5 @@
 /* query_modules: the learning pathway that closes an employee's gap to a
- * role (DESIGN.md, Learning pathway) and the RecommendModules method. */
+ * role (docs/scoring.md, Learning pathway) and the RecommendModules method. */
 #ifndef PATHWAYS_QUERY_MODULES_H
 #define PATHWAYS_QUERY_MODULES_H
 

@@ -1,4 +1,4 @@
-/* query_path: routes between roles over the move graph (DESIGN.md, Paths):
+/* query_path: routes between roles over the move graph (docs/scoring.md, paths):
  * the Path method (Yen's k cheapest loopless routes over a hop-bounded
  * Dijkstra) and the Explore method (everything reachable, cheapest first).
  *

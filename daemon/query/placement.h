@@ -1,6 +1,6 @@
 /* query_placement: where an employee stands on each track of their area —
  * the highest grade whose requirements they all meet, and the best-fitting
- * role one grade up (DESIGN.md, Placement) — the Placement method. */
+ * role one grade up (docs/scoring.md, placement) — the Placement method. */
 #ifndef PATHWAYS_QUERY_PLACEMENT_H
 #define PATHWAYS_QUERY_PLACEMENT_H
 

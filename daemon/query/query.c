@@ -237,7 +237,7 @@ double query_round1(double x)
 	/* Sums of weighted fractions land a few ulps either side of an exact
 	 * half (81.25 may come out as 81.2499999999): nudge by far less than
 	 * any real difference, so the same score always rounds the same way
-	 * and a half rounds away from zero as DESIGN.md says. */
+	 * and a half rounds away from zero as docs/scoring.md says. */
 	double t = x * 10.0;
 
 	return round(t + copysign(1e-9, t)) / 10.0;

@@ -29,7 +29,7 @@ enum query_code {
 	QUERY_UNAVAILABLE = 14,
 };
 
-/* request caps (DESIGN.md): RESOURCE_EXHAUSTED above them */
+/* request caps (docs/methods.md): RESOURCE_EXHAUSTED above them */
 #define QUERY_MAX_READINESS_PAIRS 100000u
 #define QUERY_MAX_ROUTES 20u
 #define QUERY_MAX_STEPS 12u
@@ -104,7 +104,7 @@ void query_utf8_trim(char *s);
 /* Rounds to one decimal, half away from zero (every readiness on the wire). */
 double query_round1(double x);
 
-/* DESIGN.md bands; blockers = number of unmet must-haves. */
+/* docs/scoring.md bands; blockers = number of unmet must-haves. */
 Pathways__V1__Band query_band(const struct settings *s, double readiness,
 			      unsigned blockers);
 

@@ -1,4 +1,4 @@
-/* query_readiness: readiness of an employee for a role (DESIGN.md,
+/* query_readiness: readiness of an employee for a role (docs/scoring.md,
  * Scoring) and the Readiness method. */
 #ifndef PATHWAYS_QUERY_READINESS_H
 #define PATHWAYS_QUERY_READINESS_H

@@ -8,7 +8,7 @@
                                              print readiness per employee
 
 Deterministic: the same script always writes the same bytes. Standard library
-only. The readiness arithmetic below follows DESIGN.md "Scoring" and is used to
+only. The readiness arithmetic below follows docs/scoring.md and is used to
 steer every employee into an intended band for their next promotion; the
 --validate pass recomputes it independently in SQL.
 """
@@ -279,7 +279,7 @@ SETTINGS = [
 ]
 
 # --------------------------------------------------------------------------
-# Scoring (DESIGN.md)
+# Scoring (docs/scoring.md)
 
 NOW, SOON, DEV = 90.0, 70.0, 40.0
 
@@ -825,7 +825,7 @@ SELECT pg_temp.expect('completion order', (SELECT count(*)
 	WHERE d.employee_id = c.employee_id AND d.module_id = p.requires_id
 	AND d.completed_at <= c.completed_at)), 0);
 
--- Readiness (DESIGN.md, Scoring) of each employee for their next
+-- Readiness (docs/scoring.md) of each employee for their next
 -- promotion (explicit promotion moves).
 CREATE TEMP VIEW cur AS
 	SELECT DISTINCT ON (employee_id, competency_id)

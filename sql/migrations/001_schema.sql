@@ -1,4 +1,4 @@
--- 001: the whole data model of DESIGN.md.
+-- 001: the whole data model (docs/bundle.md describes it as files, docs/scoring.md how it is read).
 -- Integer surrogate keys stay inside the database; every table the wire
 -- names has a unique, non-empty text key.
 
