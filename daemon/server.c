@@ -214,6 +214,16 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 			}
 		}
 	}
+	if (s->cfg.snapshot_path) {
+		char err[512];
+
+		rc = persist_new(s->cfg.snapshot_path, loader_expected_schema(),
+				 &s->persist, err, sizeof(err));
+		if (rc) {
+			log_err("persist: %s", err);
+			goto fail;
+		}
+	}
 	if (zmq_bind(s->back, SERVER_WORKERS_ENDPOINT)) {
 		rc = -errno;
 		goto fail;
@@ -226,6 +236,7 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 	lo.debounce_ms = s->cfg.reload_debounce_ms;
 	lo.reconnect_max_ms = s->cfg.reconnect_max_ms;
 	lo.snapshot_path = s->cfg.snapshot_path;
+	lo.persist = s->persist;
 	rc = loader_new(&lo, &s->slot, &s->loader);
 	if (rc)
 		goto fail;
@@ -285,6 +296,7 @@ void server_destroy(server_t **sp)
 	if (s->zctx)
 		zmq_ctx_term(s->zctx);
 	security_destroy(&s->sec);
+	persist_destroy(&s->persist);
 	access_close(&s->access);
 	query_cache_free(&s->front_cache);
 	if (s->sigfd >= 0)

@@ -107,6 +107,7 @@ struct server {
 	struct graph_slot slot;
 	struct query_chunk *front_cache;	/* the frontend's arena chunk */
 	loader_t *loader;
+	persist_t *persist;		/* [cache] snapshot_path; NULL: none */
 	security_t *sec;		/* NULL: no CURVE */
 	access_log_t *access;		/* NULL: no access log */
 	struct metrics_method *stats;	/* one per methods_at() row */

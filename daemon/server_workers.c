@@ -116,6 +116,7 @@ int server_workers_start(struct server *s)
 			&s->writer);
 	if (rc)
 		return rc;
+	writer_set_persist(s->writer, s->persist);
 	s->writer_thread.s = s;
 	s->writer_thread.writer = true;
 	s->writer_busy = true;	/* until it says it is ready */
