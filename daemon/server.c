@@ -281,6 +281,7 @@ void server_destroy(server_t **sp)
 	}
 	while ((j = s->free_jobs)) {
 		s->free_jobs = j->next;
+		access_ids_free(&j->employees);
 		free(j);
 	}
 	if (s->front) {

@@ -60,7 +60,9 @@ struct server_job {
 	const struct methods_row *m;
 	uint64_t request_id;
 	char who[64];			/* the client: key fingerprint or peer */
-	char employees[512];		/* ids it read, for the access log */
+	struct access_ids employees;	/* ids it read, for the access log;
+					 * kept (grown) across reuse */
+	char trace_id[128];		/* header metadata trace_id, cut */
 	/* the reply */
 	int code;
 	char message[512];

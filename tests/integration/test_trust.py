@@ -101,5 +101,62 @@ class ErasureReachesTheSavedSnapshot(unittest.TestCase):
         self.assertFalse(os.path.exists(self.path))
 
 
+class AccessLogKeepsEveryId(unittest.TestCase):
+    """Every employee id a request named is in its access-log line, as a
+    JSON array of strings, with the request_id and the caller's trace_id."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="pathways-trust-")
+        cls.access = os.path.join(cls.dir, "access.log")
+        conf = os.path.join(cls.dir, "c.conf")
+        with open(conf, "w") as f:
+            f.write("[log]\naccess_log = %s\n" % cls.access)
+        cls.d = H.Daemon(H.demo_database(), config=conf)
+        cls.c = H.Client(cls.d.endpoint)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
+        cls.d.stop()
+        shutil.rmtree(cls.dir, True)
+
+    def lines(self):
+        with open(self.access) as f:
+            return [json.loads(line) for line in f]
+
+    def test_a_large_batch_and_odd_ids_are_logged_whole(self):
+        P = H.pb()
+        ids = ["E%d" % (1001 + i % 70) for i in range(70)] + \
+              ["X%04d" % i for i in range(130)] + ['a,b', 'say "hi"', "back\\slash", "\u00e9t\u00e9"]
+        rid = 987654321012
+        h = P.RequestHeader(method="/pathways.v1.Pathways/Readiness", request_id=rid,
+                            deadline_ms=10000)
+        h.metadata["trace_id"] = "4bf92f3577b34da6a3ce929d0e0e4736"
+        self.c.send_frames([h.SerializeToString(),
+                            P.ReadinessRequest(employee_ids=ids,
+                                               role_keys=["mkt-ic-5"]).SerializeToString()])
+        rh = P.ResponseHeader.FromString(self.c.recv_frames()[0])
+        self.assertEqual(rh.request_id, rid)
+        mine = [l for l in self.lines() if l.get("request_id") == rid]
+        self.assertEqual(len(mine), 1, mine)
+        self.assertEqual(mine[0]["employees"], ids)
+        self.assertEqual(mine[0]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736")
+        self.assertEqual(mine[0]["method"], "Readiness")
+
+    def test_without_a_trace_id_the_line_has_none(self):
+        P = H.pb()
+        h, _ = self.c.call("Gap", P.GapRequest(employee_id="E1003", role_key="mkt-ic-5"),
+                           request_id=4242)
+        self.assertEqual(h.code, 0, h.message)
+        mine = [l for l in self.lines() if l.get("request_id") == 4242]
+        self.assertEqual(len(mine), 1)
+        self.assertNotIn("trace_id", mine[0])
+        self.assertEqual(mine[0]["employees"], ["E1003"])
+
+    def test_the_access_log_is_readable_by_its_owner_only(self):
+        self.assertEqual(stat.S_IMODE(os.stat(self.access).st_mode), 0o600)
+
+
 if __name__ == "__main__":
     H.main()
