@@ -105,6 +105,29 @@ static int set_int(void *sock, int opt, int v)
 	return zmq_setsockopt(sock, opt, &v, sizeof(v));
 }
 
+/* What the ROUTER just bound for configured, checked against the loopback
+ * rule (ZeroMQ may bind elsewhere than the text suggests) and logged. */
+static int check_bound(struct server *s, const char *configured)
+{
+	char ep[256], err[512];
+	size_t len = sizeof(ep);
+	int rc;
+
+	if (zmq_getsockopt(s->front, ZMQ_LAST_ENDPOINT, ep, &len)) {
+		rc = -errno;
+		log_err("server: cannot tell what %s bound (%s)", configured,
+			zmq_strerror(errno));
+		return rc;
+	}
+	rc = config_check_bound(&s->cfg, configured, ep, err, sizeof(err));
+	if (rc) {
+		log_err("server: %s: refusing to start", err);
+		return rc;
+	}
+	log_notice("server: listening on %s", ep);
+	return 0;
+}
+
 int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 {
 	struct server *s = calloc(1, sizeof(*s));
@@ -191,7 +214,9 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 				s->cfg.listen[i], zmq_strerror(errno));
 			goto fail;
 		}
-		log_notice("server: listening on %s", s->cfg.listen[i]);
+		rc = check_bound(s, s->cfg.listen[i]);
+		if (rc)
+			goto fail;
 	}
 	if (s->sec) {
 		char ep[256];

@@ -158,5 +158,19 @@ class AccessLogKeepsEveryId(unittest.TestCase):
         self.assertEqual(stat.S_IMODE(os.stat(self.access).st_mode), 0o600)
 
 
+class OnlyLoopbackWithoutCurve(unittest.TestCase):
+    def test_an_endpoint_with_a_semicolon_is_refused(self):
+        port = H.free_port()
+        r = subprocess.run([H.PATHWAYSD, "--db", "dbname=none", "--listen",
+                            "tcp://127.0.0.1:0;0.0.0.0:%d" % port],
+                           capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("';' is not allowed", r.stderr)
+        r = subprocess.run([H.PATHWAYSD, "--check-config", "--db", "dbname=none",
+                            "--listen", "tcp://127.0.0.1:0;0.0.0.0:%d" % port],
+                           capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+
+
 if __name__ == "__main__":
     H.main()
