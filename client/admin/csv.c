@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CSV_BUFSZ ((size_t)1 << 16)
@@ -144,6 +145,7 @@ int csv_open(const char *path, const char *name, csv_t **out, char *err,
 	     size_t errlen)
 {
 	struct csv *c = csv_alloc(name);
+	struct stat st;
 	int rc;
 
 	if (!c) {
@@ -157,10 +159,20 @@ int csv_open(const char *path, const char *name, csv_t **out, char *err,
 		goto fail;
 	}
 	c->buf = c->own;
-	c->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a bundle is plain files: no symbolic link (areas.csv ->
+	 * /etc/shadow), no FIFO or device (O_NONBLOCK: opening a FIFO does
+	 * not wait for a writer) */
+	c->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (c->fd < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		snprintf(err, errlen, "%s: %s", path, rc == -ELOOP
+			 ? "a symbolic link: refused (bundle files must be regular files)"
+			 : strerror(-rc));
+		goto fail;
+	}
+	if (fstat(c->fd, &st) || !S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "%s: not a regular file: refused", path);
 		goto fail;
 	}
 	rc = csv_fill(c, 3);
@@ -476,6 +488,8 @@ static char *csv_trim_dup(const char *s)
 	return strndup(s, n);
 }
 
+static void quote_max(const char *s, size_t max, char *buf, size_t len);
+
 int csv_read_header(csv_t *c, const struct csv_column *cols, size_t ncols,
 		    char *err, size_t errlen)
 {
@@ -525,6 +539,9 @@ int csv_read_header(csv_t *c, const struct csv_column *cols, size_t ncols,
 				break;
 		csv_quote(c->hnames[i], q, sizeof(q));
 		if (j == ncols) {
+			/* briefly: the "header" of a file that is not one of
+			 * ours (a link to a secret, say) is not echoed whole */
+			quote_max(c->hnames[i], CSV_UNKNOWN_SHOWN, q, sizeof(q));
 			char known[512] = "";
 			size_t k = 0;
 
@@ -829,7 +846,8 @@ void csv_format_timestamp(int64_t us, char *buf, size_t len)
 		 (int)(rem % 1000000));
 }
 
-void csv_quote(const char *s, char *buf, size_t len)
+/* csv_quote() showing at most max characters */
+static void quote_max(const char *s, size_t max, char *buf, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t o = 0, shown = 0;
@@ -849,7 +867,7 @@ void csv_quote(const char *s, char *buf, size_t len)
 		for (size_t i = 1; i < clen; i++)
 			if (!p[i])
 				clen = i;
-		if (shown >= 60) {
+		if (shown >= max) {
 			if (o + 4 <= len) {
 				memcpy(buf + o, "...", 3);
 				o += 3;
@@ -874,4 +892,9 @@ void csv_quote(const char *s, char *buf, size_t len)
 		shown++;
 	}
 	buf[o] = '\0';
+}
+
+void csv_quote(const char *s, char *buf, size_t len)
+{
+	quote_max(s, 60, buf, len);
 }

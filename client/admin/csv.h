@@ -23,6 +23,8 @@
 #define CSV_MAX_FIELD ((size_t)1 << 20)	/* bytes in one field */
 #define CSV_MAX_BYTES ((uint64_t)1 << 30)	/* bytes in one file */
 #define CSV_MAX_FIELDS 1024		/* fields in one record */
+#define CSV_UNKNOWN_SHOWN 24		/* characters of an unknown column
+					 * name an error message shows */
 
 typedef struct csv csv_t;
 
@@ -33,7 +35,8 @@ struct csv_column {
 };
 
 /* Opens PATH; NAME (copied) is what error messages call the file.
- * -errno on failure (err says why). The caller must csv_destroy(). */
+ * -errno on failure (err says why): -ELOOP PATH is a symbolic link, -EINVAL
+ * it is not a regular file. The caller must csv_destroy(). */
 int csv_open(const char *path, const char *name, csv_t **out, char *err,
 	     size_t errlen) __attribute__((warn_unused_result));
 
@@ -47,7 +50,8 @@ void csv_destroy(csv_t **c);
 /* Reads the header row and matches it to COLS (NCOLS of them, borrowed for
  * the reader's lifetime): columns in any order, names trimmed of spaces.
  * An unknown or duplicated column, a missing required column or a missing
- * header is -EINVAL. Afterwards every record must have as many fields as
+ * header is -EINVAL (an unknown name is shown by its first
+ * CSV_UNKNOWN_SHOWN characters only, escaped as csv_quote() does). Afterwards every record must have as many fields as
  * the header, and csv_get() reads fields by index into COLS. */
 int csv_read_header(csv_t *c, const struct csv_column *cols, size_t ncols,
 		    char *err, size_t errlen)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csv.h"
@@ -333,6 +334,59 @@ Test(csv, reports_a_missing_file)
 			      sizeof(err)),
 		     -ENOENT);
 	cr_assert_null(c);
+}
+
+Test(csv, refuses_a_symbolic_link_without_reading_its_target)
+{
+	char dir[] = "/tmp/test_csv_XXXXXX", secret[64], link[64];
+	csv_t *c = NULL;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(secret, sizeof(secret), "%s/secret", dir);
+	snprintf(link, sizeof(link), "%s/areas.csv", dir);
+	f = fopen(secret, "w");
+	cr_assert_not_null(f);
+	fputs("root:$6$s3cr3tHash:19000:0:99999:7:::\n", f);
+	fclose(f);
+	cr_assert_eq(symlink(secret, link), 0);
+	cr_assert_eq(csv_open(link, "areas.csv", &c, err, sizeof(err)), -ELOOP);
+	cr_assert_null(c);
+	cr_assert(strstr(err, "symbolic link"), "%s", err);
+	cr_assert_null(strstr(err, "s3cr3t"), "%s", err);
+	unlink(link);
+	unlink(secret);
+	rmdir(dir);
+}
+
+Test(csv, refuses_what_is_not_a_regular_file)
+{
+	char dir[] = "/tmp/test_csv_XXXXXX", fifo[64];
+	csv_t *c = NULL;
+
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(csv_open(dir, "d.csv", &c, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "not a regular file"), "%s", err);
+	/* and does not wait for a writer that never comes */
+	snprintf(fifo, sizeof(fifo), "%s/f.csv", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	cr_assert_eq(csv_open(fifo, "f.csv", &c, err, sizeof(err)), -EINVAL);
+	cr_assert_null(c);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+Test(csv, names_an_unknown_column_briefly)
+{
+	const char *t = "root:$6$abcdefghijklmnopqrstuvwxyz0123456789:19000:0:::\n";
+	csv_t *c = NULL;
+
+	cr_assert_eq(csv_open_mem("t.csv", t, strlen(t), &c), 0);
+	cr_assert_eq(csv_read_header(c, cols3, 3, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "t.csv:1: root:$6$abcdefghijklmnop...: unknown column") == err,
+		  "%s", err);
+	cr_assert_null(strstr(err, "qrstuvwxyz"), "%s", err);
+	csv_destroy(&c);
 }
 
 Test(csv, parses_whole_numbers_strictly)
