@@ -199,6 +199,10 @@ static int exp_mkdirs(struct exp *ex)
 static int exp_open(struct exp *ex, enum bundle_file f)
 {
 	struct exp_file *o = &ex->files[f];
+	/* files about people are theirs to read only (the framework's are
+	 * left to the umask) */
+	mode_t mode = f == BUNDLE_F_EMPLOYEES || f == BUNDLE_F_ASSESSMENTS ||
+		      f == BUNDLE_F_COMPLETIONS ? 0600 : 0666;
 	int e = EEXIST;
 
 	o->buf = malloc(EXP_BUF);
@@ -209,7 +213,7 @@ static int exp_open(struct exp *ex, enum bundle_file f)
 		snprintf(o->tmp, sizeof(o->tmp), ".%s.%ld-%u.tmp",
 			 bundle_files[f].name, (long)getpid(), i);
 		o->fd = openat(ex->dirfd, o->tmp,
-			       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+			       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 		if (o->fd >= 0)
 			return 0;
 		e = errno;

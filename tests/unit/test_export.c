@@ -662,6 +662,31 @@ Test(export, writes_every_file_with_its_header_when_the_database_is_empty)
 	import_ok(a, d);
 }
 
+Test(export, files_about_people_are_readable_by_their_owner_only)
+{
+	static const char *personal[] = {
+		"employees.csv", "assessments.csv", "completions.csv",
+	};
+	PGconn *a = new_db(true);
+	struct stat st;
+	mode_t old = umask(022);
+	char d[128], p[256];
+
+	snprintf(d, sizeof(d), "%s/out", tmp);
+	export_ok(a, d, NULL);
+	umask(old);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s", d, personal[i]);
+		cr_assert_eq(stat(p, &st), 0, "%s", p);
+		cr_assert_eq(st.st_mode & 0777, 0600, "%s: mode %o", p,
+			     st.st_mode & 0777);
+	}
+	snprintf(p, sizeof(p), "%s/roles.csv", d);
+	cr_assert_eq(stat(p, &st), 0, "%s", p);
+	cr_assert_eq(st.st_mode & 0777, 0644, "%s: mode %o", p,
+		     st.st_mode & 0777);
+}
+
 Test(export, overwrites_an_earlier_export_and_leaves_other_files_alone)
 {
 	PGconn *a = new_db(true);
