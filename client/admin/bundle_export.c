@@ -267,20 +267,25 @@ static inline int exp_put(struct exp *ex, enum bundle_file f, const char *s,
 }
 
 /* Writes a field, quoted (RFC 4180) when it holds a comma, a quote or a
- * line break, or begins or ends with white space a reader might trim. */
+ * line break, or begins or ends with white space a reader might trim; with
+ * a ' in front when a spreadsheet would take it for a formula (the
+ * exports are meant for spreadsheets; see CSV_FORMULA_STARTS). */
 static int exp_field(struct exp *ex, enum bundle_file f, const char *s,
 		     size_t n)
 {
 	bool quote = n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' ||
 			   s[n - 1] == '\t');
+	bool guard = csv_is_guarded(s);
 	const char *q;
 	int rc;
 
 	if (!quote)
 		quote = strpbrk(s, ",\"\r\n") != NULL;
+	rc = quote ? exp_put(ex, f, "\"", 1) : 0;
+	if (rc == 0 && guard)
+		rc = exp_put(ex, f, "'", 1);
 	if (!quote)
-		return exp_put(ex, f, s, n);
-	rc = exp_put(ex, f, "\"", 1);
+		return rc ? rc : exp_put(ex, f, s, n);
 	/* a quote inside is doubled: write up to it, then it once more */
 	while (rc == 0 && (q = memchr(s, '"', n))) {
 		size_t k = (size_t)(q - s) + 1;

@@ -603,11 +603,22 @@ size_t csv_field_len(const csv_t *c, size_t i)
 	return i < c->nfields ? c->fstart[i + 1] - c->fstart[i] - 1 : 0;
 }
 
+bool csv_is_guarded(const char *s)
+{
+	size_t q = strspn(s, "'");
+
+	return s[q] && strchr(CSV_FORMULA_STARTS, s[q]);
+}
+
 const char *csv_get(const csv_t *c, size_t col)
 {
+	const char *s;
+
 	if (!c->have_header || col >= c->ncols || c->colmap[col] < 0)
 		return "";
-	return csv_field(c, (size_t)c->colmap[col]);
+	s = csv_field(c, (size_t)c->colmap[col]);
+	/* the export's guard against spreadsheet formulas comes off */
+	return s[0] == '\'' && csv_is_guarded(s) ? s + 1 : s;
 }
 
 bool csv_has(const csv_t *c, size_t col)

@@ -68,8 +68,20 @@ size_t csv_nfields(const csv_t *c);
 const char *csv_field(const csv_t *c, size_t i);
 size_t csv_field_len(const csv_t *c, size_t i);
 
+/* The characters that make a spreadsheet read a cell as a formula (OWASP's
+ * CSV injection list). The export writes a field that begins with one of
+ * them, or with quotes and then one of them, with one more ' in front
+ * (csv_is_guarded()), and csv_get() takes one ' off a field made of one or
+ * more ' and then one of them: import, export, import is exact. */
+#define CSV_FORMULA_STARTS "=+-@\t\r"
+
+/* Whether s is zero or more ' followed by a CSV_FORMULA_STARTS character:
+ * the fields the export writes with a ' in front. */
+bool csv_is_guarded(const char *s);
+
 /* After csv_read_header(): the field of COLS[col] ("" when the header has
- * no such column), whether the header has it, and the column's name. */
+ * no such column; the formula guard taken off, see CSV_FORMULA_STARTS),
+ * whether the header has it, and the column's name. */
 const char *csv_get(const csv_t *c, size_t col);
 bool csv_has(const csv_t *c, size_t col);
 

@@ -389,6 +389,46 @@ Test(csv, names_an_unknown_column_briefly)
 	csv_destroy(&c);
 }
 
+Test(csv, takes_the_formula_guard_off_and_only_it)
+{
+	/* what the export wrote for =1, '=2, ''@3, and values it leaves */
+	const char *t = "key,name,kind\n"
+			"'=1,'''@3,\"'\tx\"\n"
+			"''=2,'plain,'\n"
+			"-5,'-5,''\n";
+	csv_t *c = NULL;
+
+	cr_assert_eq(csv_open_mem("t.csv", t, strlen(t), &c), 0);
+	cr_assert_eq(csv_read_header(c, cols3, 3, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(csv_next(c, err, sizeof(err)), 1);
+	cr_assert_str_eq(csv_get(c, 0), "=1");
+	cr_assert_str_eq(csv_get(c, 1), "''@3");
+	cr_assert_str_eq(csv_get(c, 2), "\tx");
+	cr_assert_eq(csv_next(c, err, sizeof(err)), 1);
+	cr_assert_str_eq(csv_get(c, 0), "'=2");
+	cr_assert_str_eq(csv_get(c, 1), "'plain");
+	cr_assert_str_eq(csv_get(c, 2), "'");
+	cr_assert_eq(csv_next(c, err, sizeof(err)), 1);
+	cr_assert_str_eq(csv_get(c, 0), "-5");
+	cr_assert_str_eq(csv_get(c, 1), "-5");
+	cr_assert_str_eq(csv_get(c, 2), "''");
+	csv_destroy(&c);
+}
+
+Test(csv, knows_which_fields_a_spreadsheet_takes_for_formulas)
+{
+	static const char *yes[] = { "=1", "+1", "-1", "@SUM(A1)", "\tx",
+				     "\rx", "'=1", "'''+x" };
+	static const char *no[] = { "", "1", "'", "''", "'a", "a=1", " =1",
+				    "\nx" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
+		cr_assert(csv_is_guarded(yes[i]), "%s", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
+		cr_assert_not(csv_is_guarded(no[i]), "%s", no[i]);
+}
+
 Test(csv, parses_whole_numbers_strictly)
 {
 	long long v = 42;

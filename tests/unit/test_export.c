@@ -605,6 +605,38 @@ Test(export, round_trips_awkward_values_exactly)
 	free(text);
 }
 
+Test(export, guards_spreadsheet_formulas_and_round_trips_exactly)
+{
+	PGconn *a = new_db(true);
+	const char *d;
+	char *text;
+
+	exec_ok(a,
+		"INSERT INTO track (key, name, kind) VALUES "
+		"('=cmd', '+1+1', 'ic'), ('@sum', E'\\tTab', 'other'), "
+		"('-minus', E'\\rCR', 'management')");
+	exec_ok(a,
+		"INSERT INTO module (key, title, kind, hours, lms_ref) VALUES "
+		"('m1', '''=quoted', 'course', 1, '''plain'), "
+		"('m2', '''''+two', 'course', 2, ''''), "
+		"('m3', '=HYPERLINK(\"http://x\",\"y\")', 'course', 3, "
+		"'-2+3+cmd|'' /C calc''!A0')");
+	d = round_trip(a);
+	text = slurp(d, "tracks.csv", NULL);
+	cr_assert_str_eq(text, "key,name,kind\n"
+			       "'-minus,\"'\rCR\",management\n"
+			       "'=cmd,'+1+1,ic\n"
+			       "'@sum,\"'\tTab\",other\n");
+	free(text);
+	text = slurp(d, "modules.csv", NULL);
+	cr_assert_str_eq(text, "key,title,kind,hours,lms_ref\n"
+			       "m1,''=quoted,course,1,'plain\n"
+			       "m2,'''+two,course,2,'\n"
+			       "m3,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",course,3,"
+			       "'-2+3+cmd|' /C calc'!A0\n");
+	free(text);
+}
+
 Test(export, writes_utf8_whatever_the_client_encoding)
 {
 	PGconn *a = new_db(true), *b;
