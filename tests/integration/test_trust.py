@@ -3,6 +3,7 @@ against a determined client (issue 14). Real PostgreSQL, real daemon."""
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -170,6 +171,99 @@ class OnlyLoopbackWithoutCurve(unittest.TestCase):
                             "--listen", "tcp://127.0.0.1:0;0.0.0.0:%d" % port],
                            capture_output=True, text=True, timeout=30)
         self.assertNotEqual(r.returncode, 0)
+
+
+def cert(path, public, secret=None, methods=None):
+    with open(path, "w") as f:
+        if methods is not None:
+            f.write('metadata\n    methods = "%s"\n' % methods)
+        f.write('curve\n    public-key = "%s"\n' % public.decode())
+        if secret:
+            f.write('    secret-key = "%s"\n' % secret.decode())
+
+
+class ClientKeysReloadOnSighup(unittest.TestCase):
+    """SIGHUP re-reads allowed_clients_dir: a key added gets in, a key
+    removed is refused, each is logged; a bad folder keeps the old list."""
+
+    def setUp(self):
+        import zmq
+        self.zmq = zmq
+        self.dir = tempfile.mkdtemp(prefix="pathways-trust-")
+        self.server_pub, server_sec = zmq.curve_keypair()
+        cert(os.path.join(self.dir, "server.key"), self.server_pub, server_sec)
+        self.clients = os.path.join(self.dir, "clients")
+        os.mkdir(self.clients)
+        self.keys = {n: zmq.curve_keypair() for n in ("old", "new")}
+        cert(os.path.join(self.clients, "old.pub"), self.keys["old"][0])
+        conf = os.path.join(self.dir, "c.conf")
+        with open(conf, "w") as f:
+            f.write("[security]\ncurve_secret_key_file = %s\nallowed_clients_dir = %s\n"
+                    % (os.path.join(self.dir, "server.key"), self.clients))
+        self.d = H.Daemon(H.demo_database(), config=conf, wait=False)
+        c = self.client("old")
+        try:
+            H.wait_for(lambda: c.call("Health", H.pb().HealthRequest(),
+                                      timeout_ms=1000)[1].serving, timeout=30)
+        finally:
+            c.close()
+
+    def tearDown(self):
+        self.d.stop()
+        shutil.rmtree(self.dir, True)
+
+    def client(self, name):
+        zmq = self.zmq
+        c = H.Client.__new__(H.Client)
+        c.ctx = zmq.Context.instance()
+        c.sock = c.ctx.socket(zmq.DEALER)
+        c.sock.setsockopt(zmq.LINGER, 0)
+        c.kind = zmq.DEALER
+        pub, sec = self.keys[name]
+        c.sock.curve_serverkey = self.server_pub
+        c.sock.curve_publickey = pub
+        c.sock.curve_secretkey = sec
+        c.sock.connect(self.d.endpoint)
+        return c
+
+    def reloaded(self, mark, count):
+        self.d.signal(signal.SIGHUP)
+        self.assertIsNotNone(H.wait_for(lambda: self.d.output().count(mark) >= count,
+                                        timeout=10), self.d.output())
+
+    def test_keys_follow_the_folder_and_a_bad_folder_keeps_the_list(self):
+        P = H.pb()
+        old = self.client("old")
+        try:
+            h, _ = old.call("Readiness", P.ReadinessRequest(employee_ids=["E1001"]))
+            self.assertEqual(h.code, 0, h.message)
+            os.unlink(os.path.join(self.clients, "old.pub"))
+            cert(os.path.join(self.clients, "new.pub"), self.keys["new"][0],
+                 methods="Readiness")
+            self.reloaded("config: reloaded", 1)
+            out = self.d.output()
+            self.assertIn("client new.pub", out)
+            self.assertIn("may call Readiness", out)
+            # revoked: its open connection is refused from now on
+            h, _ = old.call("Readiness", P.ReadinessRequest(employee_ids=["E1001"]))
+            self.assertEqual(h.code, 7)
+        finally:
+            old.close()
+        new = self.client("new")
+        try:
+            h, _ = new.call("Readiness", P.ReadinessRequest(employee_ids=["E1001"]),
+                            timeout_ms=5000)
+            self.assertEqual(h.code, 0, h.message)
+            h, _ = new.call("Bench", P.BenchRequest(role_key="ops-ic-4"))
+            self.assertEqual(h.code, 7)
+            with open(os.path.join(self.clients, "bad.pub"), "w") as f:
+                f.write("not a certificate\n")
+            self.reloaded("reload failed", 1)
+            self.assertIn("bad.pub", self.d.output())
+            h, _ = new.call("Readiness", P.ReadinessRequest(employee_ids=["E1001"]))
+            self.assertEqual(h.code, 0, h.message)
+        finally:
+            new.close()
 
 
 if __name__ == "__main__":
