@@ -304,6 +304,10 @@ void server_destroy(server_t **sp)
 		s->pending_head = j->next;
 		server_job_put(s, j);
 	}
+	while ((j = s->heavy_head)) {
+		s->heavy_head = j->next;
+		server_job_put(s, j);
+	}
 	while ((j = s->free_jobs)) {
 		s->free_jobs = j->next;
 		access_ids_free(&j->employees);

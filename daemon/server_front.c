@@ -134,18 +134,15 @@ fail:
 
 void server_dispatch_pending(struct server *s)
 {
-	while (s->pending_head && s->idle_n) {
-		struct server_job *j = s->pending_head;
+	struct server_job *j;
+
+	while (s->idle_n && (j = server_fair_next(s))) {
 		unsigned w = s->idle[--s->idle_n];
 
-		s->pending_head = j->next;
-		if (!s->pending_head)
-			s->pending_tail = NULL;
-		s->pending_n--;
-		j->next = NULL;
 		if (server_send_ptr(s->back, w, j)) {
 			log_err("server: cannot hand a request to worker %u", w);
 			server_job_fail(j, QUERY_INTERNAL, "cannot reach a worker");
+			server_fair_done(s, j);
 			server_job_finish(s, s->front, j);
 			continue;
 		}
@@ -257,11 +254,6 @@ void server_on_request(struct server *s, void *sock)
 		server_job_finish(s, sock, j);
 		return;
 	}
-	if (s->pending_tail)
-		s->pending_tail->next = j;
-	else
-		s->pending_head = j;
-	s->pending_tail = j;
-	s->pending_n++;
+	server_fair_queue(s, j);
 	server_dispatch_pending(s);
 }

@@ -32,6 +32,7 @@ struct server_job *server_job_get(struct server *s)
 		j->message[0] = '\0';
 		j->snapshot_version = 0;
 		j->has_body = false;
+		j->heavy = false;
 	}
 	return j;
 }

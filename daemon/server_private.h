@@ -3,7 +3,7 @@
  * server_job.c runs one and sends its reply; server_workers.c is the
  * worker threads; server_unread.c counts unread reply bytes per peer;
  * server_status.c is Health, Stats and systemd; server_signal.c is SIGHUP
- * and friends). Nothing here is for other modules: their contract is
+ * and friends; server_fair.c orders the queue). Nothing here is for other modules: their contract is
  * server.h. All of it runs on the frontend thread (the one in server_run)
  * unless its comment names another. */
 #ifndef PATHWAYS_SERVER_PRIVATE_H
@@ -30,6 +30,9 @@
 #define SERVER_MAX_WORKERS 32
 #define SERVER_JOB_MAX_FRAMES 8
 #define SERVER_PENDING_MAX 10000
+/* a request body larger than this is a heavy one (a batch of ids): see
+ * server_fair.c */
+#define SERVER_HEAVY_BYTES 1024
 /* after SIGTERM: how long the frontend must stay idle before the exit */
 #define SERVER_STOP_QUIET_US 200000
 /* after SIGTERM: how long closing the frontend may wait for the replies
@@ -63,6 +66,8 @@ struct server_job {
 	struct access_ids employees;	/* ids it read, for the access log;
 					 * kept (grown) across reuse */
 	char trace_id[128];		/* header metadata trace_id, cut */
+	bool heavy;			/* queued as heavy (server_fair.c) */
+	uint64_t client;		/* heavy: whose (a hash) */
 	/* the reply */
 	int code;
 	char message[512];
@@ -105,7 +110,10 @@ struct server {
 	unsigned idle_n;
 	unsigned busy_n;
 	struct server_job *pending_head, *pending_tail, *free_jobs;
-	size_t pending_n;
+	size_t pending_n;		/* both queues */
+	struct server_job *heavy_head, *heavy_tail;	/* server_fair.c */
+	unsigned heavy_running;
+	uint64_t heavy_last;		/* the client served last */
 	struct graph_slot slot;
 	struct query_chunk *front_cache;	/* the frontend's arena chunk */
 	loader_t *loader;
@@ -162,6 +170,17 @@ bool server_permitted(struct server *s, struct server_job *j);
  * when it is free. */
 void server_dispatch_pending(struct server *s);
 void server_dispatch_writes(struct server *s);
+
+/* ---- server_fair.c: who goes next ---- */
+
+/* Queues a routed, permitted job for the workers (light or heavy). */
+void server_fair_queue(struct server *s, struct server_job *j);
+/* The job to hand to an idle worker next, unlinked; NULL when none may go
+ * (nothing queued, or only heavy jobs and all but one worker run heavy
+ * ones). */
+struct server_job *server_fair_next(struct server *s);
+/* A worker finished j (before j is recycled). */
+void server_fair_done(struct server *s, const struct server_job *j);
 
 /* ---- server_job.c: one request ---- */
 

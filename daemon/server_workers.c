@@ -80,6 +80,7 @@ void server_on_worker(struct server *s)
 		return;
 	if (j) {
 		s->busy_n--;
+		server_fair_done(s, j);
 		server_job_finish(s, s->front, j);
 	}
 	if (id[0] == 'W') {

@@ -13,6 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness as H  # noqa: E402
+import zmq  # noqa: E402
 
 
 def code_of(c, method, req):
@@ -264,6 +265,165 @@ class ClientKeysReloadOnSighup(unittest.TestCase):
             self.assertEqual(h.code, 0, h.message)
         finally:
             new.close()
+
+
+class FairShareUnderFlood(unittest.TestCase):
+    """While one client floods the heaviest Readiness the caps allow from
+    several sockets, another client's Bench of one role and Readiness of
+    one pair keep their p99 within 5x of their quiet values."""
+
+    FLOOD = r"""
+import sys, zmq
+sys.path.insert(0, sys.argv[1])
+import harness as H
+P = H.pb()
+ep, emps, roles, est = sys.argv[2], sys.argv[3].split(","), sys.argv[4].split(","), sys.argv[5] == "1"
+req = P.ReadinessRequest(employee_ids=emps, role_keys=roles, with_estimates=est).SerializeToString()
+s = zmq.Context.instance().socket(zmq.DEALER)
+s.setsockopt(zmq.LINGER, 0)
+s.connect(ep)
+rid = 0
+def send():
+    global rid
+    rid += 1
+    h = P.RequestHeader(method="/pathways.v1.Pathways/Readiness", request_id=rid, deadline_ms=60000)
+    s.send_multipart([h.SerializeToString(), req])
+for _ in range(2):
+    send()
+sys.stdout.write("go\n"); sys.stdout.flush()
+while True:
+    f = s.recv_multipart()
+    if P.ResponseHeader.FromString(f[0]).code != 0:
+        sys.stderr.write("flood: %s\n" % P.ResponseHeader.FromString(f[0]).message)
+        sys.exit(1)
+    send()
+"""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = H.demo_database()
+        cls.d = H.Daemon(cls.db)
+        cls.emps = [r[0] for r in H.psql(cls.db, "SELECT external_id FROM employee ORDER BY 1")]
+        cls.roles = [r[0] for r in H.psql(cls.db, "SELECT key FROM role ORDER BY 1")][:30]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+
+    def p99s(self, c, n=300):
+        P = H.pb()
+        calls = (("Bench", P.BenchRequest(role_key=self.roles[0], limit=10)),
+                 ("Readiness", P.ReadinessRequest(employee_ids=[self.emps[0]],
+                                                  role_keys=[self.roles[0]])))
+        out = {}
+        for name, req in calls:
+            t = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                h, _ = c.call(name, req)
+                t.append(time.perf_counter() - t0)
+                self.assertEqual(h.code, 0, h.message)
+            t.sort()
+            out[name] = t[int(len(t) * 0.99) - 1]
+        return out
+
+    def heavy_request(self):
+        emps = (self.emps * (3333 // len(self.emps) + 1))[:100000 // len(self.roles)]
+        return H.pb().ReadinessRequest(employee_ids=emps, role_keys=self.roles)
+
+    def order_of_replies(self, first, second, n_first, req_first, req_second):
+        """n_first requests on socket first, then one on second: how many
+        of first's replies arrive before second's."""
+        P = H.pb()
+
+        def send(c, rid, method, req):
+            h = P.RequestHeader(method="/pathways.v1.Pathways/" + method, request_id=rid,
+                                deadline_ms=120000)
+            c.send_frames([h.SerializeToString(), req.SerializeToString()])
+
+        for i in range(n_first):
+            send(first, i + 1, "Readiness", req_first)
+        # the queue is running: the first reply is in, and those done by
+        # now do not count
+        done = 0
+        while done == 0 or first.sock.poll(0):
+            first.recv_frames(120000)
+            done += 1
+        self.assertLess(done, n_first - 4, "the batches ran too fast to queue")
+        send(second, 1000, req_second[0], req_second[1])
+        poller = zmq.Poller()
+        poller.register(first.sock, zmq.POLLIN)
+        poller.register(second.sock, zmq.POLLIN)
+        before = 0
+        while True:
+            ready = dict(poller.poll(120000))
+            self.assertTrue(ready, "no reply within 120 s")
+            if second.sock in ready:
+                rh = P.ResponseHeader.FromString(second.recv_frames()[0])
+                self.assertEqual((rh.request_id, rh.code), (1000, 0), rh.message)
+                break
+            rh = P.ResponseHeader.FromString(first.recv_frames()[0])
+            self.assertEqual(rh.code, 0, rh.message)
+            before += 1
+        for _ in range(n_first - done - before):  # drain
+            first.recv_frames(120000)
+        return before
+
+    def test_a_cheap_call_does_not_wait_behind_another_clients_batches(self):
+        a, b = H.Client(self.d.endpoint), H.Client(self.d.endpoint)
+        try:
+            before = self.order_of_replies(
+                a, b, 16, self.heavy_request(),
+                ("Bench", H.pb().BenchRequest(role_key=self.roles[0], limit=10)))
+        finally:
+            a.close()
+            b.close()
+        # one batch may be finishing as the Bench arrives; never the queue
+        self.assertLessEqual(before, 1, "the Bench waited behind %d batches" % before)
+
+    def test_clients_take_turns_with_their_batches(self):
+        a, c = H.Client(self.d.endpoint), H.Client(self.d.endpoint)
+        try:
+            before = self.order_of_replies(a, c, 16, self.heavy_request(),
+                                           ("Readiness", self.heavy_request()))
+        finally:
+            a.close()
+            c.close()
+        self.assertLessEqual(before, 2, "the batch waited behind %d of another's" % before)
+
+    @unittest.skipUnless(os.environ.get("PATHWAYS_TIMING_TESTS"),
+                         "a latency bound: run on an otherwise idle machine "
+                         "(PATHWAYS_TIMING_TESTS=1)")
+    def test_a_flood_of_heavy_batches_does_not_starve_cheap_calls(self):
+        heavy = self.heavy_request().employee_ids
+        light_est = self.emps[:2000 // len(self.roles)]
+        c = H.Client(self.d.endpoint)
+        floods = []
+        try:
+            quiet = self.p99s(c)
+            for i in range(4):
+                emps, est = (heavy, "0") if i % 2 == 0 else (light_est, "1")
+                p = subprocess.Popen([sys.executable, "-c", self.FLOOD, os.path.dirname(__file__),
+                                      self.d.endpoint, ",".join(emps), ",".join(self.roles), est],
+                                     stdout=subprocess.PIPE, text=True)
+                floods.append(p)
+                self.assertEqual(p.stdout.readline().strip(), "go")
+            time.sleep(1.0)
+            loaded = self.p99s(c)
+            for p in floods:
+                self.assertIsNone(p.poll(), "a flooder stopped")
+        finally:
+            for p in floods:
+                p.kill()
+                p.wait()
+            c.close()
+        print("p99 quiet %s, under flood %s" % (
+            {k: "%.2f ms" % (v * 1000) for k, v in quiet.items()},
+            {k: "%.2f ms" % (v * 1000) for k, v in loaded.items()}))
+        for name in quiet:
+            self.assertLessEqual(loaded[name], 5 * quiet[name],
+                                 "%s: p99 %.2f ms under flood, %.2f ms quiet" %
+                                 (name, loaded[name] * 1000, quiet[name] * 1000))
 
 
 if __name__ == "__main__":
