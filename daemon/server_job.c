@@ -143,10 +143,8 @@ void server_job_run(struct server *s, struct server_job *j, unsigned reader,
 				"waited past its deadline; not computed");
 		goto out;
 	}
-	if (server_unread_bytes(s, &j->frames[0]) > SERVER_PEER_UNREAD_MAX) {
-		server_job_fail(j, QUERY_RESOURCE_EXHAUSTED,
-				"over %zu MiB of replies unread: read them first",
-				SERVER_PEER_UNREAD_MAX >> 20);
+	if (server_unread_over(s, j, status, sizeof(status))) {
+		server_job_fail(j, QUERY_RESOURCE_EXHAUSTED, "%s", status);
 		goto out;
 	}
 	/* into the request's arena: no malloc per field, no free */
@@ -203,7 +201,7 @@ void server_job_run(struct server *s, struct server_job *j, unsigned reader,
 		goto out;
 	}
 	len = protobuf_c_message_get_packed_size(resp);
-	if (server_unread_reply(s, &j->frames[0], len, &j->body, &data)) {
+	if (server_unread_reply(s, j, len, &j->body, &data)) {
 		server_job_fail(j, QUERY_RESOURCE_EXHAUSTED, "out of memory");
 		goto out;
 	}

@@ -44,6 +44,16 @@
  * the daemon hold SNDHWM such replies. Past this many unread bytes, a
  * peer's requests get RESOURCE_EXHAUSTED without being computed. */
 #define SERVER_PEER_UNREAD_MAX ((size_t)64 << 20)
+/* The same per client (a CURVE key, or a non-loopback address), whatever
+ * the number of its connections, and for all clients together: eight
+ * clients that never read would otherwise make the daemon hold 8 x 64 MiB.
+ * Over any of them, a request gets RESOURCE_EXHAUSTED uncomputed; over the
+ * total, only requests of peers that have replies unread themselves. */
+#define SERVER_CLIENT_UNREAD_MAX ((size_t)64 << 20)
+#define SERVER_UNREAD_MAX ((size_t)192 << 20)
+/* once this many unread bytes have piled up, their release gives the
+ * memory back to the system (malloc_trim) */
+#define SERVER_UNREAD_TRIM_MIN ((size_t)16 << 20)
 #define SERVER_UNREAD_BUCKETS 256
 /* hazard slots: the frontend's, then one per worker, then the writer's */
 #define SERVER_READER_FRONTEND 0
@@ -84,13 +94,16 @@ struct server_worker {
 	bool started;
 };
 
-/* A peer's unread reply bytes (see SERVER_PEER_UNREAD_MAX). */
+/* A peer's (or a client's) unread reply bytes (see
+ * SERVER_PEER_UNREAD_MAX). */
 struct server_unread {
 	struct server_unread *next;
 	size_t bytes;
 	size_t refs;			/* replies alive that name it */
+	char kind;			/* 'p' peer, 'c' client */
 	size_t id_len;
-	unsigned char id[];		/* the ROUTER's routing id */
+	unsigned char id[];		/* the ROUTER's routing id, or the
+					 * client's name */
 };
 
 struct server {
@@ -126,7 +139,9 @@ struct server {
 	bool stopping;
 	bool ready_sent;
 	char last_status[320];
-	pthread_mutex_t unread_lock;	/* guards unread[] */
+	pthread_mutex_t unread_lock;	/* guards unread[] and the sums */
+	size_t unread_total;		/* every peer's, counted */
+	size_t unread_peak;		/* the highest since the last trim */
 	struct server_unread *unread[SERVER_UNREAD_BUCKETS];
 };
 
@@ -220,13 +235,20 @@ void server_on_worker(struct server *s);
 
 /* ---- server_unread.c: unread reply bytes per peer (any thread) ---- */
 
-/* Unread reply bytes of the peer whose routing id is id. */
-size_t server_unread_bytes(struct server *s, const zmq_msg_t *id);
-/* A reply body of len bytes for peer id: a zmq message (initialized here)
- * whose bytes are counted as unread until libzmq releases them. *data is
- * where to pack the body. 0 or -ENOMEM. */
-int server_unread_reply(struct server *s, const zmq_msg_t *id, size_t len,
-			zmq_msg_t *msg, uint8_t **data)
+/* Whether j's peer, its client or all clients together have more reply
+ * bytes unread than their bound: 1 with why set (the reply's message), or
+ * 0. */
+int server_unread_over(struct server *s, const struct server_job *j,
+		       char *why, size_t len);
+/* The name j's client is counted under into out ("key:..." or
+ * "addr:..."): its length, 0 when it has none (loopback, ipc). */
+size_t server_unread_client(struct server *s, const struct server_job *j,
+			    char *out, size_t len);
+/* A reply body of len bytes for j's peer: a zmq message (initialized
+ * here) whose bytes are counted as unread until libzmq releases them.
+ * *data is where to pack the body. 0 or -ENOMEM. */
+int server_unread_reply(struct server *s, const struct server_job *j,
+			size_t len, zmq_msg_t *msg, uint8_t **data)
 	__attribute__((warn_unused_result));
 
 /* ---- server_status.c ---- */
