@@ -181,15 +181,15 @@ static int schema_version_of(PGconn *db)
 }
 
 /* Saves g through the persist keeper (a second call for the same g does
- * nothing). */
-static void save(loader_t *l, const graph_t *g)
+ * nothing). 0, or the error logged. */
+static int save(loader_t *l, const graph_t *g)
 {
 	char err[512];
 	int64_t t0 = now_ms();
 	int rc;
 
 	if (!l->persist)
-		return;
+		return 0;
 	rc = persist_keep(l->persist, g, err, sizeof(err));
 	if (rc == -ESTALE)
 		log_debug("loader: snapshot not saved (%s)", err);
@@ -199,6 +199,22 @@ static void save(loader_t *l, const graph_t *g)
 		log_info("loader: snapshot %llu saved to %s in %lld ms",
 			 (unsigned long long)g->version,
 			 persist_path(l->persist), (long long)(now_ms() - t0));
+	return rc == -ESTALE ? 0 : rc;
+}
+
+/* g no longer holds someone the saved file may hold: the file must not
+ * outlive them. Saved, or else removed (a restart with the database down
+ * then serves nothing rather than them). */
+static void save_removal(loader_t *l, const graph_t *g)
+{
+	char err[512];
+
+	if (!l->persist || !save(l, g))
+		return;
+	if (persist_erased(l->persist, g->db_xmin ? g->db_xmin - 1 : 0, NULL,
+			   err, sizeof(err)))
+		log_err("loader: a snapshot holding someone erased stays saved (%s)",
+			err);
 }
 
 /* Whether an employee of old is not in g. */
@@ -240,7 +256,7 @@ static int full_reload(loader_t *l, PGconn *db)
 	/* someone gone: the file must not keep them past the publication
 	 * (a restart would serve them again); otherwise publish first */
 	if (l->persist && removes_someone(l->last, g))
-		save(l, g);
+		save_removal(l, g);
 	publish(l, g);
 	save(l, g);
 	return 0;
@@ -312,7 +328,7 @@ static int apply_pending(loader_t *l, PGconn *db)
 	for (size_t i = 0; l->persist && i < l->pending_n; i++)
 		if (graph_find_employee(l->last, l->pending[i]) != GRAPH_NONE &&
 		    graph_find_employee(g, l->pending[i]) == GRAPH_NONE) {
-			save(l, g);
+			save_removal(l, g);
 			break;
 		}
 	clear_pending(l);
