@@ -1,11 +1,13 @@
 #include "access.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -34,10 +36,18 @@ int access_open(const char *path, access_log_t **out)
 
 int access_reopen(access_log_t *a)
 {
-	FILE *f = fopen(a->path, "ae");
+	/* who read whose data is personal data too: owner only (fopen would
+	 * create it 0666 less the umask) */
+	int fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "a");
 
-	if (!f)
-		return -errno;
+	if (!f) {
+		int rc = -errno;
+
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
 	if (a->f)
 		fclose(a->f);
 	a->f = f;
@@ -57,6 +67,67 @@ void access_close(access_log_t **ap)
 	*ap = NULL;
 }
 
+/* Appends s as a JSON string to ids (quotes, backslashes and control
+ * characters escaped); false when out of memory. */
+static bool ids_put(struct access_ids *ids, const char *s)
+{
+	/* the worst case: every byte a \u00XX, the quotes, a comma, NUL */
+	size_t n = strlen(s), need = ids->len + n * 6 + 4;
+	char *p;
+
+	if (need > ids->cap) {
+		size_t cap = ids->cap ? ids->cap : 256;
+
+		while (cap < need)
+			cap *= 2;
+		p = realloc(ids->json, cap);
+		if (!p)
+			return false;
+		ids->json = p;
+		ids->cap = cap;
+	}
+	p = ids->json + ids->len;
+	if (ids->len)
+		*p++ = ',';
+	*p++ = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			*p++ = '\\';
+			*p++ = (char)c;
+		} else if (c < 0x20) {
+			p += sprintf(p, "\\u%04x", c);
+		} else {
+			*p++ = (char)c;
+		}
+	}
+	*p++ = '"';
+	*p = '\0';
+	ids->len = (size_t)(p - ids->json);
+	return true;
+}
+
+void access_ids_add(struct access_ids *ids, const char *id)
+{
+	if (id[0] && !ids_put(ids, id))
+		ids->lost = true;
+}
+
+void access_ids_clear(struct access_ids *ids)
+{
+	ids->len = 0;
+	ids->lost = false;
+	if (ids->json)
+		ids->json[0] = '\0';
+}
+
+void access_ids_free(struct access_ids *ids)
+{
+	free(ids->json);
+	*ids = (struct access_ids){ 0 };
+}
+
 /* JSON string body: escapes quotes, backslashes and control characters */
 static void put_json(FILE *f, const char *s)
 {
@@ -74,9 +145,9 @@ static void put_json(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-void access_write(access_log_t *a, const char *client, const char *method,
-		  const char *employees, int code, uint64_t us)
+void access_write(access_log_t *a, const struct access_line *l)
 {
+	const struct access_ids *ids = l->employees;
 	struct timespec ts;
 	struct tm tm;
 	char when[64];
@@ -89,27 +160,23 @@ void access_write(access_log_t *a, const char *client, const char *method,
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
 	fprintf(a->f, "{\"time\":\"%s\",\"client\":", when);
-	put_json(a->f, client);
+	put_json(a->f, l->client);
 	fputs(",\"method\":", a->f);
-	put_json(a->f, method);
-	fputs(",\"employees\":[", a->f);
-	if (employees[0]) {
-		const char *p = employees;
-
-		for (bool first = true; *p; first = false) {
-			size_t n = strcspn(p, ",");
-			char id[256];
-
-			snprintf(id, sizeof(id), "%.*s", (int)(n < 255 ? n : 255), p);
-			if (!first)
-				fputc(',', a->f);
-			put_json(a->f, id);
-			p += n;
-			if (*p)
-				p++;
-		}
+	put_json(a->f, l->method);
+	if (l->request_id)
+		fprintf(a->f, ",\"request_id\":%llu",
+			(unsigned long long)l->request_id);
+	if (l->trace_id && l->trace_id[0]) {
+		fputs(",\"trace_id\":", a->f);
+		put_json(a->f, l->trace_id);
 	}
-	fprintf(a->f, "],\"code\":%d,\"us\":%llu}\n", code, (unsigned long long)us);
+	fputs(",\"employees\":[", a->f);
+	if (ids && ids->len)
+		fwrite(ids->json, 1, ids->len, a->f);
+	if (ids && ids->lost)
+		fputs(ids->len ? ",\"?\"" : "\"?\"", a->f);
+	fprintf(a->f, "],\"code\":%d,\"us\":%llu}\n", l->code,
+		(unsigned long long)l->us);
 	/* line-at-a-time so a rotated or tailed file never holds half a line */
 	if (fflush(a->f))
 		log_warn("access: write to the access log failed (%s)", strerror(errno));

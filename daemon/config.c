@@ -186,6 +186,13 @@ static int set_bool(bool *dst, const char *v, char *err, size_t errlen)
 
 static int check_endpoint(const char *v, char *err, size_t errlen)
 {
+	/* ZeroMQ reads "tcp://SOURCE;ADDRESS" and binds ADDRESS: the part
+	 * before the ';' would pass the loopback rule for the other */
+	if (strchr(v, ';')) {
+		snprintf(err, errlen, "\"%s\": ';' is not allowed in an endpoint",
+			 v);
+		return -EINVAL;
+	}
 	if (strncmp(v, "tcp://", 6) == 0 || strncmp(v, "ipc://", 6) == 0 ||
 	    strncmp(v, "inproc://", 9) == 0)
 		return 0;
@@ -378,10 +385,26 @@ bool config_is_loopback(const char *ep)
 	if (strncmp(ep, "tcp://", 6) != 0)
 		return false;
 	host = ep + 6;
-	if (strncmp(host, "127.", 4) == 0 || strncmp(host, "[::1]:", 6) == 0 ||
+	/* 127. followed by a name ("127.example.org") resolves anywhere */
+	if (strncmp(host, "127.", 4) == 0 &&
+	    host[strspn(host, "0123456789.")] == ':')
+		return true;
+	if (strncmp(host, "[::1]:", 6) == 0 ||
 	    strncmp(host, "localhost:", 10) == 0)
 		return true;
 	return false;
+}
+
+int config_check_bound(const struct config *cfg, const char *configured,
+		       const char *bound, char *err, size_t errlen)
+{
+	if (cfg->curve_secret_key_file || cfg->allow_insecure ||
+	    config_is_loopback(bound))
+		return 0;
+	snprintf(err, errlen,
+		 "listen %s bound %s, which is not loopback: set [security] curve_secret_key_file, or allow_insecure = true in [server]",
+		 configured, bound);
+	return -EPERM;
 }
 
 /* "PATH:LINE: " when the file set the key at line, "" otherwise (a flag

@@ -94,7 +94,17 @@ int config_validate(const struct config *cfg, const char *path, char *err,
 		    size_t errlen)
 	__attribute__((warn_unused_result));
 
-/* true for tcp://127.x, tcp://[::1], tcp://localhost, ipc://, inproc:// */
+/* true for tcp://127.x (numeric), tcp://[::1], tcp://localhost, ipc://,
+ * inproc:// */
 bool config_is_loopback(const char *endpoint);
+
+/* The loopback rule again, for what ZeroMQ bound (bound:
+ * ZMQ_LAST_ENDPOINT, numeric) rather than what the configuration wrote
+ * (configured, for the message): a name may resolve anywhere. 0, or
+ * -EPERM with err set when bound is not loopback and neither CURVE nor
+ * allow_insecure is on. */
+int config_check_bound(const struct config *cfg, const char *configured,
+		       const char *bound, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 
 #endif

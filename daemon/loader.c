@@ -31,6 +31,7 @@ struct loader {
 	pthread_mutex_t lock;		/* guards the fields below */
 	char *conninfo;
 	char *snapshot_path;
+	persist_t *persist;
 	bool stop, reload;
 	struct loader_stats stats;
 	/* thread only: */
@@ -55,6 +56,7 @@ int loader_new(const struct loader_options *opt, struct graph_slot *slot,
 	l->debounce_ms = opt->debounce_ms;
 	l->reconnect_max_ms = opt->reconnect_max_ms ? opt->reconnect_max_ms : 30000;
 	l->stats.schema_ok = true;	/* until a load says otherwise */
+	l->persist = opt->persist;
 	l->conninfo = strdup(opt->conninfo ? opt->conninfo : "");
 	if (opt->snapshot_path && !(l->snapshot_path = strdup(opt->snapshot_path))) {
 		free(l->conninfo);
@@ -178,6 +180,54 @@ static int schema_version_of(PGconn *db)
 	return load_schema_version(db, &v) ? 0 : v;
 }
 
+/* Saves g through the persist keeper (a second call for the same g does
+ * nothing). 0, or the error logged. */
+static int save(loader_t *l, const graph_t *g)
+{
+	char err[512];
+	int64_t t0 = now_ms();
+	int rc;
+
+	if (!l->persist)
+		return 0;
+	rc = persist_keep(l->persist, g, err, sizeof(err));
+	if (rc == -ESTALE)
+		log_debug("loader: snapshot not saved (%s)", err);
+	else if (rc)
+		log_warn("loader: snapshot not saved (%s)", err);
+	else
+		log_info("loader: snapshot %llu saved to %s in %lld ms",
+			 (unsigned long long)g->version,
+			 persist_path(l->persist), (long long)(now_ms() - t0));
+	return rc == -ESTALE ? 0 : rc;
+}
+
+/* g no longer holds someone the saved file may hold: the file must not
+ * outlive them. Saved, or else removed (a restart with the database down
+ * then serves nothing rather than them). */
+static void save_removal(loader_t *l, const graph_t *g)
+{
+	char err[512];
+
+	if (!l->persist || !save(l, g))
+		return;
+	if (persist_erased(l->persist, g->db_xmin ? g->db_xmin - 1 : 0, NULL,
+			   err, sizeof(err)))
+		log_err("loader: a snapshot holding someone erased stays saved (%s)",
+			err);
+}
+
+/* Whether an employee of old is not in g. */
+static bool removes_someone(const graph_t *old, const graph_t *g)
+{
+	if (!old)
+		return false;
+	for (uint32_t i = 0; i < old->emps_n; i++)
+		if (graph_find_employee(g, old->emps[i].id) == GRAPH_NONE)
+			return true;
+	return false;
+}
+
 static int full_reload(loader_t *l, PGconn *db)
 {
 	char err[512];
@@ -203,17 +253,12 @@ static int full_reload(loader_t *l, PGconn *db)
 	log_info("loader: snapshot %llu loaded in %lld ms: %u roles, %u employees, %llu assessments",
 		 (unsigned long long)g->version, (long long)(now_ms() - t0),
 		 g->roles_n, g->emps_n, (unsigned long long)g->assessments_n);
+	/* someone gone: the file must not keep them past the publication
+	 * (a restart would serve them again); otherwise publish first */
+	if (l->persist && removes_someone(l->last, g))
+		save_removal(l, g);
 	publish(l, g);
-	if (l->snapshot_path) {
-		int64_t t1 = now_ms();
-
-		if (persist_save(g, schema, l->snapshot_path, err, sizeof(err)))
-			log_warn("loader: snapshot not saved (%s)", err);
-		else
-			log_info("loader: snapshot %llu saved to %s in %lld ms",
-				 (unsigned long long)g->version, l->snapshot_path,
-				 (long long)(now_ms() - t1));
-	}
+	save(l, g);
 	return 0;
 }
 
@@ -277,6 +322,15 @@ static int apply_pending(loader_t *l, PGconn *db)
 	log_debug("loader: snapshot %llu: %zu employees changed, applied in %lld ms",
 		  (unsigned long long)g->version, l->pending_n,
 		  (long long)(now_ms() - t0));
+	/* a delta that removes someone (an erasure) is saved before it is
+	 * published: the writer acknowledges an erasure once it sees it
+	 * published, and the file must not hold them by then */
+	for (size_t i = 0; l->persist && i < l->pending_n; i++)
+		if (graph_find_employee(l->last, l->pending[i]) != GRAPH_NONE &&
+		    graph_find_employee(g, l->pending[i]) == GRAPH_NONE) {
+			save_removal(l, g);
+			break;
+		}
 	clear_pending(l);
 	publish(l, g);
 	return 0;

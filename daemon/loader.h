@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "graph.h"
+#include "persist.h"
 
 typedef struct loader loader_t;
 
@@ -22,6 +23,8 @@ struct loader_options {
 	unsigned debounce_ms;
 	unsigned reconnect_max_ms;
 	const char *snapshot_path;	/* copied; NULL: none */
+	persist_t *persist;		/* borrowed, saves snapshot_path;
+					 * NULL: nothing saved */
 };
 
 struct loader_stats {

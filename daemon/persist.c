@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +185,40 @@ static void write_graph(struct wr *w, const graph_t *g)
 	}
 }
 
+/* The snapshot's directory, checked before the file is written or
+ * trusted: anyone who may write into it may replace the file, so a group-
+ * or world-writable one is refused (its parents are the operator's). */
+static int dir_is_private(const char *path, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - path) < sizeof(dir))
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	else {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	if (stat(dir, &st)) {
+		int rc = -errno;
+
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return rc;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen,
+			 "%s: directory is group- or world-writable (mode %04o): refusing to keep a snapshot there",
+			 dir, (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
 int persist_save(const graph_t *g, int schema_version, const char *path,
 		 char *err, size_t errlen)
 {
@@ -197,8 +232,14 @@ int persist_save(const graph_t *g, int schema_version, const char *path,
 		snprintf(err, errlen, "out of memory");
 		return rc;
 	}
-	snprintf(tmp, len + 16, "%s.tmp.%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	rc = dir_is_private(path, err, errlen);
+	if (rc)
+		goto out;
+	/* a fresh name made with O_EXCL (mode 0600): a file or symlink that
+	 * someone planted under a predictable name is never written through,
+	 * and two threads saving at once never share a temporary file */
+	snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0 || !(w.f = fdopen(fd, "wb"))) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
@@ -614,13 +655,16 @@ int persist_load(const char *path, int schema_version, graph_t **out,
 	int fd, rc;
 	size_t n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	rc = dir_is_private(path, err, errlen);
+	if (rc)
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	if (fstat(fd, &st) || st.st_size < 48 ||
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < 48 ||
 	    (uint64_t)st.st_size > (1ull << 40)) {
 		close(fd);
 		snprintf(err, errlen, "%s: not a pathwaysd snapshot (size)", path);
@@ -649,5 +693,124 @@ int persist_load(const char *path, int schema_version, graph_t **out,
 	if (rc)
 		snprintf(err, errlen, "%s: %s", path, why);
 	free(data);
+	return rc;
+}
+
+/* ---- the file the daemon keeps ---- */
+
+struct persist {
+	pthread_mutex_t lock;	/* one save at a time; guards what follows */
+	char *path;
+	int schema_version;
+	bool saved;		/* the file holds a snapshot of this run */
+	uint64_t saved_version, saved_xmin;
+	uint64_t floor_xid;	/* the last erasure: nothing read before it
+				 * may be written again */
+};
+
+int persist_new(const char *path, int schema_version, persist_t **out,
+		char *err, size_t errlen)
+{
+	persist_t *p;
+	int rc = dir_is_private(path, err, errlen);
+
+	if (rc)
+		return rc;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	p->path = strdup(path);
+	p->schema_version = schema_version;
+	if (!p->path || pthread_mutex_init(&p->lock, NULL)) {
+		free(p->path);
+		free(p);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	*out = p;
+	return 0;
+}
+
+void persist_destroy(persist_t **pp)
+{
+	persist_t *p = *pp;
+
+	if (!p)
+		return;
+	pthread_mutex_destroy(&p->lock);
+	free(p->path);
+	free(p);
+	*pp = NULL;
+}
+
+const char *persist_path(const persist_t *p)
+{
+	return p->path;
+}
+
+/* under p->lock */
+static int keep_locked(persist_t *p, const graph_t *g, char *err,
+		       size_t errlen)
+{
+	int rc;
+
+	if (p->saved && g->version <= p->saved_version) {
+		snprintf(err, errlen, "snapshot %llu is not newer than the saved %llu",
+			 (unsigned long long)g->version,
+			 (unsigned long long)p->saved_version);
+		return -ESTALE;
+	}
+	if (g->db_xmin <= p->floor_xid) {
+		snprintf(err, errlen, "snapshot %llu was read before an erasure",
+			 (unsigned long long)g->version);
+		return -ESTALE;
+	}
+	rc = persist_save(g, p->schema_version, p->path, err, errlen);
+	if (rc)
+		return rc;
+	p->saved = true;
+	p->saved_version = g->version;
+	p->saved_xmin = g->db_xmin;
+	return 0;
+}
+
+int persist_keep(persist_t *p, const graph_t *g, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&p->lock);
+	rc = keep_locked(p, g, err, errlen);
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+}
+
+int persist_erased(persist_t *p, uint64_t xid, const graph_t *now, char *err,
+		   size_t errlen)
+{
+	char why[256];
+	int rc = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (xid > p->floor_xid)
+		p->floor_xid = xid;
+	/* already rewritten from a snapshot read after the erasure (the
+	 * loader saves a delta that removes someone before publishing it) */
+	if (p->saved && p->saved_xmin > xid)
+		goto out;
+	if (now && now->db_xmin > xid &&
+	    keep_locked(p, now, why, sizeof(why)) == 0)
+		goto out;
+	/* no snapshot without them to write: a missing file serves nobody,
+	 * a stale one would serve them again after a restart */
+	if (unlink(p->path) && errno != ENOENT) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot remove: %s", p->path,
+			 strerror(errno));
+		goto out;
+	}
+out:
+	pthread_mutex_unlock(&p->lock);
 	return rc;
 }

@@ -7,11 +7,16 @@
  * under and a checksum over everything. Loading replays it through the
  * graph builder, so every row and setting is checked again. It is written
  * to a temporary file, synced and renamed over the old one, so a reader
- * never sees half a file; a file that fails any check is rejected. */
+ * never sees half a file; a file that fails any check is rejected.
+ *
+ * The temporary file is made with a fresh name and O_EXCL, mode 0600, and
+ * the file's directory must not be group- or world-writable (-EPERM): who
+ * can write there could plant or replace the snapshot. */
 #ifndef PATHWAYS_PERSIST_H
 #define PATHWAYS_PERSIST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "graph.h"
 
@@ -31,5 +36,35 @@ int persist_load(const char *path, int schema_version, graph_t **out,
 int persist_load_mem(const void *buf, size_t n, int schema_version,
 		     graph_t **out, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+
+/* The saved snapshot a running daemon keeps: the loader's saves and the
+ * writer's erasures go through it, one at a time, so the file only moves
+ * to later snapshots and, once an erasure is acknowledged, never holds the
+ * erased person again (it is rewritten without them or removed). */
+typedef struct persist persist_t;
+
+/* path copied; schema_version is what saves are written under. Caller
+ * must destroy. 0, or -errno with err set: -EPERM the directory is group-
+ * or world-writable, -ENOENT it does not exist, -ENOMEM. */
+int persist_new(const char *path, int schema_version, persist_t **out,
+		char *err, size_t errlen) __attribute__((warn_unused_result));
+void persist_destroy(persist_t **p);
+const char *persist_path(const persist_t *p);
+
+/* Saves g, unless the file already holds the same or a later snapshot, or
+ * g was read (its db_xmin) before an erasure given to persist_erased():
+ * then -ESTALE and nothing is written. Otherwise 0, or -errno with err
+ * set (persist_save()). Any thread. */
+int persist_keep(persist_t *p, const graph_t *g, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* An erasure committed in transaction xid: no snapshot read before it is
+ * saved from now on, and the file stops holding anything read before it:
+ * rewritten from now (a published snapshot, may be NULL) if now was read
+ * after xid, removed otherwise. 0 when the file no longer holds anything
+ * older than the erasure; -errno with err set when it could not be
+ * removed. Any thread. */
+int persist_erased(persist_t *p, uint64_t xid, const graph_t *now, char *err,
+		   size_t errlen) __attribute__((warn_unused_result));
 
 #endif

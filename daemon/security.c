@@ -22,10 +22,17 @@ struct client {
 	char *methods;			/* comma list; NULL: read methods */
 };
 
+struct clients {
+	struct client *v;
+	size_t n;
+};
+
 struct security {
 	char public_key[CERT_Z85_LEN + 1], secret_key[CERT_Z85_LEN + 1];
-	struct client *clients;
-	size_t clients_n;
+	/* the ZAP thread and the frontend read the list, SIGHUP replaces
+	 * it: under the lock (held for a lookup, never for a load) */
+	pthread_mutex_t lock;
+	struct clients clients;
 	void *zctx;
 	pthread_t thread;
 	bool started;
@@ -68,7 +75,17 @@ static void log_client(const char *file, const struct cert *c)
 		   c->public_key, what);
 }
 
-static int load_clients(security_t *s, const char *dir, bool quiet,
+static void free_clients(struct clients *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].methods);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* Reads dir into *l (empty on entry); on failure *l is freed. */
+static int load_clients(struct clients *l, const char *dir, bool quiet,
 			char *err, size_t errlen)
 {
 	DIR *d = opendir(dir);
@@ -80,9 +97,10 @@ static int load_clients(security_t *s, const char *dir, bool quiet,
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return rc;
 	}
-	s->clients = calloc(MAX_CLIENTS, sizeof(*s->clients));
-	if (!s->clients) {
+	l->v = calloc(MAX_CLIENTS, sizeof(*l->v));
+	if (!l->v) {
 		closedir(d);
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	while ((de = readdir(d))) {
@@ -95,14 +113,14 @@ static int load_clients(security_t *s, const char *dir, bool quiet,
 		/* secret certificates never belong here */
 		if (strstr(de->d_name, "_secret") || strstr(de->d_name, ".key"))
 			continue;
-		if (s->clients_n == MAX_CLIENTS) {
+		if (l->n == MAX_CLIENTS) {
 			snprintf(err, errlen, "%s: more than %d client keys", dir,
 				 MAX_CLIENTS);
 			rc = -E2BIG;
 			break;
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		c = &s->clients[s->clients_n];
+		c = &l->v[l->n];
 		rc = cert_read(path, &cert, why, sizeof(why));
 		if (rc) {
 			snprintf(err, errlen, "not a client certificate: %s",
@@ -114,6 +132,7 @@ static int load_clients(security_t *s, const char *dir, bool quiet,
 		zmq_z85_decode(c->key, c->fingerprint);
 		if (cert.methods[0] && !(c->methods = strdup(cert.methods))) {
 			cert_wipe(&cert);
+			snprintf(err, errlen, "out of memory");
 			rc = -ENOMEM;
 			break;
 		}
@@ -123,9 +142,11 @@ static int load_clients(security_t *s, const char *dir, bool quiet,
 		if (!quiet)
 			log_client(de->d_name, &cert);
 		cert_wipe(&cert);
-		s->clients_n++;
+		l->n++;
 	}
 	closedir(d);
+	if (rc)
+		free_clients(l);
 	return rc;
 }
 
@@ -141,6 +162,10 @@ static int security_load(const char *secret_key_file, const char *clients_dir,
 
 	if (!s)
 		return -ENOMEM;
+	if (pthread_mutex_init(&s->lock, NULL)) {
+		free(s);
+		return -ENOMEM;
+	}
 	rc = cert_read(secret_key_file, &cert, why, sizeof(why));
 	if (!rc && !cert.secret_key[0]) {
 		snprintf(why, sizeof(why), "%s: no secret-key",
@@ -157,7 +182,8 @@ static int security_load(const char *secret_key_file, const char *clients_dir,
 	memcpy(s->secret_key, cert.secret_key, sizeof(s->secret_key));
 	cert_wipe(&cert);
 	if (clients_dir) {
-		rc = load_clients(s, clients_dir, quiet, err, errlen);
+		rc = load_clients(&s->clients, clients_dir, quiet, err,
+				  errlen);
 		if (rc) {
 			security_destroy(&s);
 			return rc;
@@ -186,17 +212,51 @@ int security_check(const char *secret_key_file, const char *clients_dir,
 	return rc;
 }
 
-size_t security_clients(const security_t *s)
+int security_reload_clients(security_t *s, const char *clients_dir,
+			    char *err, size_t errlen)
 {
-	return s->clients_n;
+	struct clients l = { 0 }, old;
+	int rc = 0;
+
+	if (clients_dir)
+		rc = load_clients(&l, clients_dir, false, err, errlen);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&s->lock);
+	old = s->clients;
+	s->clients = l;
+	pthread_mutex_unlock(&s->lock);
+	free_clients(&old);
+	return 0;
 }
 
-static const struct client *find_key(const security_t *s, const uint8_t *key)
+size_t security_clients(security_t *s)
 {
-	for (size_t i = 0; i < s->clients_n; i++)
-		if (memcmp(s->clients[i].key, key, 32) == 0)
-			return &s->clients[i];
-	return NULL;
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->clients.n;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+/* The User-Id of the allowed client with this key into user (""
+ * none); false when the key is not allowed. */
+static bool find_key(security_t *s, const uint8_t *key,
+		     char user[CERT_Z85_LEN + 1])
+{
+	bool found = false;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->clients.n; i++)
+		if (memcmp(s->clients.v[i].key, key, 32) == 0) {
+			memcpy(user, s->clients.v[i].fingerprint,
+			       CERT_Z85_LEN + 1);
+			found = true;
+			break;
+		}
+	pthread_mutex_unlock(&s->lock);
+	return found;
 }
 
 /* ZAP (RFC 27): REP socket; request frames version, request id, domain,
@@ -209,8 +269,8 @@ static void *zap_main(void *arg)
 		zmq_msg_t f[8];
 		int n = 0, more = 1;
 		const char *status = "400", *text = "unknown client key";
-		const char *user = "";
-		const struct client *c = NULL;
+		char user[CERT_Z85_LEN + 1] = "";
+		bool known = false;
 
 		while (more && n < 8) {
 			size_t ml = sizeof(more);
@@ -230,11 +290,10 @@ static void *zap_main(void *arg)
 		if (n >= 7 && zmq_msg_size(&f[5]) == 5 &&
 		    memcmp(zmq_msg_data(&f[5]), "CURVE", 5) == 0 &&
 		    zmq_msg_size(&f[6]) == 32)
-			c = find_key(s, zmq_msg_data(&f[6]));
-		if (c) {
+			known = find_key(s, zmq_msg_data(&f[6]), user);
+		if (known) {
 			status = "200";
 			text = "OK";
-			user = c->fingerprint;
 		} else {
 			char addr[64] = "";
 			size_t al = n > 3 ? zmq_msg_size(&f[3]) : 0;
@@ -363,23 +422,31 @@ out:
 	return rc;
 }
 
-bool security_allows(const security_t *s, const char *user_id,
+bool security_allows(security_t *s, const char *user_id,
 		     const char *method, bool is_write)
 {
+	bool ok = false;
+
 	if (!s)
 		return true;	/* no CURVE: allow_writes decides writes */
 	if (!user_id)
 		return false;
-	for (size_t i = 0; i < s->clients_n; i++) {
-		const struct client *c = &s->clients[i];
+	/* by the current list: a key dropped by a reload loses its
+	 * connections' rights at once */
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->clients.n; i++) {
+		const struct client *c = &s->clients.v[i];
 
 		if (strcmp(c->fingerprint, user_id) != 0)
 			continue;
 		if (!c->methods)
-			return !is_write;	/* read methods only */
-		return listed(c->methods, method);
+			ok = !is_write;	/* read methods only */
+		else
+			ok = listed(c->methods, method);
+		break;
 	}
-	return false;
+	pthread_mutex_unlock(&s->lock);
+	return ok;
 }
 
 void security_destroy(security_t **sp)
@@ -393,9 +460,8 @@ void security_destroy(security_t **sp)
 	 * calls us */
 	if (s->started)
 		pthread_join(s->thread, NULL);
-	for (size_t i = 0; i < s->clients_n; i++)
-		free(s->clients[i].methods);
-	free(s->clients);
+	free_clients(&s->clients);
+	pthread_mutex_destroy(&s->lock);
 	explicit_bzero(s->secret_key, sizeof(s->secret_key));
 	free(s);
 	*sp = NULL;

@@ -8,7 +8,8 @@
  *
  * Both are read by cert_read() (daemon/common/cert.h), which refuses
  * anything it does not understand. Each allowed client and the methods it
- * may call are logged when the list is loaded.
+ * may call are logged when the list is loaded, at start and on SIGHUP
+ * (security_reload_clients()).
  *
  * CURVE alone authenticates nobody: without a ZAP handler libzmq 4.3
  * accepts every client key. So the handler runs before the ROUTER binds,
@@ -53,11 +54,22 @@ int security_probe(const security_t *s, void *zctx, const char *endpoint)
 	__attribute__((warn_unused_result));
 
 /* May the client with this User-Id (NULL: no CURVE) call method (index
- * into the method bit set; writes flagged)? */
-bool security_allows(const security_t *s, const char *user_id,
+ * into the method bit set; writes flagged)? Asks the current list: a key
+ * a reload dropped is refused on the connections it still has. Any
+ * thread. */
+bool security_allows(security_t *s, const char *user_id,
 		     const char *method, bool is_write);
 
+/* Reads clients_dir again (NULL: no client is allowed) as security_new()
+ * does, logging each client and its methods, and swaps the new list in
+ * for the ZAP handler and security_allows() (SIGHUP). 0; or -errno with
+ * err naming the file, and the loaded list stays as it was. The server's
+ * own key is not re-read (a restart changes it). Any thread. */
+int security_reload_clients(security_t *s, const char *clients_dir,
+			    char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
 /* Number of allowed client keys loaded. */
-size_t security_clients(const security_t *s);
+size_t security_clients(security_t *s);
 
 #endif

@@ -105,6 +105,29 @@ static int set_int(void *sock, int opt, int v)
 	return zmq_setsockopt(sock, opt, &v, sizeof(v));
 }
 
+/* What the ROUTER just bound for configured, checked against the loopback
+ * rule (ZeroMQ may bind elsewhere than the text suggests) and logged. */
+static int check_bound(struct server *s, const char *configured)
+{
+	char ep[256], err[512];
+	size_t len = sizeof(ep);
+	int rc;
+
+	if (zmq_getsockopt(s->front, ZMQ_LAST_ENDPOINT, ep, &len)) {
+		rc = -errno;
+		log_err("server: cannot tell what %s bound (%s)", configured,
+			zmq_strerror(errno));
+		return rc;
+	}
+	rc = config_check_bound(&s->cfg, configured, ep, err, sizeof(err));
+	if (rc) {
+		log_err("server: %s: refusing to start", err);
+		return rc;
+	}
+	log_notice("server: listening on %s", ep);
+	return 0;
+}
+
 int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 {
 	struct server *s = calloc(1, sizeof(*s));
@@ -191,7 +214,9 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 				s->cfg.listen[i], zmq_strerror(errno));
 			goto fail;
 		}
-		log_notice("server: listening on %s", s->cfg.listen[i]);
+		rc = check_bound(s, s->cfg.listen[i]);
+		if (rc)
+			goto fail;
 	}
 	if (s->sec) {
 		char ep[256];
@@ -214,6 +239,16 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 			}
 		}
 	}
+	if (s->cfg.snapshot_path) {
+		char err[512];
+
+		rc = persist_new(s->cfg.snapshot_path, loader_expected_schema(),
+				 &s->persist, err, sizeof(err));
+		if (rc) {
+			log_err("persist: %s", err);
+			goto fail;
+		}
+	}
 	if (zmq_bind(s->back, SERVER_WORKERS_ENDPOINT)) {
 		rc = -errno;
 		goto fail;
@@ -226,6 +261,7 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 	lo.debounce_ms = s->cfg.reload_debounce_ms;
 	lo.reconnect_max_ms = s->cfg.reconnect_max_ms;
 	lo.snapshot_path = s->cfg.snapshot_path;
+	lo.persist = s->persist;
 	rc = loader_new(&lo, &s->slot, &s->loader);
 	if (rc)
 		goto fail;
@@ -268,8 +304,13 @@ void server_destroy(server_t **sp)
 		s->pending_head = j->next;
 		server_job_put(s, j);
 	}
+	while ((j = s->heavy_head)) {
+		s->heavy_head = j->next;
+		server_job_put(s, j);
+	}
 	while ((j = s->free_jobs)) {
 		s->free_jobs = j->next;
+		access_ids_free(&j->employees);
 		free(j);
 	}
 	if (s->front) {
@@ -285,6 +326,7 @@ void server_destroy(server_t **sp)
 	if (s->zctx)
 		zmq_ctx_term(s->zctx);
 	security_destroy(&s->sec);
+	persist_destroy(&s->persist);
 	access_close(&s->access);
 	query_cache_free(&s->front_cache);
 	if (s->sigfd >= 0)

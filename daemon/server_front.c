@@ -57,6 +57,19 @@ static struct server_job *read_request(struct server *s, void *sock)
 	return j;
 }
 
+/* The caller's trace_id (header metadata) for the access log, cut at a
+ * character boundary to what a job keeps. */
+static void take_trace_id(struct server_job *j,
+			    const Pathways__V1__RequestHeader *h)
+{
+	for (size_t i = 0; i < h->n_metadata; i++)
+		if (strcmp(h->metadata[i]->key, "trace_id") == 0) {
+			snprintf(j->trace_id, sizeof(j->trace_id), "%s",
+				 h->metadata[i]->value);
+			query_utf8_trim(j->trace_id);
+		}
+}
+
 /* Checks a job's envelope and header. false: j carries an error reply. */
 bool server_route(struct server *s, struct server_job *j)
 {
@@ -96,6 +109,7 @@ bool server_route(struct server *s, struct server_job *j)
 			 "a string in RequestHeader is not valid UTF-8");
 		goto fail;
 	}
+	take_trace_id(j, h);
 	if (strncmp(h->method, METHODS_PREFIX, strlen(METHODS_PREFIX)) == 0)
 		j->m = methods_find(h->method + strlen(METHODS_PREFIX));
 	if (!j->m) {
@@ -120,18 +134,15 @@ fail:
 
 void server_dispatch_pending(struct server *s)
 {
-	while (s->pending_head && s->idle_n) {
-		struct server_job *j = s->pending_head;
+	struct server_job *j;
+
+	while (s->idle_n && (j = server_fair_next(s))) {
 		unsigned w = s->idle[--s->idle_n];
 
-		s->pending_head = j->next;
-		if (!s->pending_head)
-			s->pending_tail = NULL;
-		s->pending_n--;
-		j->next = NULL;
 		if (server_send_ptr(s->back, w, j)) {
 			log_err("server: cannot hand a request to worker %u", w);
 			server_job_fail(j, QUERY_INTERNAL, "cannot reach a worker");
+			server_fair_done(s, j);
 			server_job_finish(s, s->front, j);
 			continue;
 		}
@@ -243,11 +254,6 @@ void server_on_request(struct server *s, void *sock)
 		server_job_finish(s, sock, j);
 		return;
 	}
-	if (s->pending_tail)
-		s->pending_tail->next = j;
-	else
-		s->pending_head = j;
-	s->pending_tail = j;
-	s->pending_n++;
+	server_fair_queue(s, j);
 	server_dispatch_pending(s);
 }

@@ -18,7 +18,7 @@ struct server_job *server_job_get(struct server *s)
 	if (j)
 		s->free_jobs = j->next;
 	else
-		j = malloc(sizeof(*j));
+		j = calloc(1, sizeof(*j));
 	if (j) {
 		j->next = NULL;
 		j->frames_n = j->routing_n = j->extra_frames = 0;
@@ -26,11 +26,13 @@ struct server_job *server_job_get(struct server *s)
 		j->m = NULL;
 		j->request_id = 0;
 		j->who[0] = '\0';
-		j->employees[0] = '\0';
+		access_ids_clear(&j->employees);
+		j->trace_id[0] = '\0';
 		j->code = QUERY_OK;
 		j->message[0] = '\0';
 		j->snapshot_version = 0;
 		j->has_body = false;
+		j->heavy = false;
 	}
 	return j;
 }
@@ -107,19 +109,8 @@ dropped:
 static void note_id(void *arg, const char *id)
 {
 	struct server_job *j = arg;
-	size_t n = strlen(j->employees), len = strlen(id);
 
-	if (!id[0])
-		return;
-	if (n + len + 2 >= sizeof(j->employees) - 8) {
-		/* bounded: the line says there were more */
-		if (!strstr(j->employees, ",..."))
-			snprintf(j->employees + n, sizeof(j->employees) - n, "%s...",
-				 n ? "," : "");
-		return;
-	}
-	snprintf(j->employees + n, sizeof(j->employees) - n, "%s%s",
-		 n ? "," : "", id);
+	access_ids_add(&j->employees, id);
 }
 
 void server_job_run(struct server *s, struct server_job *j, unsigned reader,
@@ -152,10 +143,8 @@ void server_job_run(struct server *s, struct server_job *j, unsigned reader,
 				"waited past its deadline; not computed");
 		goto out;
 	}
-	if (server_unread_bytes(s, &j->frames[0]) > SERVER_PEER_UNREAD_MAX) {
-		server_job_fail(j, QUERY_RESOURCE_EXHAUSTED,
-				"over %zu MiB of replies unread: read them first",
-				SERVER_PEER_UNREAD_MAX >> 20);
+	if (server_unread_over(s, j, status, sizeof(status))) {
+		server_job_fail(j, QUERY_RESOURCE_EXHAUSTED, "%s", status);
 		goto out;
 	}
 	/* into the request's arena: no malloc per field, no free */
@@ -212,7 +201,7 @@ void server_job_run(struct server *s, struct server_job *j, unsigned reader,
 		goto out;
 	}
 	len = protobuf_c_message_get_packed_size(resp);
-	if (server_unread_reply(s, &j->frames[0], len, &j->body, &data)) {
+	if (server_unread_reply(s, j, len, &j->body, &data)) {
 		server_job_fail(j, QUERY_RESOURCE_EXHAUSTED, "out of memory");
 		goto out;
 	}
@@ -231,9 +220,19 @@ void server_job_finish(struct server *s, void *sock, struct server_job *j)
 	/* before the reply: a client that has its answer must be able to
 	 * find the line (an accountability log that lags its replies misses
 	 * the reads of whoever checks it right away) */
-	if (s->access)
-		access_write(s->access, j->who[0] ? j->who : "?",
-			     j->m ? j->m->name : "?", j->employees, j->code, us);
+	if (s->access) {
+		struct access_line l = {
+			.client = j->who[0] ? j->who : "?",
+			.method = j->m ? j->m->name : "?",
+			.request_id = j->request_id,
+			.trace_id = j->trace_id,
+			.employees = &j->employees,
+			.code = j->code,
+			.us = us,
+		};
+
+		access_write(s->access, &l);
+	}
 	send_reply(sock, j);
 	if (j->m)
 		metrics_record(&s->stats[methods_index(j->m)], us,
@@ -314,6 +313,7 @@ int server_process(graph_t *g, size_t max_request_bytes,
 out:
 	if (j) {
 		server_job_put(s, j);
+		access_ids_free(&s->free_jobs->employees);
 		free(s->free_jobs);
 	}
 	server_base_fini(s);

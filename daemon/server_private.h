@@ -3,7 +3,7 @@
  * server_job.c runs one and sends its reply; server_workers.c is the
  * worker threads; server_unread.c counts unread reply bytes per peer;
  * server_status.c is Health, Stats and systemd; server_signal.c is SIGHUP
- * and friends). Nothing here is for other modules: their contract is
+ * and friends; server_fair.c orders the queue). Nothing here is for other modules: their contract is
  * server.h. All of it runs on the frontend thread (the one in server_run)
  * unless its comment names another. */
 #ifndef PATHWAYS_SERVER_PRIVATE_H
@@ -30,6 +30,9 @@
 #define SERVER_MAX_WORKERS 32
 #define SERVER_JOB_MAX_FRAMES 8
 #define SERVER_PENDING_MAX 10000
+/* a request body larger than this is a heavy one (a batch of ids): see
+ * server_fair.c */
+#define SERVER_HEAVY_BYTES 1024
 /* after SIGTERM: how long the frontend must stay idle before the exit */
 #define SERVER_STOP_QUIET_US 200000
 /* after SIGTERM: how long closing the frontend may wait for the replies
@@ -41,6 +44,16 @@
  * the daemon hold SNDHWM such replies. Past this many unread bytes, a
  * peer's requests get RESOURCE_EXHAUSTED without being computed. */
 #define SERVER_PEER_UNREAD_MAX ((size_t)64 << 20)
+/* The same per client (a CURVE key, or a non-loopback address), whatever
+ * the number of its connections, and for all clients together: eight
+ * clients that never read would otherwise make the daemon hold 8 x 64 MiB.
+ * Over any of them, a request gets RESOURCE_EXHAUSTED uncomputed; over the
+ * total, only requests of peers that have replies unread themselves. */
+#define SERVER_CLIENT_UNREAD_MAX ((size_t)64 << 20)
+#define SERVER_UNREAD_MAX ((size_t)192 << 20)
+/* once this many unread bytes have piled up, their release gives the
+ * memory back to the system (malloc_trim) */
+#define SERVER_UNREAD_TRIM_MIN ((size_t)16 << 20)
 #define SERVER_UNREAD_BUCKETS 256
 /* hazard slots: the frontend's, then one per worker, then the writer's */
 #define SERVER_READER_FRONTEND 0
@@ -60,7 +73,11 @@ struct server_job {
 	const struct methods_row *m;
 	uint64_t request_id;
 	char who[64];			/* the client: key fingerprint or peer */
-	char employees[512];		/* ids it read, for the access log */
+	struct access_ids employees;	/* ids it read, for the access log;
+					 * kept (grown) across reuse */
+	char trace_id[128];		/* header metadata trace_id, cut */
+	bool heavy;			/* queued as heavy (server_fair.c) */
+	uint64_t client;		/* heavy: whose (a hash) */
 	/* the reply */
 	int code;
 	char message[512];
@@ -77,13 +94,16 @@ struct server_worker {
 	bool started;
 };
 
-/* A peer's unread reply bytes (see SERVER_PEER_UNREAD_MAX). */
+/* A peer's (or a client's) unread reply bytes (see
+ * SERVER_PEER_UNREAD_MAX). */
 struct server_unread {
 	struct server_unread *next;
 	size_t bytes;
 	size_t refs;			/* replies alive that name it */
+	char kind;			/* 'p' peer, 'c' client */
 	size_t id_len;
-	unsigned char id[];		/* the ROUTER's routing id */
+	unsigned char id[];		/* the ROUTER's routing id, or the
+					 * client's name */
 };
 
 struct server {
@@ -103,10 +123,14 @@ struct server {
 	unsigned idle_n;
 	unsigned busy_n;
 	struct server_job *pending_head, *pending_tail, *free_jobs;
-	size_t pending_n;
+	size_t pending_n;		/* both queues */
+	struct server_job *heavy_head, *heavy_tail;	/* server_fair.c */
+	unsigned heavy_running;
+	uint64_t heavy_last;		/* the client served last */
 	struct graph_slot slot;
 	struct query_chunk *front_cache;	/* the frontend's arena chunk */
 	loader_t *loader;
+	persist_t *persist;		/* [cache] snapshot_path; NULL: none */
 	security_t *sec;		/* NULL: no CURVE */
 	access_log_t *access;		/* NULL: no access log */
 	struct metrics_method *stats;	/* one per methods_at() row */
@@ -115,7 +139,9 @@ struct server {
 	bool stopping;
 	bool ready_sent;
 	char last_status[320];
-	pthread_mutex_t unread_lock;	/* guards unread[] */
+	pthread_mutex_t unread_lock;	/* guards unread[] and the sums */
+	size_t unread_total;		/* every peer's, counted */
+	size_t unread_peak;		/* the highest since the last trim */
 	struct server_unread *unread[SERVER_UNREAD_BUCKETS];
 };
 
@@ -160,6 +186,17 @@ bool server_permitted(struct server *s, struct server_job *j);
 void server_dispatch_pending(struct server *s);
 void server_dispatch_writes(struct server *s);
 
+/* ---- server_fair.c: who goes next ---- */
+
+/* Queues a routed, permitted job for the workers (light or heavy). */
+void server_fair_queue(struct server *s, struct server_job *j);
+/* The job to hand to an idle worker next, unlinked; NULL when none may go
+ * (nothing queued, or only heavy jobs and all but one worker run heavy
+ * ones). */
+struct server_job *server_fair_next(struct server *s);
+/* A worker finished j (before j is recycled). */
+void server_fair_done(struct server *s, const struct server_job *j);
+
 /* ---- server_job.c: one request ---- */
 
 /* A job from the free list (or new), blank; NULL without memory. */
@@ -198,13 +235,20 @@ void server_on_worker(struct server *s);
 
 /* ---- server_unread.c: unread reply bytes per peer (any thread) ---- */
 
-/* Unread reply bytes of the peer whose routing id is id. */
-size_t server_unread_bytes(struct server *s, const zmq_msg_t *id);
-/* A reply body of len bytes for peer id: a zmq message (initialized here)
- * whose bytes are counted as unread until libzmq releases them. *data is
- * where to pack the body. 0 or -ENOMEM. */
-int server_unread_reply(struct server *s, const zmq_msg_t *id, size_t len,
-			zmq_msg_t *msg, uint8_t **data)
+/* Whether j's peer, its client or all clients together have more reply
+ * bytes unread than their bound: 1 with why set (the reply's message), or
+ * 0. */
+int server_unread_over(struct server *s, const struct server_job *j,
+		       char *why, size_t len);
+/* The name j's client is counted under into out ("key:..." or
+ * "addr:..."): its length, 0 when it has none (loopback, ipc). */
+size_t server_unread_client(struct server *s, const struct server_job *j,
+			    char *out, size_t len);
+/* A reply body of len bytes for j's peer: a zmq message (initialized
+ * here) whose bytes are counted as unread until libzmq releases them.
+ * *data is where to pack the body. 0 or -ENOMEM. */
+int server_unread_reply(struct server *s, const struct server_job *j,
+			size_t len, zmq_msg_t *msg, uint8_t **data)
 	__attribute__((warn_unused_result));
 
 /* ---- server_status.c ---- */

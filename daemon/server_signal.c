@@ -9,6 +9,27 @@
 #include "log.h"
 #include "server_private.h"
 
+/* The allowed clients, read again (a key added or revoked takes effect
+ * without a restart); a folder that fails keeps the list in force. */
+static void reload_clients(struct server *s, struct config *nc)
+{
+	char err[512];
+	char *dir;
+
+	if (!s->sec)
+		return;		/* CURVE itself needs a restart */
+	if (security_reload_clients(s->sec, nc->allowed_clients_dir, err,
+				    sizeof(err))) {
+		log_err("security: client keys not reloaded (%s); keeping the %zu loaded",
+			err, security_clients(s->sec));
+		return;
+	}
+	log_notice("security: %zu client keys allowed", security_clients(s->sec));
+	dir = s->cfg.allowed_clients_dir;
+	s->cfg.allowed_clients_dir = nc->allowed_clients_dir;
+	nc->allowed_clients_dir = dir;	/* freed with nc */
+}
+
 static void on_sighup(struct server *s)
 {
 	struct config nc;
@@ -34,6 +55,7 @@ static void on_sighup(struct server *s)
 		 * conninfo, so the old string can go now. */
 		log_set_level(nc.log_level);
 		log_set_format(nc.log_format);
+		reload_clients(s, &nc);
 		free(s->cfg.conninfo);
 		s->cfg.conninfo = nc.conninfo;
 		nc.conninfo = NULL;

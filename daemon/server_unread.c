@@ -1,8 +1,11 @@
-/* server: unread reply bytes per peer (see SERVER_PEER_UNREAD_MAX). A
- * reply's body is counted from when it is made until libzmq releases it
- * (reply_release(), on libzmq's I/O thread) once written out or dropped
- * with the peer; hence the lock. */
+/* server: unread reply bytes per peer (see SERVER_PEER_UNREAD_MAX), per
+ * client (its CURVE key, or its address when that is not loopback) and in
+ * all. A reply's body is counted from when it is made until libzmq
+ * releases it (reply_release(), on libzmq's I/O thread) once written out
+ * or dropped with the peer; hence the lock. */
 #include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,95 +15,176 @@
 struct reply_buf {
 	struct server *s;
 	struct server_unread *peer;	/* NULL: not counted (no memory) */
+	struct server_unread *client;	/* NULL: none, or not counted */
 	size_t len;
 	max_align_t data[];
 };
 
-static struct server_unread **unread_slot(struct server *s, const void *id,
-					  size_t len)
+/* Entries are keyed by a kind byte ('p' a peer's routing id, 'c' a
+ * client) and the bytes that name it. */
+static struct server_unread **unread_slot(struct server *s, char kind,
+					  const void *id, size_t len)
 {
 	const unsigned char *p = id;
-	uint32_t h = 2166136261u;
+	uint32_t h = (2166136261u ^ (unsigned char)kind) * 16777619u;
 	struct server_unread **e;
 
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ p[i]) * 16777619u;
 	for (e = &s->unread[h % SERVER_UNREAD_BUCKETS]; *e; e = &(*e)->next)
-		if ((*e)->id_len == len && memcmp((*e)->id, id, len) == 0)
+		if ((*e)->kind == kind && (*e)->id_len == len &&
+		    memcmp((*e)->id, id, len) == 0)
 			break;
 	return e;
 }
 
-size_t server_unread_bytes(struct server *s, const zmq_msg_t *id)
+/* under the lock */
+static size_t bytes_of(struct server *s, char kind, const void *id,
+		       size_t len)
 {
-	struct server_unread *e;
-	size_t n;
+	struct server_unread *e = *unread_slot(s, kind, id, len);
 
-	pthread_mutex_lock(&s->unread_lock);
-	e = *unread_slot(s, zmq_msg_data((zmq_msg_t *)id),
-			 zmq_msg_size((zmq_msg_t *)id));
-	n = e ? e->bytes : 0;
-	pthread_mutex_unlock(&s->unread_lock);
-	return n;
+	return e ? e->bytes : 0;
 }
 
-/* Counts len more bytes for the peer; NULL (not counted) without memory. */
-static struct server_unread *unread_add(struct server *s, const zmq_msg_t *id,
+size_t server_unread_client(struct server *s, const struct server_job *j,
+			    char *out, size_t len)
+{
+	zmq_msg_t *last = (zmq_msg_t *)&j->frames[j->frames_n - 1];
+	const char *uid = s->sec ? zmq_msg_gets(last, "User-Id") : NULL;
+	const char *addr;
+
+	if (uid && uid[0])
+		return (size_t)snprintf(out, len, "key:%s", uid);
+	addr = zmq_msg_gets(last, "Peer-Address");
+	/* every local client shares a loopback address: counting them as
+	 * one would let one of them block the others */
+	if (!addr || !addr[0] || strncmp(addr, "127.", 4) == 0 ||
+	    strcmp(addr, "::1") == 0 || strncmp(addr, "::ffff:127.", 11) == 0)
+		return 0;
+	return (size_t)snprintf(out, len, "addr:%s", addr);
+}
+
+int server_unread_over(struct server *s, const struct server_job *j,
+		       char *why, size_t len)
+{
+	const zmq_msg_t *id = &j->frames[0];
+	char client[128];
+	size_t cn = server_unread_client(s, j, client, sizeof(client));
+	size_t peer, mine = 0, total;
+
+	if (cn >= sizeof(client))
+		cn = sizeof(client) - 1;
+	pthread_mutex_lock(&s->unread_lock);
+	peer = bytes_of(s, 'p', zmq_msg_data((zmq_msg_t *)id),
+			zmq_msg_size((zmq_msg_t *)id));
+	if (cn)
+		mine = bytes_of(s, 'c', client, cn);
+	total = s->unread_total;
+	pthread_mutex_unlock(&s->unread_lock);
+	if (peer > SERVER_PEER_UNREAD_MAX)
+		snprintf(why, len, "over %zu MiB of replies unread: read them first",
+			 SERVER_PEER_UNREAD_MAX >> 20);
+	else if (mine > SERVER_CLIENT_UNREAD_MAX)
+		snprintf(why, len, "over %zu MiB of replies unread on this client's connections: read them first",
+			 SERVER_CLIENT_UNREAD_MAX >> 20);
+	else if (total > SERVER_UNREAD_MAX && (peer || mine))
+		/* only those with replies unread: the others read theirs
+		 * and are served as usual */
+		snprintf(why, len, "over %zu MiB of replies unread by all clients, yours among them: read them first",
+			 SERVER_UNREAD_MAX >> 20);
+	else
+		return 0;
+	return 1;
+}
+
+/* Counts len more bytes for the entry; NULL (not counted) without memory.
+ * Under the lock. */
+static struct server_unread *unread_add(struct server *s, char kind,
+					const void *key, size_t klen,
 					size_t len)
 {
-	const void *key = zmq_msg_data((zmq_msg_t *)id);
-	size_t klen = zmq_msg_size((zmq_msg_t *)id);
-	struct server_unread **slot, *e;
+	struct server_unread **slot = unread_slot(s, kind, key, klen), *e;
 
-	pthread_mutex_lock(&s->unread_lock);
-	slot = unread_slot(s, key, klen);
 	e = *slot;
 	if (!e && (e = calloc(1, sizeof(*e) + klen))) {
 		memcpy(e->id, key, klen);
 		e->id_len = klen;
+		e->kind = kind;
 		*slot = e;
 	}
 	if (e) {
 		e->bytes += len;
 		e->refs++;
 	}
-	pthread_mutex_unlock(&s->unread_lock);
 	return e;
 }
 
+/* under the lock */
 static void unread_sub(struct server *s, struct server_unread *e, size_t len)
 {
-	pthread_mutex_lock(&s->unread_lock);
 	e->bytes -= len;
 	if (--e->refs == 0) {
-		struct server_unread **slot = unread_slot(s, e->id, e->id_len);
+		struct server_unread **slot =
+			unread_slot(s, e->kind, e->id, e->id_len);
 
 		*slot = e->next;
 		free(e);
 	}
-	pthread_mutex_unlock(&s->unread_lock);
 }
 
 static void reply_release(void *data, void *hint)
 {
 	struct reply_buf *rb = hint;
+	struct server *s = rb->s;
+	bool trim = false;
 
 	(void)data;
-	if (rb->peer)
-		unread_sub(rb->s, rb->peer, rb->len);
+	pthread_mutex_lock(&s->unread_lock);
+	if (rb->peer) {
+		unread_sub(s, rb->peer, rb->len);
+		s->unread_total -= rb->len;
+	}
+	if (rb->client)
+		unread_sub(s, rb->client, rb->len);
+	/* a pile of unread replies has gone (its readers read, or left):
+	 * give the memory back rather than keep it for the next pile */
+	if (s->unread_peak >= SERVER_UNREAD_TRIM_MIN &&
+	    s->unread_total < s->unread_peak / 4) {
+		s->unread_peak = s->unread_total;
+		trim = true;
+	}
+	pthread_mutex_unlock(&s->unread_lock);
 	free(rb);
+	if (trim)
+		malloc_trim(0);
 }
 
-int server_unread_reply(struct server *s, const zmq_msg_t *id, size_t len,
-			zmq_msg_t *msg, uint8_t **data)
+int server_unread_reply(struct server *s, const struct server_job *j,
+			size_t len, zmq_msg_t *msg, uint8_t **data)
 {
 	struct reply_buf *rb = malloc(sizeof(*rb) + (len ? len : 1));
+	const zmq_msg_t *id = &j->frames[0];
+	char client[128];
+	size_t cn;
 
 	if (!rb)
 		return -ENOMEM;
+	cn = server_unread_client(s, j, client, sizeof(client));
+	if (cn >= sizeof(client))
+		cn = sizeof(client) - 1;
 	rb->s = s;
 	rb->len = len;
-	rb->peer = unread_add(s, id, len);
+	pthread_mutex_lock(&s->unread_lock);
+	rb->peer = unread_add(s, 'p', zmq_msg_data((zmq_msg_t *)id),
+			      zmq_msg_size((zmq_msg_t *)id), len);
+	rb->client = cn ? unread_add(s, 'c', client, cn, len) : NULL;
+	if (rb->peer) {
+		s->unread_total += len;
+		if (s->unread_total > s->unread_peak)
+			s->unread_peak = s->unread_total;
+	}
+	pthread_mutex_unlock(&s->unread_lock);
 	if (zmq_msg_init_data(msg, rb->data, len, reply_release, rb)) {
 		reply_release(rb->data, rb);
 		return -ENOMEM;

@@ -80,6 +80,7 @@ void server_on_worker(struct server *s)
 		return;
 	if (j) {
 		s->busy_n--;
+		server_fair_done(s, j);
 		server_job_finish(s, s->front, j);
 	}
 	if (id[0] == 'W') {
@@ -116,6 +117,7 @@ int server_workers_start(struct server *s)
 			&s->writer);
 	if (rc)
 		return rc;
+	writer_set_persist(s->writer, s->persist);
 	s->writer_thread.s = s;
 	s->writer_thread.writer = true;
 	s->writer_busy = true;	/* until it says it is ready */

@@ -23,6 +23,7 @@ struct writer {
 	PGconn *db;
 	struct graph_slot *slot;
 	unsigned reader;
+	persist_t *persist;		/* the saved snapshot; NULL: none */
 	pthread_mutex_t lock;		/* guards next_conninfo */
 	char *next_conninfo;		/* set by SIGHUP, taken by the thread */
 };
@@ -541,7 +542,29 @@ int writer_erase_employee(writer_t *w, struct query_ctx *ctx,
 		   req->employee_id, resp->erased ? "erased" : "not found, nothing erased",
 		   ctx->who ? ctx->who : "?", resp->assessments,
 		   resp->completions);
-	if (resp->erased)
+	if (resp->erased) {
+		char err[512];
+		graph_t *g;
+		int rc = 0;
+
 		wait_visible(w, xid);
+		if (w->persist) {
+			g = graph_slot_acquire(w->slot, w->reader);
+			rc = persist_erased(w->persist, xid, g, err, sizeof(err));
+			graph_unref(&g);
+		}
+		if (rc) {
+			log_err("erase: employee %s stays in the saved snapshot (%s)",
+				req->employee_id, err);
+			return query_fail(ctx, QUERY_INTERNAL,
+					  "erased from the database, but the saved snapshot could not be rewritten or removed: %s",
+					  err);
+		}
+	}
 	return 0;
+}
+
+void writer_set_persist(writer_t *w, persist_t *p)
+{
+	w->persist = p;
 }

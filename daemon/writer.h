@@ -11,6 +11,7 @@
 #define PATHWAYS_WRITER_H
 
 #include "graph.h"
+#include "persist.h"
 #include "query/query.h"
 
 typedef struct writer writer_t;
@@ -26,6 +27,12 @@ void writer_destroy(writer_t **w);
  * against the database it started on. 0, or -ENOMEM (nothing changes). */
 int writer_set_conninfo(writer_t *w, const char *conninfo)
 	__attribute__((warn_unused_result));
+
+/* The saved snapshot (borrowed, outlives the writer; NULL: none): an
+ * erasure is answered OK only once the file no longer holds the person
+ * (persist_erased()), else INTERNAL, the database erasure done. Call
+ * before the writer thread runs. */
+void writer_set_persist(writer_t *w, persist_t *p);
 
 /* Handlers: fill resp, or return -1 with ctx's status set (UNAVAILABLE when
  * the database cannot be reached: nothing was written). ctx->who names the

@@ -199,6 +199,10 @@ static int exp_mkdirs(struct exp *ex)
 static int exp_open(struct exp *ex, enum bundle_file f)
 {
 	struct exp_file *o = &ex->files[f];
+	/* files about people are theirs to read only (the framework's are
+	 * left to the umask) */
+	mode_t mode = f == BUNDLE_F_EMPLOYEES || f == BUNDLE_F_ASSESSMENTS ||
+		      f == BUNDLE_F_COMPLETIONS ? 0600 : 0666;
 	int e = EEXIST;
 
 	o->buf = malloc(EXP_BUF);
@@ -209,7 +213,7 @@ static int exp_open(struct exp *ex, enum bundle_file f)
 		snprintf(o->tmp, sizeof(o->tmp), ".%s.%ld-%u.tmp",
 			 bundle_files[f].name, (long)getpid(), i);
 		o->fd = openat(ex->dirfd, o->tmp,
-			       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+			       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 		if (o->fd >= 0)
 			return 0;
 		e = errno;
@@ -263,20 +267,25 @@ static inline int exp_put(struct exp *ex, enum bundle_file f, const char *s,
 }
 
 /* Writes a field, quoted (RFC 4180) when it holds a comma, a quote or a
- * line break, or begins or ends with white space a reader might trim. */
+ * line break, or begins or ends with white space a reader might trim; with
+ * a ' in front when a spreadsheet would take it for a formula (the
+ * exports are meant for spreadsheets; see CSV_FORMULA_STARTS). */
 static int exp_field(struct exp *ex, enum bundle_file f, const char *s,
 		     size_t n)
 {
 	bool quote = n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' ||
 			   s[n - 1] == '\t');
+	bool guard = csv_is_guarded(s);
 	const char *q;
 	int rc;
 
 	if (!quote)
 		quote = strpbrk(s, ",\"\r\n") != NULL;
+	rc = quote ? exp_put(ex, f, "\"", 1) : 0;
+	if (rc == 0 && guard)
+		rc = exp_put(ex, f, "'", 1);
 	if (!quote)
-		return exp_put(ex, f, s, n);
-	rc = exp_put(ex, f, "\"", 1);
+		return rc ? rc : exp_put(ex, f, s, n);
 	/* a quote inside is doubled: write up to it, then it once more */
 	while (rc == 0 && (q = memchr(s, '"', n))) {
 		size_t k = (size_t)(q - s) + 1;

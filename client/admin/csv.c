@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CSV_BUFSZ ((size_t)1 << 16)
@@ -146,6 +147,7 @@ int csv_open(const char *path, const char *name, csv_t **out, char *err,
 	     size_t errlen)
 {
 	struct csv *c = csv_alloc(name);
+	struct stat st;
 	int rc;
 
 	if (!c) {
@@ -159,10 +161,20 @@ int csv_open(const char *path, const char *name, csv_t **out, char *err,
 		goto fail;
 	}
 	c->buf = c->own;
-	c->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a bundle is plain files: no symbolic link (areas.csv ->
+	 * /etc/shadow), no FIFO or device (O_NONBLOCK: opening a FIFO does
+	 * not wait for a writer) */
+	c->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (c->fd < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		snprintf(err, errlen, "%s: %s", path, rc == -ELOOP
+			 ? "a symbolic link: refused (bundle files must be regular files)"
+			 : strerror(-rc));
+		goto fail;
+	}
+	if (fstat(c->fd, &st) || !S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "%s: not a regular file: refused", path);
 		goto fail;
 	}
 	rc = csv_fill(c, 3);
@@ -464,6 +476,8 @@ static char *csv_trim_dup(const char *s)
 	return strndup(s, n);
 }
 
+static void quote_max(const char *s, size_t max, char *buf, size_t len);
+
 int csv_read_header(csv_t *c, const struct csv_column *cols, size_t ncols,
 		    char *err, size_t errlen)
 {
@@ -513,6 +527,9 @@ int csv_read_header(csv_t *c, const struct csv_column *cols, size_t ncols,
 				break;
 		csv_quote(c->hnames[i], q, sizeof(q));
 		if (j == ncols) {
+			/* briefly: the "header" of a file that is not one of
+			 * ours (a link to a secret, say) is not echoed whole */
+			quote_max(c->hnames[i], CSV_UNKNOWN_SHOWN, q, sizeof(q));
 			char known[512] = "";
 			size_t k = 0;
 
@@ -574,11 +591,22 @@ size_t csv_field_len(const csv_t *c, size_t i)
 	return i < c->nfields ? c->fstart[i + 1] - c->fstart[i] - 1 : 0;
 }
 
+bool csv_is_guarded(const char *s)
+{
+	size_t q = strspn(s, "'");
+
+	return s[q] && strchr(CSV_FORMULA_STARTS, s[q]);
+}
+
 const char *csv_get(const csv_t *c, size_t col)
 {
+	const char *s;
+
 	if (!c->have_header || col >= c->ncols || c->colmap[col] < 0)
 		return "";
-	return csv_field(c, (size_t)c->colmap[col]);
+	s = csv_field(c, (size_t)c->colmap[col]);
+	/* the export's guard against spreadsheet formulas comes off */
+	return s[0] == '\'' && csv_is_guarded(s) ? s + 1 : s;
 }
 
 bool csv_has(const csv_t *c, size_t col)
@@ -766,7 +794,8 @@ void csv_format_timestamp(int64_t us, char *buf, size_t len)
 		 (int)(rem % 1000000));
 }
 
-void csv_quote(const char *s, char *buf, size_t len)
+/* csv_quote() showing at most max characters */
+static void quote_max(const char *s, size_t max, char *buf, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t o = 0, shown = 0;
@@ -786,7 +815,7 @@ void csv_quote(const char *s, char *buf, size_t len)
 		for (size_t i = 1; i < clen; i++)
 			if (!p[i])
 				clen = i;
-		if (shown >= 60) {
+		if (shown >= max) {
 			if (o + 4 <= len) {
 				memcpy(buf + o, "...", 3);
 				o += 3;
@@ -811,4 +840,9 @@ void csv_quote(const char *s, char *buf, size_t len)
 		shown++;
 	}
 	buf[o] = '\0';
+}
+
+void csv_quote(const char *s, char *buf, size_t len)
+{
+	quote_max(s, 60, buf, len);
 }

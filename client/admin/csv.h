@@ -23,6 +23,8 @@
 #define CSV_MAX_FIELD ((size_t)1 << 20)	/* bytes in one field */
 #define CSV_MAX_BYTES ((uint64_t)1 << 30)	/* bytes in one file */
 #define CSV_MAX_FIELDS 1024		/* fields in one record */
+#define CSV_UNKNOWN_SHOWN 24		/* characters of an unknown column
+					 * name an error message shows */
 
 typedef struct csv csv_t;
 
@@ -33,7 +35,8 @@ struct csv_column {
 };
 
 /* Opens PATH; NAME (copied) is what error messages call the file.
- * -errno on failure (err says why). The caller must csv_destroy(). */
+ * -errno on failure (err says why): -ELOOP PATH is a symbolic link, -EINVAL
+ * it is not a regular file. The caller must csv_destroy(). */
 int csv_open(const char *path, const char *name, csv_t **out, char *err,
 	     size_t errlen) __attribute__((warn_unused_result));
 
@@ -47,7 +50,8 @@ void csv_destroy(csv_t **c);
 /* Reads the header row and matches it to COLS (NCOLS of them, borrowed for
  * the reader's lifetime): columns in any order, names trimmed of spaces.
  * An unknown or duplicated column, a missing required column or a missing
- * header is -EINVAL. Afterwards every record must have as many fields as
+ * header is -EINVAL (an unknown name is shown by its first
+ * CSV_UNKNOWN_SHOWN characters only, escaped as csv_quote() does). Afterwards every record must have as many fields as
  * the header, and csv_get() reads fields by index into COLS. */
 int csv_read_header(csv_t *c, const struct csv_column *cols, size_t ncols,
 		    char *err, size_t errlen)
@@ -64,8 +68,20 @@ size_t csv_nfields(const csv_t *c);
 const char *csv_field(const csv_t *c, size_t i);
 size_t csv_field_len(const csv_t *c, size_t i);
 
+/* The characters that make a spreadsheet read a cell as a formula (OWASP's
+ * CSV injection list). The export writes a field that begins with one of
+ * them, or with quotes and then one of them, with one more ' in front
+ * (csv_is_guarded()), and csv_get() takes one ' off a field made of one or
+ * more ' and then one of them: import, export, import is exact. */
+#define CSV_FORMULA_STARTS "=+-@\t\r"
+
+/* Whether s is zero or more ' followed by a CSV_FORMULA_STARTS character:
+ * the fields the export writes with a ' in front. */
+bool csv_is_guarded(const char *s);
+
 /* After csv_read_header(): the field of COLS[col] ("" when the header has
- * no such column), whether the header has it, and the column's name. */
+ * no such column; the formula guard taken off, see CSV_FORMULA_STARTS),
+ * whether the header has it, and the column's name. */
 const char *csv_get(const csv_t *c, size_t col);
 bool csv_has(const csv_t *c, size_t col);
 

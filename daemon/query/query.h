@@ -31,6 +31,9 @@ enum query_code {
 
 /* request caps (docs/methods.md): RESOURCE_EXHAUSTED above them */
 #define QUERY_MAX_READINESS_PAIRS 100000u
+/* with_estimates plans a learning pathway per pair, some fifty times the
+ * cost of a score: the cap bounds a request's CPU, not just its count */
+#define QUERY_MAX_ESTIMATE_PAIRS 2000u
 #define QUERY_MAX_ROUTES 20u
 #define QUERY_MAX_STEPS 12u
 #define QUERY_MAX_LIMIT 10000u

@@ -207,6 +207,10 @@ int query_readiness_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 			return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED,
 					  "too many pairs: more than %u",
 					  QUERY_MAX_READINESS_PAIRS);
+		if (req->with_estimates && pairs > QUERY_MAX_ESTIMATE_PAIRS)
+			return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED,
+					  "too many pairs with estimates: more than %u (each plans a learning pathway)",
+					  QUERY_MAX_ESTIMATE_PAIRS);
 	}
 	resp->results = query_alloc(ctx, pairs, sizeof(*resp->results));
 	lvl = query_alloc(ctx, g->comps_n ? g->comps_n : 1, 1);

@@ -335,6 +335,40 @@ Test(config, loopback_endpoints)
 	cr_assert_not(config_is_loopback("tcp://localhost.example:5555"));
 }
 
+Test(config, a_loopback_prefix_on_a_name_is_not_loopback)
+{
+	cr_assert_not(config_is_loopback("tcp://127.example.org:5555"));
+	cr_assert_not(config_is_loopback("tcp://127.0.0.1.nip.io:5555"));
+}
+
+Test(config, a_semicolon_in_an_endpoint_is_refused)
+{
+	/* ZeroMQ would bind the part after ';' on every address */
+	cr_assert_eq(config_set(&cfg, "server", "listen",
+				"tcp://127.0.0.1:0;0.0.0.0:25557", err,
+				sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "';'"), "%s", err);
+	cr_assert_eq(config_override(&cfg, "server", "listen",
+				     "tcp://127.0.0.1:0;0.0.0.0:25557", err,
+				     sizeof(err)), -EINVAL);
+	cr_assert_eq(config_set(&cfg, "server", "listen", "ipc:///tmp/a;b",
+				err, sizeof(err)), -EINVAL);
+}
+
+Test(config, what_was_bound_is_checked_not_what_was_written)
+{
+	cr_assert_eq(config_check_bound(&cfg, "tcp://localhost:1",
+					"tcp://127.0.0.1:1", err, sizeof(err)), 0);
+	cr_assert_eq(config_check_bound(&cfg, "tcp://127.0.0.1:0;0.0.0.0:9",
+					"tcp://0.0.0.0:9", err, sizeof(err)),
+		     -EPERM);
+	cr_assert(strstr(err, "tcp://0.0.0.0:9") && strstr(err, "not loopback"),
+		  "%s", err);
+	cfg.allow_insecure = true;
+	cr_assert_eq(config_check_bound(&cfg, "tcp://*:9", "tcp://0.0.0.0:9",
+					err, sizeof(err)), 0);
+}
+
 Test(config, a_wide_listen_needs_curve_or_allow_insecure)
 {
 	cr_assert_eq(check("[server]\nlisten = tcp://127.0.0.1:1\n\n"

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csv.h"
@@ -333,6 +334,99 @@ Test(csv, reports_a_missing_file)
 			      sizeof(err)),
 		     -ENOENT);
 	cr_assert_null(c);
+}
+
+Test(csv, refuses_a_symbolic_link_without_reading_its_target)
+{
+	char dir[] = "/tmp/test_csv_XXXXXX", secret[64], link[64];
+	csv_t *c = NULL;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(secret, sizeof(secret), "%s/secret", dir);
+	snprintf(link, sizeof(link), "%s/areas.csv", dir);
+	f = fopen(secret, "w");
+	cr_assert_not_null(f);
+	fputs("root:$6$s3cr3tHash:19000:0:99999:7:::\n", f);
+	fclose(f);
+	cr_assert_eq(symlink(secret, link), 0);
+	cr_assert_eq(csv_open(link, "areas.csv", &c, err, sizeof(err)), -ELOOP);
+	cr_assert_null(c);
+	cr_assert(strstr(err, "symbolic link"), "%s", err);
+	cr_assert_null(strstr(err, "s3cr3t"), "%s", err);
+	unlink(link);
+	unlink(secret);
+	rmdir(dir);
+}
+
+Test(csv, refuses_what_is_not_a_regular_file)
+{
+	char dir[] = "/tmp/test_csv_XXXXXX", fifo[64];
+	csv_t *c = NULL;
+
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(csv_open(dir, "d.csv", &c, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "not a regular file"), "%s", err);
+	/* and does not wait for a writer that never comes */
+	snprintf(fifo, sizeof(fifo), "%s/f.csv", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	cr_assert_eq(csv_open(fifo, "f.csv", &c, err, sizeof(err)), -EINVAL);
+	cr_assert_null(c);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+Test(csv, names_an_unknown_column_briefly)
+{
+	const char *t = "root:$6$abcdefghijklmnopqrstuvwxyz0123456789:19000:0:::\n";
+	csv_t *c = NULL;
+
+	cr_assert_eq(csv_open_mem("t.csv", t, strlen(t), &c), 0);
+	cr_assert_eq(csv_read_header(c, cols3, 3, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "t.csv:1: root:$6$abcdefghijklmnop...: unknown column") == err,
+		  "%s", err);
+	cr_assert_null(strstr(err, "qrstuvwxyz"), "%s", err);
+	csv_destroy(&c);
+}
+
+Test(csv, takes_the_formula_guard_off_and_only_it)
+{
+	/* what the export wrote for =1, '=2, ''@3, and values it leaves */
+	const char *t = "key,name,kind\n"
+			"'=1,'''@3,\"'\tx\"\n"
+			"''=2,'plain,'\n"
+			"-5,'-5,''\n";
+	csv_t *c = NULL;
+
+	cr_assert_eq(csv_open_mem("t.csv", t, strlen(t), &c), 0);
+	cr_assert_eq(csv_read_header(c, cols3, 3, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(csv_next(c, err, sizeof(err)), 1);
+	cr_assert_str_eq(csv_get(c, 0), "=1");
+	cr_assert_str_eq(csv_get(c, 1), "''@3");
+	cr_assert_str_eq(csv_get(c, 2), "\tx");
+	cr_assert_eq(csv_next(c, err, sizeof(err)), 1);
+	cr_assert_str_eq(csv_get(c, 0), "'=2");
+	cr_assert_str_eq(csv_get(c, 1), "'plain");
+	cr_assert_str_eq(csv_get(c, 2), "'");
+	cr_assert_eq(csv_next(c, err, sizeof(err)), 1);
+	cr_assert_str_eq(csv_get(c, 0), "-5");
+	cr_assert_str_eq(csv_get(c, 1), "-5");
+	cr_assert_str_eq(csv_get(c, 2), "''");
+	csv_destroy(&c);
+}
+
+Test(csv, knows_which_fields_a_spreadsheet_takes_for_formulas)
+{
+	static const char *yes[] = { "=1", "+1", "-1", "@SUM(A1)", "\tx",
+				     "\rx", "'=1", "'''+x" };
+	static const char *no[] = { "", "1", "'", "''", "'a", "a=1", " =1",
+				    "\nx" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
+		cr_assert(csv_is_guarded(yes[i]), "%s", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
+		cr_assert_not(csv_is_guarded(no[i]), "%s", no[i]);
 }
 
 Test(csv, parses_whole_numbers_strictly)

@@ -541,6 +541,38 @@ Test(export, round_trips_awkward_values_exactly)
 	free(text);
 }
 
+Test(export, guards_spreadsheet_formulas_and_round_trips_exactly)
+{
+	PGconn *a = new_db(true);
+	const char *d;
+	char *text;
+
+	exec_ok(a,
+		"INSERT INTO track (key, name, kind) VALUES "
+		"('=cmd', '+1+1', 'ic'), ('@sum', E'\\tTab', 'other'), "
+		"('-minus', E'\\rCR', 'management')");
+	exec_ok(a,
+		"INSERT INTO module (key, title, kind, hours, lms_ref) VALUES "
+		"('m1', '''=quoted', 'course', 1, '''plain'), "
+		"('m2', '''''+two', 'course', 2, ''''), "
+		"('m3', '=HYPERLINK(\"http://x\",\"y\")', 'course', 3, "
+		"'-2+3+cmd|'' /C calc''!A0')");
+	d = round_trip(a);
+	text = slurp(d, "tracks.csv", NULL);
+	cr_assert_str_eq(text, "key,name,kind\n"
+			       "'-minus,\"'\rCR\",management\n"
+			       "'=cmd,'+1+1,ic\n"
+			       "'@sum,\"'\tTab\",other\n");
+	free(text);
+	text = slurp(d, "modules.csv", NULL);
+	cr_assert_str_eq(text, "key,title,kind,hours,lms_ref\n"
+			       "m1,''=quoted,course,1,'plain\n"
+			       "m2,'''+two,course,2,'\n"
+			       "m3,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",course,3,"
+			       "'-2+3+cmd|' /C calc'!A0\n");
+	free(text);
+}
+
 Test(export, writes_utf8_whatever_the_client_encoding)
 {
 	PGconn *a = new_db(true), *b;
@@ -596,6 +628,31 @@ Test(export, writes_every_file_with_its_header_when_the_database_is_empty)
 	}
 	/* and an empty bundle imports */
 	import_ok(a, d);
+}
+
+Test(export, files_about_people_are_readable_by_their_owner_only)
+{
+	static const char *personal[] = {
+		"employees.csv", "assessments.csv", "completions.csv",
+	};
+	PGconn *a = new_db(true);
+	struct stat st;
+	mode_t old = umask(022);
+	char d[128], p[256];
+
+	snprintf(d, sizeof(d), "%s/out", tmp);
+	export_ok(a, d, NULL);
+	umask(old);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s", d, personal[i]);
+		cr_assert_eq(stat(p, &st), 0, "%s", p);
+		cr_assert_eq(st.st_mode & 0777, 0600, "%s: mode %o", p,
+			     st.st_mode & 0777);
+	}
+	snprintf(p, sizeof(p), "%s/roles.csv", d);
+	cr_assert_eq(stat(p, &st), 0, "%s", p);
+	cr_assert_eq(st.st_mode & 0777, 0644, "%s: mode %o", p,
+		     st.st_mode & 0777);
 }
 
 Test(export, overwrites_an_earlier_export_and_leaves_other_files_alone)

@@ -490,3 +490,163 @@ Test(persist, a_setting_out_of_range_in_the_file_is_refused)
 	free(buf);
 	graph_unref(&g);
 }
+
+/* ---- the temporary file and the directory ---- */
+
+Test(persist, the_temporary_file_never_follows_a_planted_symlink)
+{
+	graph_t *g = rich_graph();
+	char planted[192], victim[192];
+	struct stat st;
+	int fd;
+
+	/* the name the daemon once used, predictable from its pid */
+	snprintf(planted, sizeof(planted), "%s.tmp.%d", path, (int)getpid());
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	fd = open(victim, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	cr_assert_eq(symlink(victim, planted), 0);
+	save(g);
+	cr_assert_eq(stat(victim, &st), 0);
+	cr_assert_eq(st.st_size, 0, "the snapshot went through the symlink");
+	unlink(planted);
+	unlink(victim);
+	graph_unref(&g);
+}
+
+Test(persist, the_saved_file_is_readable_by_its_owner_only)
+{
+	graph_t *g = rich_graph();
+	struct stat st;
+
+	save(g);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600, "mode %o", st.st_mode & 0777);
+	graph_unref(&g);
+}
+
+Test(persist, a_group_or_world_writable_directory_is_refused)
+{
+	graph_t *g = rich_graph(), *back = NULL;
+	persist_t *p = NULL;
+	char err[256] = "";
+
+	save(g);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(chmod(dir, i ? 0703 : 0730), 0);
+		cr_assert_eq(persist_save(g, SCHEMA, path, err, sizeof(err)),
+			     -EPERM);
+		cr_assert(strstr(err, "writable"), "%s", err);
+		cr_assert_eq(load(&back, err, sizeof(err)), -EPERM);
+		cr_assert_null(back);
+		cr_assert_eq(persist_new(path, SCHEMA, &p, err, sizeof(err)),
+			     -EPERM);
+		cr_assert_null(p);
+	}
+	cr_assert_eq(chmod(dir, 0700), 0);
+	graph_unref(&g);
+}
+
+/* ---- the file the daemon keeps ---- */
+
+static persist_t *keeper(void)
+{
+	persist_t *p = NULL;
+	char err[256] = "";
+
+	cr_assert_eq(persist_new(path, SCHEMA, &p, err, sizeof(err)), 0, "%s",
+		     err);
+	return p;
+}
+
+/* rich_graph() read at xmin 10, then E3 leaves in transaction 20 and the
+ * snapshot that shows it (version 43) is read at xmin 21 */
+static graph_t *without_e3(graph_t *g)
+{
+	graph_builder_t *b = graph_builder_new_delta(g);
+	const char *changed[] = { "E3" };
+	graph_t *d = NULL;
+
+	OK(graph_builder_finish_delta(&b, g, changed, 1, 43, &d));
+	d->db_xmin = 21;
+	return d;
+}
+
+static bool saved_has(const char *id)
+{
+	graph_t *back = NULL;
+	char err[256] = "";
+	bool has;
+
+	cr_assert_eq(load(&back, err, sizeof(err)), 0, "%s", err);
+	has = graph_find_employee(back, id) != GRAPH_NONE;
+	graph_unref(&back);
+	return has;
+}
+
+Test(persist, an_erasure_rewrites_the_file_from_a_later_snapshot)
+{
+	graph_t *g = rich_graph(), *d;
+	persist_t *p = keeper();
+	char err[256] = "";
+
+	g->db_xmin = 10;
+	d = without_e3(g);
+	cr_assert_eq(persist_keep(p, g, err, sizeof(err)), 0, "%s", err);
+	cr_assert(saved_has("E3"));
+	cr_assert_eq(persist_erased(p, 20, d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not(saved_has("E3"));
+	cr_assert(saved_has("E1"));
+	/* the loader finishing a save of the older snapshot loses */
+	cr_assert_eq(persist_keep(p, g, err, sizeof(err)), -ESTALE);
+	cr_assert_not(saved_has("E3"));
+	persist_destroy(&p);
+	cr_assert_null(p);
+	graph_unref(&d);
+	graph_unref(&g);
+}
+
+Test(persist, an_erasure_with_no_later_snapshot_removes_the_file)
+{
+	graph_t *g = rich_graph(), *d;
+	persist_t *p = keeper();
+	char err[256] = "";
+	struct stat st;
+
+	g->db_xmin = 10;
+	d = without_e3(g);
+	cr_assert_eq(persist_keep(p, g, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(persist_erased(p, 20, g, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(stat(path, &st), -1, "a file older than the erasure stays");
+	/* a snapshot read before the erasure is never saved again, even a
+	 * later version (a full load that began before the erasure) */
+	g->version = 50;
+	cr_assert_eq(persist_keep(p, g, err, sizeof(err)), -ESTALE);
+	cr_assert_eq(stat(path, &st), -1);
+	cr_assert_eq(persist_keep(p, d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not(saved_has("E3"));
+	persist_destroy(&p);
+	graph_unref(&d);
+	graph_unref(&g);
+}
+
+Test(persist, an_erasure_already_saved_leaves_the_file_alone)
+{
+	graph_t *g = rich_graph(), *d;
+	persist_t *p = keeper();
+	char err[256] = "";
+	struct stat before, after;
+
+	g->db_xmin = 10;
+	d = without_e3(g);
+	cr_assert_eq(persist_keep(p, d, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(stat(path, &before), 0);
+	cr_assert_eq(persist_erased(p, 20, NULL, err, sizeof(err)), 0, "%s",
+		     err);
+	cr_assert_eq(stat(path, &after), 0);
+	cr_assert_eq(before.st_ino, after.st_ino);
+	persist_destroy(&p);
+	graph_unref(&d);
+	graph_unref(&g);
+}

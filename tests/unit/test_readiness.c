@@ -316,6 +316,38 @@ Test(readiness_method, more_than_100000_pairs_is_resource_exhausted)
 	graph_unref(&g);
 }
 
+Test(readiness_method, estimates_have_a_far_lower_cap)
+{
+	graph_t *g = method_graph();
+	Pathways__V1__ReadinessRequest req = PATHWAYS__V1__READINESS_REQUEST__INIT;
+	Pathways__V1__ReadinessResponse resp = PATHWAYS__V1__READINESS_RESPONSE__INIT;
+	static char *ids[1001];
+	char *roles[] = { "eng-ic-2", "eng-mgr-2" };
+	struct query_ctx ctx;
+
+	for (size_t i = 0; i < 1001; i++)
+		ids[i] = "E1";
+	req.n_employee_ids = 1001;
+	req.employee_ids = ids;
+	req.n_role_keys = 2;
+	req.role_keys = roles;
+	req.with_estimates = true;
+	cr_assert_eq(fixture_run(&ctx, g, query_readiness_run, &req, &resp),
+		     QUERY_RESOURCE_EXHAUSTED);
+	cr_assert(strstr(ctx.message, "with estimates"), "%s", ctx.message);
+	query_ctx_reset(&ctx);
+	req.n_employee_ids = 1000;
+	cr_assert_eq(fixture_run(&ctx, g, query_readiness_run, &req, &resp), 0);
+	cr_assert_eq(resp.n_results, QUERY_MAX_ESTIMATE_PAIRS);
+	query_ctx_reset(&ctx);
+	/* the same count without estimates is fine */
+	req.n_employee_ids = 1001;
+	req.with_estimates = false;
+	cr_assert_eq(fixture_run(&ctx, g, query_readiness_run, &req, &resp), 0);
+	query_ctx_reset(&ctx);
+	graph_unref(&g);
+}
+
 Test(readiness, a_score_exactly_on_a_threshold_is_exact)
 {
 	/* a 3 of 3 (w1), b 1 of 1 (w2), c 3 of 5 (w1), d 2 of 2 (w2),

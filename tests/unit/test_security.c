@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,4 +226,91 @@ Test(security, a_missing_clients_folder_refuses_the_load)
 	cr_assert_eq(security_new(scratch_at("server.key"), scratch_at("nope"),
 				  &sec, err, sizeof(err)), -ENOENT);
 	cr_assert_neq(strstr(err, "nope"), NULL, "%s", err);
+}
+
+/* ---- reloading (SIGHUP) ---- */
+
+Test(security, a_reload_adds_new_keys_drops_removed_ones_and_logs_them)
+{
+	char a[41], b[41], path[400];
+	const char *log;
+	char prefix[16];
+
+	client("old.pub", NULL, a);
+	load();
+	cr_assert(security_allows(sec, a, "Readiness", false));
+	client("new.pub", "EraseEmployee", b);
+	snprintf(path, sizeof(path), "%s/old.pub", clients);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(security_reload_clients(sec, clients, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(security_clients(sec), 1);
+	cr_assert_not(security_allows(sec, a, "Readiness", false));
+	cr_assert(security_allows(sec, b, "EraseEmployee", true));
+	snprintf(prefix, sizeof(prefix), "%.8s...", b);
+	log = logged();
+	cr_assert(strstr(log, prefix) && strstr(log, "client new.pub"), "%s",
+		  log);
+	/* no folder any more: nobody */
+	cr_assert_eq(security_reload_clients(sec, NULL, err, sizeof(err)), 0);
+	cr_assert_eq(security_clients(sec), 0);
+	cr_assert_not(security_allows(sec, b, "EraseEmployee", true));
+}
+
+Test(security, a_bad_folder_on_reload_keeps_the_loaded_list)
+{
+	char a[41];
+
+	client("reader.pub", NULL, a);
+	load();
+	scratch_put("clients/twice.pub",
+		    "metadata\n    methods = \"Readiness\"\n"
+		    "    methods = \"*\"\ncurve\n    public-key = \"%s\"\n", a);
+	cr_assert_eq(security_reload_clients(sec, clients, err, sizeof(err)),
+		     -EINVAL);
+	cr_assert_neq(strstr(err, "twice.pub"), NULL, "%s", err);
+	cr_assert_eq(security_clients(sec), 1);
+	cr_assert(security_allows(sec, a, "Readiness", false));
+	cr_assert_not(security_allows(sec, a, "EraseEmployee", true));
+	cr_assert_eq(security_reload_clients(sec, scratch_at("nowhere"), err,
+					     sizeof(err)), -ENOENT);
+	cr_assert(security_allows(sec, a, "Readiness", false));
+}
+
+struct asker {
+	security_t *s;
+	const char *key;
+	volatile int *stop;
+	unsigned long yes;
+};
+
+static void *ask(void *arg)
+{
+	struct asker *k = arg;
+
+	while (!*k->stop)
+		k->yes += security_allows(k->s, k->key, "Readiness", false);
+	return NULL;
+}
+
+/* the frontend asks while SIGHUP swaps the list (run under ASan/TSan) */
+Test(security, a_reload_while_another_thread_asks_is_safe)
+{
+	volatile int stop = 0;
+	struct asker k = { .stop = &stop };
+	char a[41];
+	pthread_t t;
+
+	client("reader.pub", NULL, a);
+	load();
+	k.s = sec;
+	k.key = a;
+	cr_assert_eq(pthread_create(&t, NULL, ask, &k), 0);
+	for (int i = 0; i < 200; i++)
+		cr_assert_eq(security_reload_clients(sec, clients, err,
+						     sizeof(err)), 0, "%s", err);
+	stop = 1;
+	pthread_join(t, NULL);
+	cr_assert_gt(k.yes, 0);
+	cr_assert(security_allows(sec, a, "Readiness", false));
 }

@@ -4,6 +4,7 @@
 #include "fixture.h"
 #include "query/readiness.h"
 #include "server.h"
+#include "server_private.h"
 
 static graph_t *small(void)
 {
@@ -155,4 +156,65 @@ Test(server, frames_that_break_the_envelope)
 		free(b);
 	}
 	graph_unref(&g);
+}
+
+/* ---- the order of the queue (server_fair.c) ---- */
+
+static struct server_job *queued(struct server *s, const char *client,
+				 size_t body)
+{
+	struct server_job *j = server_job_get(s);
+
+	cr_assert_not_null(j);
+	cr_assert_eq(zmq_msg_init_size(&j->frames[0], strlen(client)), 0);
+	memcpy(zmq_msg_data(&j->frames[0]), client, strlen(client));
+	cr_assert_eq(zmq_msg_init_size(&j->frames[1], 0), 0);
+	cr_assert_eq(zmq_msg_init_size(&j->frames[2], body), 0);
+	j->frames_n = 3;
+	j->routing_n = 1;
+	server_fair_queue(s, j);
+	return j;
+}
+
+Test(server, cheap_requests_go_first_and_batches_take_turns_by_client)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	struct server_job *a1, *a2, *a3, *b1, *cheap, *j;
+
+	cr_assert_not_null(s);
+	s->workers_n = 2;
+	a1 = queued(s, "A", 30000);
+	a2 = queued(s, "A", 30000);
+	a3 = queued(s, "A", 30000);
+	b1 = queued(s, "B", 30000);
+	cheap = queued(s, "C", 20);
+	cr_assert_eq(s->pending_n, 5);
+	cr_assert_eq(server_fair_next(s), cheap);
+	cr_assert_eq(server_fair_next(s), a1);
+	/* every worker but one may run batches: the other stays for the
+	 * cheap requests */
+	cr_assert_null(server_fair_next(s));
+	server_fair_done(s, cheap);
+	cr_assert_null(server_fair_next(s));
+	server_fair_done(s, a1);
+	/* B's turn, though A asked first */
+	cr_assert_eq(server_fair_next(s), b1);
+	server_fair_done(s, b1);
+	cr_assert_eq(server_fair_next(s), a2);
+	server_fair_done(s, a2);
+	/* only A left: A again */
+	cr_assert_eq(server_fair_next(s), a3);
+	server_fair_done(s, a3);
+	cr_assert_null(server_fair_next(s));
+	cr_assert_eq(s->pending_n, 0);
+	cr_assert_eq(s->heavy_running, 0);
+	for (struct server_job *all[] = { a1, a2, a3, b1, cheap, NULL },
+	     **p = all; *p; p++)
+		server_job_put(s, *p);
+	while ((j = s->free_jobs)) {
+		s->free_jobs = j->next;
+		access_ids_free(&j->employees);
+		free(j);
+	}
+	free(s);
 }
