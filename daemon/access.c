@@ -1,4 +1,6 @@
 #include "access.h"
+#include "array.h"
+#include "jsonw.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,45 +69,18 @@ void access_close(access_log_t **ap)
 	*ap = NULL;
 }
 
-/* Appends s as a JSON string to ids (quotes, backslashes and control
- * characters escaped); false when out of memory. */
+/* Appends s as a JSON string to ids; false when out of memory. */
 static bool ids_put(struct access_ids *ids, const char *s)
 {
-	/* the worst case: every byte a \u00XX, the quotes, a comma, NUL */
-	size_t n = strlen(s), need = ids->len + n * 6 + 4;
-	char *p;
+	/* a comma, the escaped string, the NUL */
+	size_t n = strlen(s), need = ids->len + 1 + JSONW_MAX(n) + 1;
 
-	if (need > ids->cap) {
-		size_t cap = ids->cap ? ids->cap : 256;
-
-		while (cap < need)
-			cap *= 2;
-		p = realloc(ids->json, cap);
-		if (!p)
-			return false;
-		ids->json = p;
-		ids->cap = cap;
-	}
-	p = ids->json + ids->len;
+	if (array_grow((void **)&ids->json, &ids->cap, need, 1, 256) < 0)
+		return false;
 	if (ids->len)
-		*p++ = ',';
-	*p++ = '"';
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			*p++ = '\\';
-			*p++ = (char)c;
-		} else if (c < 0x20) {
-			p += sprintf(p, "\\u%04x", c);
-		} else {
-			*p++ = (char)c;
-		}
-	}
-	*p++ = '"';
-	*p = '\0';
-	ids->len = (size_t)(p - ids->json);
-	return true;
+		ids->json[ids->len++] = ',';
+	/* sized for the worst case above: it always fits */
+	return jsonw_string(ids->json, ids->cap, &ids->len, s) == 0;
 }
 
 void access_ids_add(struct access_ids *ids, const char *id)
@@ -128,23 +103,6 @@ void access_ids_free(struct access_ids *ids)
 	*ids = (struct access_ids){ 0 };
 }
 
-/* JSON string body: escapes quotes, backslashes and control characters */
-static void put_json(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 void access_write(access_log_t *a, const struct access_line *l)
 {
 	const struct access_ids *ids = l->employees;
@@ -160,15 +118,15 @@ void access_write(access_log_t *a, const struct access_line *l)
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
 	fprintf(a->f, "{\"time\":\"%s\",\"client\":", when);
-	put_json(a->f, l->client);
+	jsonw_fput(a->f, l->client);
 	fputs(",\"method\":", a->f);
-	put_json(a->f, l->method);
+	jsonw_fput(a->f, l->method);
 	if (l->request_id)
 		fprintf(a->f, ",\"request_id\":%llu",
 			(unsigned long long)l->request_id);
 	if (l->trace_id && l->trace_id[0]) {
 		fputs(",\"trace_id\":", a->f);
-		put_json(a->f, l->trace_id);
+		jsonw_fput(a->f, l->trace_id);
 	}
 	fputs(",\"employees\":[", a->f);
 	if (ids && ids->len)

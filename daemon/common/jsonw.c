@@ -1,51 +1,62 @@
 #include "jsonw.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
-/* appends the n bytes of s when they fit whole */
-static int jsonw_put(char *buf, size_t len, size_t *at, const char *s,
-		     size_t n)
+/* The escaped form of byte c into esc (at least 7 bytes); its length. */
+static size_t jsonw_escape(unsigned char c, char *esc)
 {
-	if (*at + n >= len)
+	static const char hex[] = "0123456789abcdef";
+
+	if (c == '"' || c == '\\') {
+		esc[0] = '\\';
+		esc[1] = (char)c;
+		return 2;
+	}
+	if (c < 0x20) {
+		memcpy(esc, "\\u00", 4);
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 15];
+		return 6;
+	}
+	esc[0] = (char)c;
+	return 1;
+}
+
+/* appends the k bytes of s when they fit whole */
+static int jsonw_put(char *buf, size_t len, size_t *at, const char *s,
+		     size_t k)
+{
+	if (*at + k >= len)
 		return -ENOSPC;
-	memcpy(buf + *at, s, n);
-	*at += n;
+	memcpy(buf + *at, s, k);
+	*at += k;
 	buf[*at] = '\0';
 	return 0;
 }
 
 int jsonw_string(char *buf, size_t len, size_t *n, const char *s)
 {
+	char esc[8];
+
 	if (!len || *n >= len)
 		return -ENOSPC;
 	buf[*n] = '\0';
 	if (jsonw_put(buf, len, n, "\"", 1))
 		return -ENOSPC;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[8];
-		size_t k;
-
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			k = 2;
-		} else if (c == '\n') {
-			memcpy(esc, "\\n", 2);
-			k = 2;
-		} else if (c == '\t') {
-			memcpy(esc, "\\t", 2);
-			k = 2;
-		} else if (c < 0x20 || c == 0x7f) {
-			k = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", c);
-		} else {
-			esc[0] = (char)c;
-			k = 1;
-		}
-		if (jsonw_put(buf, len, n, esc, k))
+	for (; *s; s++)
+		if (jsonw_put(buf, len, n, esc,
+			      jsonw_escape((unsigned char)*s, esc)))
 			return -ENOSPC;
-	}
 	return jsonw_put(buf, len, n, "\"", 1);
+}
+
+void jsonw_fput(FILE *f, const char *s)
+{
+	char esc[8];
+
+	fputc('"', f);
+	for (; *s; s++)
+		fwrite(esc, 1, jsonw_escape((unsigned char)*s, esc), f);
+	fputc('"', f);
 }

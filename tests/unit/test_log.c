@@ -79,8 +79,8 @@ Test(log, json_lines_are_objects_with_a_component)
 	cr_assert_not_null(strstr(out, "Z\",\"level\":\"err\",\"component\":\"db\","),
 			   "%s", out);
 	cr_assert_not_null(msg, "%s", out);
-	cr_assert_str_eq(msg, ",\"message\":\"db: bad \\\"row\\\"\\n\\tback\\\\slash "
-			      "\\u0001\"}\n");
+	cr_assert_str_eq(msg, ",\"message\":\"db: bad \\\"row\\\"\\u000a\\u0009back"
+			      "\\\\slash \\u0001\"}\n");
 }
 
 Test(log, json_has_no_component_when_the_message_names_none)
