@@ -16,6 +16,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pathwaysd [--config FILE] [--listen ENDPOINT]... [--db CONNINFO]\n"
+		"                 [--write-db CONNINFO]\n"
 		"                 [--workers N] [--log-level LEVEL] [--snapshot-path FILE]\n"
 		"                 [--foreground]\n"
 		"       pathwaysd --check-config [--config FILE] [flags]\n"
@@ -31,6 +32,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "write-db", required_argument, NULL, 'W' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "snapshot-path", required_argument, NULL, 'S' },
@@ -81,6 +83,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'l': sec = "server"; key = "listen"; break;
 		case 'd': sec = "database"; key = "conninfo"; break;
+		case 'W': sec = "database"; key = "write_conninfo"; break;
 		case 'w': sec = "server"; key = "workers"; break;
 		case 'L': sec = "log"; key = "level"; break;
 		case 'S': sec = "cache"; key = "snapshot_path"; break;
@@ -105,6 +108,10 @@ int main(int argc, char **argv)
 		       sizeof(err)))
 		goto out;
 	if (config_validate(&cfg, path, err, sizeof(err))) {
+		fprintf(stderr, "pathwaysd: %s\n", err);
+		goto out;
+	}
+	if (check && config_check_conninfo(&cfg, path, err, sizeof(err))) {
 		fprintf(stderr, "pathwaysd: %s\n", err);
 		goto out;
 	}

@@ -225,6 +225,7 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 	lo.conninfo = s->cfg.conninfo;
 	lo.debounce_ms = s->cfg.reload_debounce_ms;
 	lo.reconnect_max_ms = s->cfg.reconnect_max_ms;
+	lo.poll_ms = s->cfg.poll_ms;
 	lo.snapshot_path = s->cfg.snapshot_path;
 	rc = loader_new(&lo, &s->slot, &s->loader);
 	if (rc)
