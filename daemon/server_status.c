@@ -52,6 +52,9 @@ void server_fill_health(struct server *s, const graph_t *g,
 	h->version = query_str(PATHWAYS_VERSION);
 	h->schema_version = ls.schema_version;
 	h->expected_schema_version = loader_expected_schema();
+	h->loads_from_standby = ls.standby;
+	h->replay_lag_ms = ls.connected ? ls.replay_lag_ms : -1;
+	/* snapshot_lsn: set by the caller, from the request's reading */
 	if (g) {
 		h->snapshot_version = g->version;
 		h->snapshot_loaded_unix_ms = g->loaded_unix_ms;
