@@ -1,7 +1,8 @@
 /* server: read-your-writes across daemons — a request whose metadata has
  * min_lsn waits on the frontend (parked, not on a thread) until the loader
  * has published a snapshot at or past that WAL position, up to the
- * request's deadline (none: SERVER_LSN_WAIT_US); then it runs, or gets
+ * request's deadline (less a tenth, for the reply to make it back; none:
+ * SERVER_LSN_WAIT_US); then it runs, or gets
  * UNAVAILABLE saying how far behind this daemon is, so the client can ask
  * another one. */
 #include <inttypes.h>
@@ -58,8 +59,12 @@ bool server_lsn_park(struct server *s, struct server_job *j)
 	if (!j->min_lsn || j->m->kind != METHODS_QUERY ||
 	    current(s) >= j->min_lsn)
 		return false;
-	j->lsn_until_us = j->deadline_us ? j->deadline_us
-					 : j->received_us + SERVER_LSN_WAIT_US;
+	/* a tenth of the time short of the deadline: the client, which
+	 * gives up at its deadline, still gets told how far behind we are */
+	j->lsn_until_us = j->deadline_us
+				  ? j->deadline_us -
+					    (j->deadline_us - j->received_us) / 10
+				  : j->received_us + SERVER_LSN_WAIT_US;
 	j->next = NULL;
 	if (s->lsn_tail)
 		s->lsn_tail->next = j;

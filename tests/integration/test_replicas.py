@@ -190,6 +190,15 @@ class Replicas(unittest.TestCase):
         self.assertEqual(h.code, 14, h.message)
         self.assertIn("behind", h.message)
         self.assertLess(time.time() - t0, 2.0)
+        # pathwaysctl passes it on
+        lsn = self.health(1).snapshot_lsn
+        r = H.ctl("--min-lsn", lsn, "readiness", "E1001", "--role", ROLE,
+                  endpoint=self.daemons[1].endpoint)
+        self.assertIn("E1001", r.stdout)
+        r = H.ctl("--min-lsn", "FFFF/0", "--timeout", "300", "readiness", "E1001",
+                  endpoint=self.daemons[1].endpoint, check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("behind", r.stderr)
 
     def test_5_the_change_table_stays_bounded_on_every_database(self):
         H.psql(self.primary, "DO $$ BEGIN FOR i IN 1..10500 LOOP "
