@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "lsn.h"
 #include "server_private.h"
 
 void server_notify(const char *msg)
@@ -83,6 +84,7 @@ void server_fill_stats(struct server *s, struct query_ctx *ctx,
 		       Pathways__V1__StatsResponse *r)
 {
 	struct loader_stats ls = { 0 };
+	char lsn[LSN_TEXT_MAX];
 
 	if (s->loader)
 		loader_get_stats(s->loader, &ls);
@@ -90,6 +92,11 @@ void server_fill_stats(struct server *s, struct query_ctx *ctx,
 	r->reloads = ls.reloads;
 	r->reload_failures = ls.reload_failures;
 	r->deltas = ls.deltas;
+	r->loads_from_standby = ls.standby;
+	r->snapshot_lsn = query_strdup(ctx, lsn_format(ls.snapshot_lsn, lsn));
+	if (!r->snapshot_lsn)
+		r->snapshot_lsn = query_str("");
+	r->replay_lag_ms = ls.connected ? ls.replay_lag_ms : -1;
 	r->methods = query_alloc(ctx, methods_count(), sizeof(*r->methods));
 	if (!r->methods)
 		return;

@@ -128,6 +128,9 @@ class Replicas(unittest.TestCase):
             self.assertGreaterEqual(b.replay_lag_ms, 0)
             h, _ = blockers(self.clients[i], "E1001")
             self.assertGreater(lsn_value(h.snapshot_lsn), 0, "every reply says its position")
+            h, st = call(self.clients[i], "Stats", H.pb().StatsRequest())
+            self.assertEqual(st.loads_from_standby, i > 0)
+            self.assertGreater(lsn_value(st.snapshot_lsn), 0)
 
     def test_2_a_change_made_in_sql_reaches_every_daemon_within_a_second(self):
         emp, comp = "E1003", "process-improvement"
