@@ -3,8 +3,10 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdint.h>
 
 #include "ctl_json.h"
+#include "lsn.h"
 
 /* s with '\\' and newlines escaped, and '"' too when quote is set. */
 static void ctl_prom_escaped(FILE *f, const char *s, int quote)
@@ -101,12 +103,9 @@ static uint64_t ctl_prom_errors(const Pathways__V1__MethodStats *m)
 /* an LSN's text ("16/B374D848") as a number of bytes; 0: none */
 static uint64_t ctl_prom_lsn(const char *text)
 {
-	unsigned hi, lo;
-	char end;
+	uint64_t v;
 
-	if (!text || sscanf(text, "%8X/%8X%c", &hi, &lo, &end) != 2)
-		return 0;
-	return (uint64_t)hi << 32 | lo;
+	return lsn_parse(text, &v) ? 0 : v;
 }
 
 void ctl_prom_write(FILE *f, const Pathways__V1__StatsResponse *s,
