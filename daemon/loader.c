@@ -236,6 +236,9 @@ static int full_reload(loader_t *l, PGconn *db)
 	}
 	pthread_mutex_unlock(&l->lock);
 	if (rc) {
+		/* the feed was marked for a snapshot that never came: the
+		 * next look (once the database moves) asks for a full load */
+		l->feed.marked = false;
 		log_err("loader: load failed (%s); the last snapshot stays", err);
 		return rc;
 	}
@@ -431,7 +434,7 @@ static int poll_feed(loader_t *l, PGconn *db, bool force)
 	if (was && !pos.standby && listen_changes(db) == 0)
 		log_notice("db: the database was promoted; following its insert position");
 	if (!force && lsn == l->seen_lsn)
-		return 0;
+		return l->pending_n || l->pending_full;	/* a failed apply */
 	rc = feed_read(&l->feed, db, add_payload, l, &n);
 	if (rc == -ESTALE) {
 		log_info("loader: the change table has a gap (pruned or too many changes); reloading in full");
