@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "lsn.h"
 
 #define WRITER_MAX_RECORDS 10000u
 /* how long a reply waits for the snapshot that contains its writes */
@@ -210,11 +211,20 @@ static int begin(writer_t *w, struct query_ctx *ctx, uint64_t *xid)
  * whether or not this works: a failure leaves *out alone and is logged. */
 static void commit_lsn(writer_t *w, struct query_ctx *ctx, char **out)
 {
-	PGresult *r = PQexec(w->db, "SELECT pg_current_wal_insert_lsn()::text");
-	char *v = NULL;
+	PGresult *r = PQexec(w->db,
+			     "SELECT pg_current_wal_insert_lsn()::text, "
+			     "current_setting('wal_block_size')::bigint, "
+			     "pg_size_bytes(current_setting('wal_segment_size'))");
+	char buf[LSN_TEXT_MAX], *v = NULL;
+	uint64_t lsn;
 
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-		v = query_strdup(ctx, PQgetvalue(r, 0, 0));
+	/* in the form a standby's replay position takes (lsn.h), or a read
+	 * there could wait for WAL that is never written */
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	    lsn_parse(PQgetvalue(r, 0, 0), &lsn) == 0)
+		v = query_strdup(ctx, lsn_format(lsn_record_end(lsn,
+				strtoull(PQgetvalue(r, 0, 1), NULL, 10),
+				strtoull(PQgetvalue(r, 0, 2), NULL, 10)), buf));
 	else
 		log_warn("writer: no commit position (%s)",
 			 PQerrorMessage(w->db));

@@ -56,6 +56,18 @@ char *lsn_format(uint64_t lsn, char buf[LSN_TEXT_MAX])
 	return buf;
 }
 
+uint64_t lsn_record_end(uint64_t insert_pos, uint64_t block_size,
+			uint64_t seg_size)
+{
+	/* SizeOfXLogLongPHD and SizeOfXLogShortPHD on 64-bit builds */
+	if (seg_size && insert_pos % seg_size <= 40)
+		return insert_pos % seg_size == 40 ? insert_pos - 40
+						   : insert_pos;
+	if (block_size && insert_pos % block_size == 24)
+		return insert_pos - 24;
+	return insert_pos;
+}
+
 uint64_t lsn_behind(uint64_t have, uint64_t want)
 {
 	return have >= want ? 0 : want - have;

@@ -60,3 +60,15 @@ Test(lsn, behind_is_zero_once_reached)
 	cr_assert_eq(lsn_behind(100, 100), 0);
 	cr_assert_eq(lsn_behind(40, 100), 60);
 }
+
+Test(lsn, an_insert_position_past_a_page_header_is_the_page_boundary)
+{
+	const uint64_t blk = 8192, seg = 16 << 20;
+
+	cr_assert_eq(lsn_record_end(3 * blk + 24, blk, seg), 3 * blk);
+	cr_assert_eq(lsn_record_end(2 * seg + 40, blk, seg), 2 * seg,
+		     "a segment starts with the long header");
+	cr_assert_eq(lsn_record_end(3 * blk + 48, blk, seg), 3 * blk + 48);
+	cr_assert_eq(lsn_record_end(2 * seg + 24, blk, seg), 2 * seg + 24,
+		     "not a record's end: inside the long header");
+}
