@@ -521,9 +521,12 @@ static int check_conninfo(const char *conninfo, const char *key,
 int config_check_conninfo(const struct config *cfg, const char *path,
 			  char *err, size_t errlen)
 {
-	if (check_conninfo(cfg->conninfo, "conninfo", path, err, errlen) ||
-	    check_conninfo(cfg->write_conninfo, "write_conninfo", path, err,
-			   errlen))
+	/* conninfo only when writes have a conninfo of their own: alone, it
+	 * has always been taken as given (a database name, say) */
+	if (cfg->write_conninfo &&
+	    (check_conninfo(cfg->conninfo, "conninfo", path, err, errlen) ||
+	     check_conninfo(cfg->write_conninfo, "write_conninfo", path, err,
+			    errlen)))
 		return -EINVAL;
 	return 0;
 }

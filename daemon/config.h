@@ -97,9 +97,9 @@ int config_validate(const struct config *cfg, const char *path, char *err,
 		    size_t errlen)
 	__attribute__((warn_unused_result));
 
-/* --check-config's look at [database] conninfo and write_conninfo: does
- * libpq parse them (it connects to neither)? 0, or -EINVAL with err
- * ("PATH: [database] KEY: why"). */
+/* --check-config's look at [database] write_conninfo and, when it is
+ * set, conninfo: does libpq parse them (it connects to neither)? 0, or
+ * -EINVAL with err ("PATH: [database] KEY: why"). */
 int config_check_conninfo(const struct config *cfg, const char *path,
 			  char *err, size_t errlen)
 	__attribute__((warn_unused_result));

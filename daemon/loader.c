@@ -15,7 +15,6 @@
 #include "feed.h"
 #include "load.h"
 #include "log.h"
-#include "lsn.h"
 #include "persist.h"
 
 int loader_expected_schema(void)
@@ -124,12 +123,13 @@ uint64_t loader_snapshot_lsn(loader_t *l)
 	return atomic_load_explicit(&l->lsn, memory_order_acquire);
 }
 
-/* After the snapshot that reflects it is published: positions only grow
- * (a reconnect to a standby that is behind does not take them back; what
- * it serves was already at the higher one). */
-static void publish_lsn(loader_t *l, uint64_t lsn)
+/* After the snapshot that reflects it is published. A delta or a quiet
+ * look only moves it forward (a reconnect to a standby that is behind
+ * does not take it back: what we serve was read at the higher one); a
+ * full load sets it (it may come from another database after SIGHUP). */
+static void publish_lsn(loader_t *l, uint64_t lsn, bool full)
 {
-	if (lsn > atomic_load_explicit(&l->lsn, memory_order_relaxed))
+	if (full || lsn > atomic_load_explicit(&l->lsn, memory_order_relaxed))
 		atomic_store_explicit(&l->lsn, lsn, memory_order_release);
 }
 
@@ -246,7 +246,7 @@ static int full_reload(loader_t *l, PGconn *db)
 		 (unsigned long long)g->version, (long long)(now_ms() - t0),
 		 g->roles_n, g->emps_n, (unsigned long long)g->assessments_n);
 	publish(l, g);
-	publish_lsn(l, pos.lsn);
+	publish_lsn(l, pos.lsn, true);
 	l->seen_lsn = pos.lsn;
 	if (l->snapshot_path) {
 		int64_t t1 = now_ms();
@@ -323,7 +323,7 @@ static int apply_pending(loader_t *l, PGconn *db)
 		  (long long)(now_ms() - t0));
 	clear_pending(l);
 	publish(l, g);
-	publish_lsn(l, l->pending_lsn);
+	publish_lsn(l, l->pending_lsn, false);
 	return 0;
 }
 
@@ -448,7 +448,7 @@ static int poll_feed(loader_t *l, PGconn *db, bool force)
 		l->pending_lsn = lsn;
 		return 1;
 	}
-	publish_lsn(l, lsn);
+	publish_lsn(l, lsn, false);
 	return 0;
 }
 

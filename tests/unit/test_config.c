@@ -514,10 +514,15 @@ Test(config, the_conninfo_check_names_the_key_libpq_refuses)
 	cr_assert_eq(config_check_conninfo(&cfg, "t.conf", err, sizeof(err)),
 		     -EINVAL);
 	cr_assert(strstr(err, "t.conf: [database] write_conninfo: "), "%s", err);
-	cr_assert_eq(load("[database]\nconninfo = x\n"), 0, "%s", err);
+	cr_assert_eq(load("[database]\nconninfo = x\n"
+			  "write_conninfo = host=/a\n"), 0, "%s", err);
 	cr_assert_eq(config_check_conninfo(&cfg, NULL, err, sizeof(err)),
 		     -EINVAL);
 	cr_assert(strstr(err, "[database] conninfo: "), "%s", err);
+	/* alone, conninfo is taken as given, as it always was */
+	cr_assert_eq(load("[database]\nconninfo = x\n"), 0, "%s", err);
+	cr_assert_eq(config_check_conninfo(&cfg, NULL, err, sizeof(err)), 0,
+		     "%s", err);
 	cr_assert_eq(load("[database]\nconninfo = host=/s dbname=p\n"), 0,
 		     "%s", err);
 	cr_assert_eq(config_check_conninfo(&cfg, NULL, err, sizeof(err)), 0,
