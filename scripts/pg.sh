@@ -160,8 +160,9 @@ quiet() {
 	fi
 }
 
-init_cluster() {
-	local u port
+# DIR made, owned by the cluster's user, reachable; sets the caller's u
+# (the owner when root) and port (a free one).
+prepare_dir() {
 	mkdir -p -- "$dir"
 	if is_root; then
 		ensure_postgres_user
@@ -173,6 +174,11 @@ init_cluster() {
 	port=$(pick_port)
 	# The socket path (DIR/.s.PGSQL.PORT) must fit in sun_path (108 bytes).
 	[ $((${#dir} + 15)) -lt 108 ] || die "DIR path too long for a Unix socket"
+}
+
+init_cluster() {
+	local u port
+	prepare_dir
 	quiet as_owner "$bindir/initdb" -D "$data" -U postgres -A trust \
 		--no-sync -E UTF8 --locale=C
 	cat >>"$data/postgresql.conf" <<-CONF
@@ -220,16 +226,7 @@ primary_conninfo() {
 make_standby() {
 	local u port
 	[ ! -e "$data" ] || die "$dir already holds a cluster"
-	mkdir -p -- "$dir"
-	if is_root; then
-		ensure_postgres_user
-		u=postgres
-		make_traversable "$u"
-		chown "$u": "$dir"
-	fi
-	chmod 755 "$dir"
-	port=$(pick_port)
-	[ $((${#dir} + 15)) -lt 108 ] || die "DIR path too long for a Unix socket"
+	prepare_dir
 	quiet as_owner "$bindir/pg_basebackup" -D "$data" -R -X stream \
 		-c fast -d "$(primary_conninfo)"
 	# the copied postgresql.conf names the primary's port and socket:
