@@ -15,6 +15,7 @@
 #define CTL_OPT_DB 0x100
 #define CTL_OPT_SERVER_KEY 0x101
 #define CTL_OPT_CLIENT_KEY 0x102
+#define CTL_OPT_MIN_LSN 0x103
 
 static const struct option ctl_cli_global_opts[] = {
 	{ "endpoint", required_argument, NULL, 'e' },
@@ -23,6 +24,7 @@ static const struct option ctl_cli_global_opts[] = {
 	{ "db", required_argument, NULL, CTL_OPT_DB },
 	{ "server-key", required_argument, NULL, CTL_OPT_SERVER_KEY },
 	{ "client-key", required_argument, NULL, CTL_OPT_CLIENT_KEY },
+	{ "min-lsn", required_argument, NULL, CTL_OPT_MIN_LSN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 };
@@ -299,6 +301,9 @@ static int ctl_cli_next(struct ctl_cli *cli, int argc, char **argv,
 		case CTL_OPT_CLIENT_KEY:
 			cli->client_key = optarg;
 			break;
+		case CTL_OPT_MIN_LSN:
+			cli->min_lsn = optarg;
+			break;
 		case 'h':
 			return -2;
 		case 'V':
@@ -343,6 +348,8 @@ void ctl_cli_usage(struct ctl_cli *cli, FILE *f)
 		"                     CURVE: this client's secret certificate (NAME.key);\n"
 		"                     without it a throwaway key pair is used\n"
 		"                     (default: $PATHWAYS_CLIENT_KEY)\n"
+		"      --min-lsn LSN  answer from a snapshot at or past this WAL position\n"
+		"                     (a write's commit_lsn): read-your-writes on any daemon\n"
 		"      --db CONNINFO  PostgreSQL connection for migrate, import, export and\n"
 		"                     erase-employee (default: $PATHWAYS_DB)\n"
 		"  -h, --help         print this help (COMMAND --help: that command's)\n"
@@ -452,6 +459,9 @@ static int ctl_cli_connect(struct ctl_cli *cli)
 				&cli->client);
 	/* libzmq has copied the keys into the socket. */
 	ctl_keys_wipe(&keys);
+	if (rc == 0 && cli->min_lsn &&
+	    pw_client_set_metadata(cli->client, "min_lsn", cli->min_lsn))
+		return ctl_cli_error(cli, "out of memory");
 	if (rc == 0)
 		return 0;
 	if (rc == -ENOTSUP)

@@ -62,6 +62,7 @@ struct ctl_cli {
 	 * $PATHWAYS_SERVER_KEY, $PATHWAYS_CLIENT_KEY); read on connecting. */
 	const char *server_key;
 	const char *client_key;
+	const char *min_lsn;		/* --min-lsn: metadata min_lsn */
 	pw_client_t *client;		/* connected on first use */
 	FILE *out;
 	FILE *err;

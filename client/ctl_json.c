@@ -393,6 +393,22 @@ static bool ctl_json_has(const ProtobufCFieldDescriptor *fd, const char *m)
 	}
 }
 
+/* An empty WAL position (commit_lsn, snapshot_lsn) is no position at all,
+ * as from a daemon that does not know one: left out, like an unset
+ * optional field, rather than printed as "". */
+static bool ctl_json_no_lsn(const ProtobufCFieldDescriptor *fd, const char *m)
+{
+	size_t n = strlen(fd->name);
+	const char *v;
+
+	if (fd->type != PROTOBUF_C_TYPE_STRING ||
+	    fd->label == PROTOBUF_C_LABEL_REPEATED || n < 4 ||
+	    strcmp(fd->name + n - 4, "_lsn") != 0)
+		return false;
+	memcpy(&v, m + fd->offset, sizeof(v));
+	return !v || !v[0];
+}
+
 void ctl_json_message(struct ctl_json *j, const ProtobufCMessage *msg)
 {
 	const ProtobufCMessageDescriptor *desc;
@@ -417,6 +433,8 @@ void ctl_json_message(struct ctl_json *j, const ProtobufCMessage *msg)
 				continue;
 		} else if (fd->label == PROTOBUF_C_LABEL_OPTIONAL &&
 			   !ctl_json_has(fd, m)) {
+			continue;
+		} else if (ctl_json_no_lsn(fd, m)) {
 			continue;
 		}
 		ctl_json_key(j, fd->name);

@@ -3,8 +3,10 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdint.h>
 
 #include "ctl_json.h"
+#include "lsn.h"
 
 /* s with '\\' and newlines escaped, and '"' too when quote is set. */
 static void ctl_prom_escaped(FILE *f, const char *s, int quote)
@@ -98,6 +100,14 @@ static uint64_t ctl_prom_errors(const Pathways__V1__MethodStats *m)
 	return m->errors;
 }
 
+/* an LSN's text ("16/B374D848") as a number of bytes; 0: none */
+static uint64_t ctl_prom_lsn(const char *text)
+{
+	uint64_t v;
+
+	return lsn_parse(text, &v) ? 0 : v;
+}
+
 void ctl_prom_write(FILE *f, const Pathways__V1__StatsResponse *s,
 		    const Pathways__V1__HealthResponse *h, int64_t now_ms)
 {
@@ -166,6 +176,20 @@ void ctl_prom_write(FILE *f, const Pathways__V1__StatsResponse *s,
 			h->schema_version);
 	ctl_prom_double(f, "pathwaysd_schema_version", schema_want,
 			h->expected_schema_version);
+	ctl_prom_one(f, "pathwaysd_loads_from_standby", "gauge",
+		     "1 when the daemon loads from a hot standby.",
+		     h->loads_from_standby);
+	ctl_prom_family(f, "pathwaysd_snapshot_lsn_bytes", "gauge",
+			"WAL position the snapshot reflects, in bytes.");
+	if (ctl_prom_lsn(h->snapshot_lsn))
+		ctl_prom_u64(f, "pathwaysd_snapshot_lsn_bytes", NULL,
+			     ctl_prom_lsn(h->snapshot_lsn));
+	ctl_prom_family(f, "pathwaysd_replay_lag_seconds", "gauge",
+			"How far the standby's replay is behind what it "
+			"received.");
+	if (h->loads_from_standby && h->replay_lag_ms >= 0)
+		ctl_prom_double(f, "pathwaysd_replay_lag_seconds", NULL,
+				(double)h->replay_lag_ms / 1000.0);
 	ctl_prom_family(f, "pathwaysd_build_info", "gauge",
 			"Always 1; the daemon's version as a label.");
 	ctl_prom_u64(f, "pathwaysd_build_info", build, 1);

@@ -35,6 +35,7 @@ struct pw_client {
 	struct pw_meta *meta;
 	size_t nmeta;
 	size_t nendpoints;
+	bool follow_writes;		/* pw_client_follow_writes() */
 };
 
 /* A reply as read off the socket, before it is matched to a request. */
@@ -392,6 +393,46 @@ void pw_client_destroy(pw_client_t **cp)
 	*cp = NULL;
 }
 
+/* an LSN's text ("16/B374D848") as a number; 0 when it is not one */
+static uint64_t pw_lsn(const char *text)
+{
+	unsigned hi, lo;
+	char end;
+
+	if (!text || sscanf(text, "%8X/%8X%c", &hi, &lo, &end) != 2)
+		return 0;
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* A write's reply names its commit_lsn: later reads ask for at least it
+ * (metadata min_lsn), so they see the write on whichever daemon answers. */
+static void pw_follow_commit(pw_client_t *c, const ProtobufCMessage *resp)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(
+			resp->descriptor, "commit_lsn");
+	const char *lsn, *have = NULL;
+
+	if (!f || f->type != PROTOBUF_C_TYPE_STRING)
+		return;
+	lsn = *(char *const *)((const char *)resp + f->offset);
+	for (size_t i = 0; i < c->nmeta; i++)
+		if (strcmp(c->meta[i].key, "min_lsn") == 0)
+			have = c->meta[i].value;
+	if (pw_lsn(lsn) > pw_lsn(have) &&
+	    pw_client_set_metadata(c, "min_lsn", lsn)) {
+		/* out of memory: the reads go on without it */
+	}
+}
+
+int pw_client_follow_writes(pw_client_t *c, bool on)
+{
+	if (!c)
+		return -EINVAL;
+	c->follow_writes = on;
+	return 0;
+}
+
 int pw_client_set_metadata(pw_client_t *c, const char *key, const char *value)
 {
 	struct pw_meta *m;
@@ -712,6 +753,8 @@ static int pw_receive(pw_client_t *c, int64_t deadline, struct pw_reply *out)
 		pw_pending_remove(c, slot);
 	if (rc < 0)
 		goto out;
+	if (c->follow_writes && r.response)
+		pw_follow_commit(c, r.response);
 	*out = r;
 	r.message = NULL;
 	r.response = NULL;

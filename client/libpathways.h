@@ -131,6 +131,14 @@ void pw_client_destroy(pw_client_t **c);
 int pw_client_set_metadata(pw_client_t *c, const char *key,
 			   const char *value) PW_MUST_CHECK;
 
+/* Read-your-writes (opt-in, off by default): when on, each write's reply
+ * (RecordAssessments, RecordCompletions, EraseEmployee) that carries a
+ * commit_lsn later than the one remembered sets metadata min_lsn to it,
+ * so every later read is answered from a snapshot that has the write, by
+ * whichever daemon answers (one that is behind waits for it up to the
+ * deadline, else answers PW_CODE_UNAVAILABLE). Errors: -EINVAL. */
+int pw_client_follow_writes(pw_client_t *c, bool on) PW_MUST_CHECK;
+
 /* One blocking call: send req to method (a short name or a full path),
  * wait for its reply for at most timeout_ms (0: no limit) and unpack the
  * response with resp_desc (NULL: the method's declared response type).

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "security.h"
 
 /* The optional paths: empty means unset; config_validate opens them.
@@ -69,7 +71,13 @@ void config_init(struct config *cfg)
 	cfg->shutdown_timeout_ms = 10000;
 	cfg->reload_debounce_ms = 50;
 	cfg->reconnect_max_ms = 30000;
+	cfg->poll_ms = 100;
 	cfg->log_level = LOG_LEVEL_INFO;
+}
+
+const char *config_write_conninfo(const struct config *cfg)
+{
+	return cfg->write_conninfo ? cfg->write_conninfo : cfg->conninfo;
 }
 
 void config_clear_listen(struct config *cfg)
@@ -83,6 +91,7 @@ void config_free(struct config *cfg)
 {
 	config_clear_listen(cfg);
 	free(cfg->conninfo);
+	free(cfg->write_conninfo);
 	free(cfg->snapshot_path);
 	free(cfg->curve_secret_key_file);
 	free(cfg->allowed_clients_dir);
@@ -236,6 +245,10 @@ int config_set(struct config *cfg, const char *section, const char *key,
 				err, errlen);
 	if (IS("database", "conninfo"))
 		rc = set_str(&cfg->conninfo, value);
+	else if (IS("database", "write_conninfo"))
+		rc = set_str(&cfg->write_conninfo, value);
+	else if (IS("database", "poll_ms"))
+		return set_uint(&cfg->poll_ms, value, 10, 60000, err, errlen);
 	else if (IS("cache", "snapshot_path"))
 		rc = set_path(&cfg->snapshot_path,
 			      &cfg->line.snapshot_path, value);
@@ -511,6 +524,40 @@ static int config_check_certs(const struct config *cfg, const char *path,
 		snprintf(err, errlen, "%sallowed_clients_dir: %s", where, why);
 	}
 	return rc;
+}
+
+/* libpq's verdict on one conninfo: its message names the offending part
+ * only, so a password is not repeated. 0 or -EINVAL. */
+static int check_conninfo(const char *conninfo, const char *key,
+			  const char *path, char *err, size_t errlen)
+{
+	char *why = NULL;
+	PQconninfoOption *o;
+
+	if (!conninfo)
+		return 0;
+	o = PQconninfoParse(conninfo, &why);
+	PQconninfoFree(o);
+	if (o)
+		return 0;
+	snprintf(err, errlen, "%s%s[database] %s: %s", path ? path : "",
+		 path ? ": " : "", key, why ? why : "out of memory");
+	err[strcspn(err, "\n")] = '\0';
+	PQfreemem(why);
+	return -EINVAL;
+}
+
+int config_check_conninfo(const struct config *cfg, const char *path,
+			  char *err, size_t errlen)
+{
+	/* conninfo only when writes have a conninfo of their own: alone, it
+	 * has always been taken as given (a database name, say) */
+	if (cfg->write_conninfo &&
+	    (check_conninfo(cfg->conninfo, "conninfo", path, err, errlen) ||
+	     check_conninfo(cfg->write_conninfo, "write_conninfo", path, err,
+			    errlen)))
+		return -EINVAL;
+	return 0;
 }
 
 int config_validate(const struct config *cfg, const char *path, char *err,

@@ -30,6 +30,8 @@ struct config {
 	unsigned shutdown_timeout_ms;	/* bound on finishing in-flight work */
 	/* [database] */
 	char *conninfo;
+	char *write_conninfo;		/* writes; NULL: conninfo */
+	unsigned poll_ms;		/* change table poll, 100 */
 	/* [cache] */
 	char *snapshot_path;		/* NULL: none */
 	unsigned reload_debounce_ms;	/* 50 */
@@ -55,6 +57,8 @@ struct config {
 /* Fills the defaults. config_free() releases what later calls set. */
 void config_init(struct config *cfg);
 void config_free(struct config *cfg);
+/* Where writes go: [database] write_conninfo, else conninfo (borrowed). */
+const char *config_write_conninfo(const struct config *cfg);
 
 /* Reads an INI file over cfg. 0, or -errno with err = "FILE:LINE: what". */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
@@ -92,6 +96,13 @@ void config_clear_listen(struct config *cfg);
  * the file as a whole is (path NULL: no file). */
 int config_validate(const struct config *cfg, const char *path, char *err,
 		    size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* --check-config's look at [database] write_conninfo and, when it is
+ * set, conninfo: does libpq parse them (it connects to neither)? 0, or
+ * -EINVAL with err ("PATH: [database] KEY: why"). */
+int config_check_conninfo(const struct config *cfg, const char *path,
+			  char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
 /* true for tcp://127.x (numeric), tcp://[::1], tcp://localhost, ipc://,

@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "feed.h"
 #include "load.h"
 #include "log.h"
 #include "persist.h"
@@ -24,7 +26,10 @@ int loader_expected_schema(void)
 
 struct loader {
 	struct graph_slot *slot;
-	unsigned debounce_ms, reconnect_max_ms;
+	unsigned debounce_ms, reconnect_max_ms, poll_ms;
+	/* the WAL position the published snapshot reflects (0: unknown),
+	 * stored after the snapshot is published */
+	_Atomic uint64_t lsn;
 	pthread_t thread;
 	bool started;
 	int wake_fd;			/* eventfd: stop or reload asked */
@@ -40,6 +45,10 @@ struct loader {
 	bool pending_full;
 	char **pending;			/* employee ids awaiting a delta */
 	size_t pending_n, pending_cap;
+	struct feed feed;		/* where we stand in change_feed */
+	uint64_t seen_lsn;		/* the position at the last look */
+	uint64_t pending_lsn;		/* what applying pending reaches */
+	bool standby;			/* the database is in recovery */
 };
 
 /* more changed employees than this in one batch: reload in full */
@@ -55,6 +64,7 @@ int loader_new(const struct loader_options *opt, struct graph_slot *slot,
 	l->slot = slot;
 	l->debounce_ms = opt->debounce_ms;
 	l->reconnect_max_ms = opt->reconnect_max_ms ? opt->reconnect_max_ms : 30000;
+	l->poll_ms = opt->poll_ms ? opt->poll_ms : 100;
 	l->stats.schema_ok = true;	/* until a load says otherwise */
 	l->persist = opt->persist;
 	l->conninfo = strdup(opt->conninfo ? opt->conninfo : "");
@@ -107,6 +117,22 @@ void loader_get_stats(loader_t *l, struct loader_stats *out)
 	pthread_mutex_lock(&l->lock);
 	*out = l->stats;
 	pthread_mutex_unlock(&l->lock);
+	out->snapshot_lsn = loader_snapshot_lsn(l);
+}
+
+uint64_t loader_snapshot_lsn(loader_t *l)
+{
+	return atomic_load_explicit(&l->lsn, memory_order_acquire);
+}
+
+/* After the snapshot that reflects it is published. A delta or a quiet
+ * look only moves it forward (a reconnect to a standby that is behind
+ * does not take it back: what we serve was read at the higher one); a
+ * full load sets it (it may come from another database after SIGHUP). */
+static void publish_lsn(loader_t *l, uint64_t lsn, bool full)
+{
+	if (full || lsn > atomic_load_explicit(&l->lsn, memory_order_relaxed))
+		atomic_store_explicit(&l->lsn, lsn, memory_order_release);
 }
 
 static int64_t now_ms(void)
@@ -233,8 +259,21 @@ static int full_reload(loader_t *l, PGconn *db)
 	char err[512];
 	graph_t *g = NULL;
 	int64_t t0 = now_ms();
-	int rc = load_full(db, l->version + 1, &g, err, sizeof(err));
-	int schema = schema_version_of(db);
+	struct feed_pos pos = { 0 };
+	int rc, schema;
+
+	/* the position first, then the feed, then the data: whatever
+	 * committed at or below the position is in what we read, and the
+	 * feed hands out everything committed after its mark */
+	rc = feed_position(db, &pos);
+	if (rc == 0)
+		rc = feed_mark(&l->feed, db);
+	if (rc)
+		snprintf(err, sizeof(err), "reading the change feed: %s",
+			 PQerrorMessage(db));
+	else
+		rc = load_full(db, l->version + 1, &g, err, sizeof(err));
+	schema = schema_version_of(db);
 
 	pthread_mutex_lock(&l->lock);
 	l->stats.schema_version = schema;
@@ -247,6 +286,9 @@ static int full_reload(loader_t *l, PGconn *db)
 	}
 	pthread_mutex_unlock(&l->lock);
 	if (rc) {
+		/* the feed was marked for a snapshot that never came: the
+		 * next look (once the database moves) asks for a full load */
+		l->feed.marked = false;
 		log_err("loader: load failed (%s); the last snapshot stays", err);
 		return rc;
 	}
@@ -258,6 +300,8 @@ static int full_reload(loader_t *l, PGconn *db)
 	if (l->persist && removes_someone(l->last, g))
 		save_removal(l, g);
 	publish(l, g);
+	publish_lsn(l, pos.lsn, true);
+	l->seen_lsn = pos.lsn;
 	save(l, g);
 	return 0;
 }
@@ -333,6 +377,7 @@ static int apply_pending(loader_t *l, PGconn *db)
 		}
 	clear_pending(l);
 	publish(l, g);
+	publish_lsn(l, l->pending_lsn, false);
 	return 0;
 }
 
@@ -377,35 +422,118 @@ static void add_pending(loader_t *l, const char *id, size_t len)
 	l->pending[l->pending_n++] = copy;
 }
 
-/* Drains pending notifications into l's pending set; true if any. */
-static bool drain_notifications(loader_t *l, PGconn *db)
+/* feed_row_fn: one change into l's pending set */
+static void add_payload(void *arg, const char *p)
+{
+	loader_t *l = arg;
+
+	if (strncmp(p, "emp\n", 4) == 0) {
+		p += 4;
+		while (*p) {
+			size_t len = strcspn(p, "\n");
+
+			add_pending(l, p, len);
+			p += len;
+			if (*p)
+				p++;
+		}
+	} else {
+		/* "framework", "bulk", or anything unknown */
+		l->pending_full = true;
+	}
+	if (l->pending_n > LOADER_MAX_DELTA_IDS)
+		l->pending_full = true;
+}
+
+/* Drains pending notifications; true if any. They only wake us: the
+ * change table says what changed (a notification and its row come from
+ * the same trigger). */
+static bool drain_notifications(PGconn *db)
 {
 	PGnotify *n;
 	bool any = false;
 
 	while ((n = PQnotifies(db))) {
-		const char *p = n->extra;
-
 		any = true;
-		if (strncmp(p, "emp\n", 4) == 0) {
-			p += 4;
-			while (*p) {
-				size_t len = strcspn(p, "\n");
-
-				add_pending(l, p, len);
-				p += len;
-				if (*p)
-					p++;
-			}
-		} else {
-			/* "framework", "bulk", or anything unknown */
-			l->pending_full = true;
-		}
 		PQfreemem(n);
 	}
-	if (l->pending_n > LOADER_MAX_DELTA_IDS)
-		l->pending_full = true;
 	return any;
+}
+
+static void set_position(loader_t *l, const struct feed_pos *pos)
+{
+	pthread_mutex_lock(&l->lock);
+	l->stats.standby = pos->standby;
+	l->stats.replay_lag_ms = pos->lag_ms;
+	pthread_mutex_unlock(&l->lock);
+}
+
+/* One look at the change table, skipped (unless forced) while the
+ * database's position has not moved since the last. 1 when there are
+ * changes to apply (l's pending set), 0 when none (the published snapshot
+ * now reflects the new position), -errno when the database failed. */
+static int poll_feed(loader_t *l, PGconn *db, bool force)
+{
+	struct feed_pos pos;
+	bool was = l->standby;
+	size_t n = 0;
+	int rc = feed_position(db, &pos);
+	uint64_t lsn = pos.lsn;
+
+	if (rc)
+		return rc;
+	set_position(l, &pos);
+	l->standby = pos.standby;
+	/* promoted: LISTEN exists now, and wakes us sooner */
+	if (was && !pos.standby && listen_changes(db) == 0)
+		log_notice("db: the database was promoted; following its insert position");
+	if (!force && lsn == l->seen_lsn)
+		return l->pending_n || l->pending_full;	/* a failed apply */
+	rc = feed_read(&l->feed, db, add_payload, l, &n);
+	if (rc == -ESTALE) {
+		log_info("loader: the change table has a gap (pruned or too many changes); reloading in full");
+		l->pending_full = true;
+		n = 1;
+	} else if (rc) {
+		return rc;
+	}
+	l->seen_lsn = lsn;
+	if (n || l->pending_n || l->pending_full) {
+		l->pending_lsn = lsn;
+		return 1;
+	}
+	publish_lsn(l, lsn, false);
+	return 0;
+}
+
+/* Closes a broken connection: the last snapshot keeps serving. */
+static void drop_db(loader_t *l, PGconn **db)
+{
+	PQfinish(*db);
+	*db = NULL;
+	set_connected(l, false);
+}
+
+/* Connects and, on a primary, LISTENs. 0, or -EIO with msg set. */
+static int connect_db(loader_t *l, const char *conninfo, PGconn **out,
+		      char *msg, size_t msglen)
+{
+	PGconn *db = conninfo ? PQconnectdb(conninfo) : NULL;
+	struct feed_pos pos = { 0 };
+
+	if (!db || PQstatus(db) != CONNECTION_OK ||
+	    feed_position(db, &pos) ||
+	    (!pos.standby && listen_changes(db))) {
+		snprintf(msg, msglen, "%s",
+			 db ? PQerrorMessage(db) : "out of memory");
+		msg[strcspn(msg, "\n")] = '\0';
+		PQfinish(db);
+		return -EIO;
+	}
+	l->standby = pos.standby;
+	set_position(l, &pos);
+	*out = db;
+	return 0;
 }
 
 static void *loader_main(void *arg)
@@ -414,13 +542,13 @@ static void *loader_main(void *arg)
 	PGconn *db = NULL;
 	unsigned backoff = 100;
 	bool need_full = true;
-	int64_t pending_since = -1, last_apply = 0;
+	int64_t pending_since = -1, last_apply = 0, next_poll = 0;
 
 	load_saved(l);
 	while (!should_stop(l)) {
 		char *conninfo;
-		bool reload;
-		int bits, timeout = -1;
+		bool reload, poll_now = false;
+		int bits, timeout, rc;
 
 		pthread_mutex_lock(&l->lock);
 		reload = l->reload;
@@ -434,16 +562,9 @@ static void *loader_main(void *arg)
 			db = NULL;
 		}
 		if (!db) {
-			db = conninfo ? PQconnectdb(conninfo) : NULL;
-			if (!db || PQstatus(db) != CONNECTION_OK ||
-			    listen_changes(db)) {
-				char msg[256];
+			char msg[256];
 
-				snprintf(msg, sizeof(msg), "%s",
-					 db ? PQerrorMessage(db) : "out of memory");
-				msg[strcspn(msg, "\n")] = '\0';
-				PQfinish(db);
-				db = NULL;
+			if (connect_db(l, conninfo, &db, msg, sizeof(msg))) {
 				set_connected(l, false);
 				log_warn("db: connect failed (%s), retry in %u ms",
 					 msg, backoff);
@@ -454,33 +575,38 @@ static void *loader_main(void *arg)
 						  : backoff * 2;
 				continue;
 			}
-			log_info("db: connected");
+			log_info("db: connected%s", l->standby
+				 ? " to a standby: following the change table"
+				 : "");
 			set_connected(l, true);
 			backoff = 100;
-			/* notifications sent while we were away are lost */
-			need_full = true;
+			/* what changed while we were away is in the change
+			 * table: catch up from it when we have a snapshot it
+			 * follows (poll_feed falls back to a full load) */
+			if (!need_full && !l->feed.marked)
+				need_full = true;
+			poll_now = !need_full;
 		}
 		free(conninfo);
 		if (need_full) {
-			int rc;
-
 			clear_pending(l);
 			rc = full_reload(l, db);
 			need_full = false;
 			pending_since = -1;
+			next_poll = now_ms() + l->poll_ms;
 			if (rc == -EIO && PQstatus(db) != CONNECTION_OK) {
-				PQfinish(db);
-				db = NULL;
-				set_connected(l, false);
+				drop_db(l, &db);
 				continue;
 			}
 		}
+		timeout = (int)(next_poll > now_ms() ? next_poll - now_ms() : 0);
 		if (pending_since >= 0) {
 			int64_t left = pending_since + l->debounce_ms - now_ms();
 
-			timeout = left > 0 ? (int)left : 0;
+			if (left < timeout)
+				timeout = left > 0 ? (int)left : 0;
 		}
-		bits = wait_for(l, PQsocket(db), timeout);
+		bits = poll_now ? 0 : wait_for(l, PQsocket(db), timeout);
 		if (bits & 1) {
 			if (!PQconsumeInput(db) || PQstatus(db) != CONNECTION_OK) {
 				char msg[256];
@@ -489,12 +615,23 @@ static void *loader_main(void *arg)
 				msg[strcspn(msg, "\n")] = '\0';
 				log_warn("db: connection lost (%s); serving the last snapshot",
 					 msg);
-				PQfinish(db);
-				db = NULL;
-				set_connected(l, false);
+				drop_db(l, &db);
 				continue;
 			}
-			if (drain_notifications(l, db) && pending_since < 0) {
+			poll_now = drain_notifications(db);
+		}
+		if (poll_now || now_ms() >= next_poll) {
+			next_poll = now_ms() + l->poll_ms;
+			rc = poll_feed(l, db, poll_now);
+			if (rc < 0) {
+				log_warn("db: reading the change table failed (%s)",
+					 PQerrorMessage(db));
+				if (PQstatus(db) != CONNECTION_OK) {
+					drop_db(l, &db);
+					continue;
+				}
+			}
+			if (rc > 0 && pending_since < 0) {
 				/* the first change after a quiet spell goes at
 				 * once; a burst right behind it is coalesced */
 				pending_since = now_ms();
@@ -504,15 +641,11 @@ static void *loader_main(void *arg)
 		}
 		if (pending_since >= 0 &&
 		    now_ms() >= pending_since + l->debounce_ms) {
-			int rc = apply_pending(l, db);
-
+			rc = apply_pending(l, db);
 			pending_since = -1;
 			last_apply = now_ms();
-			if (rc && PQstatus(db) != CONNECTION_OK) {
-				PQfinish(db);
-				db = NULL;
-				set_connected(l, false);
-			}
+			if (rc && PQstatus(db) != CONNECTION_OK)
+				drop_db(l, &db);
 		}
 	}
 	PQfinish(db);
@@ -543,6 +676,7 @@ void loader_destroy(loader_t **lp)
 		pthread_join(l->thread, NULL);
 	clear_pending(l);
 	free(l->pending);
+	feed_fini(&l->feed);
 	graph_unref(&l->last);
 	free(l->snapshot_path);
 	close(l->wake_fd);

@@ -16,6 +16,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pathwaysd [--config FILE] [--listen ENDPOINT]... [--db CONNINFO]\n"
+		"                 [--write-db CONNINFO]\n"
 		"                 [--workers N] [--log-level LEVEL] [--log-format text|json]\n"
 		"                 [--snapshot-path FILE] [--allow-writes] [--foreground]\n"
 		"       pathwaysd --check-config [--config FILE] [flags]\n"
@@ -34,10 +35,11 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "write-db", required_argument, NULL, 'W' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "log-format", required_argument, NULL, 'F' },
-		{ "allow-writes", no_argument, NULL, 'W' },
+		{ "allow-writes", no_argument, NULL, 'A' },
 		{ "snapshot-path", required_argument, NULL, 'S' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "check-config", no_argument, NULL, 'C' },
@@ -86,10 +88,11 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'l': sec = "server"; key = "listen"; break;
 		case 'd': sec = "database"; key = "conninfo"; break;
+		case 'W': sec = "database"; key = "write_conninfo"; break;
 		case 'w': sec = "server"; key = "workers"; break;
 		case 'L': sec = "log"; key = "level"; break;
 		case 'F': sec = "log"; key = "format"; break;
-		case 'W': sec = "server"; key = "allow_writes"; optarg = "true"; break;
+		case 'A': sec = "server"; key = "allow_writes"; optarg = "true"; break;
 		case 'S': sec = "cache"; key = "snapshot_path"; break;
 		case 'C': check = true; break;
 		default: break;
@@ -112,6 +115,10 @@ int main(int argc, char **argv)
 		       sizeof(err)))
 		goto out;
 	if (config_validate(&cfg, path, err, sizeof(err))) {
+		fprintf(stderr, "pathwaysd: %s\n", err);
+		goto out;
+	}
+	if (check && config_check_conninfo(&cfg, path, err, sizeof(err))) {
 		fprintf(stderr, "pathwaysd: %s\n", err);
 		goto out;
 	}

@@ -42,7 +42,8 @@ int server_run(server_t *s)
 			{ NULL, s->sigfd, ZMQ_POLLIN, 0 },
 			{ s->front, 0, ZMQ_POLLIN, 0 },
 		};
-		int n = zmq_poll(items, 3, 100);
+		/* requests parked for min_lsn are looked at every 2 ms */
+		int n = zmq_poll(items, 3, s->lsn_n ? 2 : 100);
 		int64_t now = server_mono_us();
 
 		if (n < 0 && errno != EINTR) {
@@ -73,6 +74,8 @@ int server_run(server_t *s)
 			    !(ev & ZMQ_POLLIN))
 				break;
 		}
+		if (s->lsn_n)
+			server_lsn_recheck(s);
 		if (now - last_tick > 1000000) {
 			last_tick = now;
 			server_notify("WATCHDOG=1");
@@ -82,6 +85,7 @@ int server_run(server_t *s)
 		 * a moment: requests sent just before the signal may still
 		 * be on their way through libzmq's I/O thread. */
 		if (s->stopping && s->busy_n == 0 && s->pending_n == 0 &&
+		    s->lsn_n == 0 &&
 		    s->wq_n == 0 && now - last_request >= SERVER_STOP_QUIET_US) {
 			int ev = 0;
 			size_t el = sizeof(ev);
@@ -260,6 +264,7 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 	lo.conninfo = s->cfg.conninfo;
 	lo.debounce_ms = s->cfg.reload_debounce_ms;
 	lo.reconnect_max_ms = s->cfg.reconnect_max_ms;
+	lo.poll_ms = s->cfg.poll_ms;
 	lo.snapshot_path = s->cfg.snapshot_path;
 	lo.persist = s->persist;
 	rc = loader_new(&lo, &s->slot, &s->loader);
@@ -308,6 +313,7 @@ void server_destroy(server_t **sp)
 		s->heavy_head = j->next;
 		server_job_put(s, j);
 	}
+	server_lsn_drop(s);
 	while ((j = s->free_jobs)) {
 		s->free_jobs = j->next;
 		access_ids_free(&j->employees);

@@ -125,6 +125,8 @@ bool server_route(struct server *s, struct server_job *j)
 	}
 	if (h->deadline_ms)
 		j->deadline_us = j->received_us + (int64_t)h->deadline_ms * 1000;
+	if (!server_lsn_parse(j, h))
+		goto fail;
 	pathways__v1__request_header__free_unpacked(h, NULL);
 	return true;
 fail:
@@ -242,6 +244,13 @@ void server_on_request(struct server *s, void *sock)
 		queue_write(s, j);
 		return;
 	}
+	if (server_lsn_park(s, j))
+		return;
+	server_dispatch_read(s, sock, j);
+}
+
+void server_dispatch_read(struct server *s, void *sock, struct server_job *j)
+{
 	if (zmq_msg_size(&j->frames[j->routing_n + 1]) <= j->m->inline_max ||
 	    s->workers_n == 0) {
 		server_job_run(s, j, SERVER_READER_FRONTEND, &s->front_cache);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "lsn.h"
 #include "server_private.h"
 
 struct server_job *server_job_get(struct server *s)
@@ -31,6 +32,7 @@ struct server_job *server_job_get(struct server *s)
 		j->code = QUERY_OK;
 		j->message[0] = '\0';
 		j->snapshot_version = 0;
+		j->min_lsn = j->snapshot_lsn = 0;
 		j->has_body = false;
 		j->heavy = false;
 	}
@@ -63,7 +65,9 @@ void server_job_fail(struct server_job *j, int code, const char *fmt, ...)
 int server_job_pack_header(const struct server_job *j, zmq_msg_t *hm)
 {
 	Pathways__V1__ResponseHeader h = PATHWAYS__V1__RESPONSE_HEADER__INIT;
+	char lsn[LSN_TEXT_MAX];
 
+	h.snapshot_lsn = lsn_format(j->snapshot_lsn, lsn);
 	h.request_id = j->request_id;
 	h.code = j->code;
 	h.message = (char *)(uintptr_t)j->message;
@@ -122,7 +126,7 @@ void server_job_run(struct server *s, struct server_job *j, unsigned reader,
 	ProtobufCMessage *resp = NULL;
 	struct query_ctx ctx;
 	graph_t *g = NULL;
-	char status[256];
+	char status[256], lsn[LSN_TEXT_MAX];
 	union {
 		Pathways__V1__HealthResponse health;
 		Pathways__V1__StatsResponse stats;
@@ -138,6 +142,10 @@ void server_job_run(struct server *s, struct server_job *j, unsigned reader,
 	query_ctx_use_cache(&ctx, cache);
 	ctx.who = j->who[0] ? j->who : NULL;
 	arena = query_pb_allocator(&ctx);
+	/* before the deadline: a client that waited for a position is better
+	 * told how far behind we are, and tries another daemon */
+	if (!server_lsn_reached(s, j))
+		goto out;
 	if (j->deadline_us && server_mono_us() > j->deadline_us) {
 		server_job_fail(j, QUERY_DEADLINE_EXCEEDED,
 				"waited past its deadline; not computed");
@@ -175,6 +183,7 @@ void server_job_run(struct server *s, struct server_job *j, unsigned reader,
 	m->resp->message_init(resp);
 	if (m->kind == METHODS_HEALTH) {
 		server_fill_health(s, g, &local.health, status, sizeof(status));
+		local.health.snapshot_lsn = lsn_format(j->snapshot_lsn, lsn);
 	} else if (m->kind == METHODS_STATS) {
 		server_fill_stats(s, &ctx, &local.stats);
 	} else if (m->kind == METHODS_WRITE) {

@@ -61,6 +61,8 @@
 /* the worker id that names the writer thread in server_send_ptr() */
 #define SERVER_WRITER_ID 0xffffu
 #define SERVER_WORKERS_ENDPOINT "inproc://pathwaysd-workers"
+/* how long a request with min_lsn and no deadline waits for the loader */
+#define SERVER_LSN_WAIT_US 1000000
 
 /* One request, from the frames read to the reply sent. */
 struct server_job {
@@ -82,6 +84,9 @@ struct server_job {
 	int code;
 	char message[512];
 	uint64_t snapshot_version;
+	uint64_t min_lsn;		/* metadata min_lsn; 0: none */
+	uint64_t snapshot_lsn;		/* the reply header's */
+	int64_t lsn_until_us;		/* parked for min_lsn until then */
 	zmq_msg_t body;
 	bool has_body;
 };
@@ -127,6 +132,8 @@ struct server {
 	struct server_job *heavy_head, *heavy_tail;	/* server_fair.c */
 	unsigned heavy_running;
 	uint64_t heavy_last;		/* the client served last */
+	struct server_job *lsn_head, *lsn_tail;	/* parked for min_lsn */
+	size_t lsn_n;
 	struct graph_slot slot;
 	struct query_chunk *front_cache;	/* the frontend's arena chunk */
 	loader_t *loader;
@@ -185,6 +192,9 @@ bool server_permitted(struct server *s, struct server_job *j);
  * when it is free. */
 void server_dispatch_pending(struct server *s);
 void server_dispatch_writes(struct server *s);
+/* A routed, permitted read: answered here (cheap) or queued for the
+ * workers. */
+void server_dispatch_read(struct server *s, void *sock, struct server_job *j);
 
 /* ---- server_fair.c: who goes next ---- */
 
@@ -263,6 +273,23 @@ void server_fill_stats(struct server *s, struct query_ctx *ctx,
 /* Tells systemd READY=1 after the first snapshot and the status line when
  * it changes. */
 void server_update_status(struct server *s);
+
+/* ---- server_lsn.c: min_lsn (read-your-writes) ---- */
+
+/* Reads metadata min_lsn into j. false: j carries INVALID_ARGUMENT. */
+bool server_lsn_parse(struct server_job *j,
+		      const Pathways__V1__RequestHeader *h);
+/* Sets j's snapshot_lsn (read before the snapshot is taken); false when
+ * j is a query whose min_lsn is past it: j then carries UNAVAILABLE
+ * saying how far behind. Any thread. */
+bool server_lsn_reached(struct server *s, struct server_job *j);
+/* true when j (a query whose min_lsn is not reached yet) was parked. */
+bool server_lsn_park(struct server *s, struct server_job *j);
+/* Dispatches the parked jobs whose position was reached or whose wait is
+ * over; on every turn of the loop while any are parked. */
+void server_lsn_recheck(struct server *s);
+/* Frees the parked jobs (at destroy). */
+void server_lsn_drop(struct server *s);
 
 /* ---- server_signal.c ---- */
 

@@ -45,7 +45,7 @@ static void on_sighup(struct server *s)
 		log_err("config: reload failed (%s); keeping the old settings",
 			err);
 		config_free(&nc);
-	} else if (writer_set_conninfo(s->writer, nc.conninfo)) {
+	} else if (writer_set_conninfo(s->writer, config_write_conninfo(&nc))) {
 		log_err("config: reload failed (out of memory); keeping the old settings");
 		config_free(&nc);
 	} else {
@@ -59,6 +59,9 @@ static void on_sighup(struct server *s)
 		free(s->cfg.conninfo);
 		s->cfg.conninfo = nc.conninfo;
 		nc.conninfo = NULL;
+		free(s->cfg.write_conninfo);
+		s->cfg.write_conninfo = nc.write_conninfo;
+		nc.write_conninfo = NULL;
 		s->cfg.log_level = nc.log_level;
 		s->cfg.log_format = nc.log_format;
 		config_free(&nc);

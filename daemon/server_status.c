@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "lsn.h"
 #include "server_private.h"
 
 void server_notify(const char *msg)
@@ -52,6 +53,9 @@ void server_fill_health(struct server *s, const graph_t *g,
 	h->version = query_str(PATHWAYS_VERSION);
 	h->schema_version = ls.schema_version;
 	h->expected_schema_version = loader_expected_schema();
+	h->loads_from_standby = ls.standby;
+	h->replay_lag_ms = ls.connected ? ls.replay_lag_ms : -1;
+	/* snapshot_lsn: set by the caller, from the request's reading */
 	if (g) {
 		h->snapshot_version = g->version;
 		h->snapshot_loaded_unix_ms = g->loaded_unix_ms;
@@ -80,6 +84,7 @@ void server_fill_stats(struct server *s, struct query_ctx *ctx,
 		       Pathways__V1__StatsResponse *r)
 {
 	struct loader_stats ls = { 0 };
+	char lsn[LSN_TEXT_MAX];
 
 	if (s->loader)
 		loader_get_stats(s->loader, &ls);
@@ -87,6 +92,11 @@ void server_fill_stats(struct server *s, struct query_ctx *ctx,
 	r->reloads = ls.reloads;
 	r->reload_failures = ls.reload_failures;
 	r->deltas = ls.deltas;
+	r->loads_from_standby = ls.standby;
+	r->snapshot_lsn = query_strdup(ctx, lsn_format(ls.snapshot_lsn, lsn));
+	if (!r->snapshot_lsn)
+		r->snapshot_lsn = query_str("");
+	r->replay_lag_ms = ls.connected ? ls.replay_lag_ms : -1;
 	r->methods = query_alloc(ctx, methods_count(), sizeof(*r->methods));
 	if (!r->methods)
 		return;

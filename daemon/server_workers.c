@@ -113,7 +113,7 @@ int server_workers_start(struct server *s)
 		s->workers[i].started = true;
 	}
 
-	rc = writer_new(s->cfg.conninfo, &s->slot, SERVER_READER_WRITER,
+	rc = writer_new(config_write_conninfo(&s->cfg), &s->slot, SERVER_READER_WRITER,
 			&s->writer);
 	if (rc)
 		return rc;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "lsn.h"
 
 #define WRITER_MAX_RECORDS 10000u
 /* how long a reply waits for the snapshot that contains its writes */
@@ -204,6 +205,35 @@ static int begin(writer_t *w, struct query_ctx *ctx, uint64_t *xid)
 	return 0;
 }
 
+/* The WAL insert position right after our COMMIT (or, for a call that
+ * wrote nothing, now): at or past the commit record and past every commit
+ * this transaction could see, so a read that waits for it (min_lsn) sees
+ * all the call saw. Into *out, in ctx's arena. The write is durable
+ * whether or not this works: a failure leaves *out alone and is logged. */
+static void commit_lsn(writer_t *w, struct query_ctx *ctx, char **out)
+{
+	PGresult *r = PQexec(w->db,
+			     "SELECT pg_current_wal_insert_lsn()::text, "
+			     "current_setting('wal_block_size')::bigint, "
+			     "pg_size_bytes(current_setting('wal_segment_size'))");
+	char buf[LSN_TEXT_MAX], *v = NULL;
+	uint64_t lsn;
+
+	/* in the form a standby's replay position takes (lsn.h), or a read
+	 * there could wait for WAL that is never written */
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	    lsn_parse(PQgetvalue(r, 0, 0), &lsn) == 0)
+		v = query_strdup(ctx, lsn_format(lsn_record_end(lsn,
+				strtoull(PQgetvalue(r, 0, 1), NULL, 10),
+				strtoull(PQgetvalue(r, 0, 2), NULL, 10)), buf));
+	else
+		log_warn("writer: no commit position (%s)",
+			 PQerrorMessage(w->db));
+	PQclear(r);
+	if (v)
+		*out = v;
+}
+
 static int commit(writer_t *w, struct query_ctx *ctx, bool rollback)
 {
 	PGresult *r = PQexec(w->db, rollback ? "ROLLBACK" : "COMMIT");
@@ -276,16 +306,20 @@ static int upsert(writer_t *w, struct query_ctx *ctx, const char *sql, int n,
  * one when nothing was written). */
 static int end_batch(writer_t *w, struct query_ctx *ctx, uint64_t xid,
 		     bool roll_back, uint32_t *written, uint32_t *unchanged,
-		     uint64_t *snapshot_version)
+		     uint64_t *snapshot_version, char **lsn)
 {
 	graph_t *g;
 
 	if (roll_back) {
 		*written = *unchanged = 0;
-		return commit(w, ctx, true);
+		if (commit(w, ctx, true))
+			return -1;
+		commit_lsn(w, ctx, lsn);
+		return 0;
 	}
 	if (commit(w, ctx, false))
 		return -1;
+	commit_lsn(w, ctx, lsn);
 	if (*written) {
 		*snapshot_version = wait_visible(w, xid);
 		return 0;
@@ -323,6 +357,7 @@ struct batch {
 	size_t *n_results;
 	uint32_t *written, *unchanged;
 	uint64_t *snapshot_version;
+	char **commit_lsn;
 };
 
 static int check_assessment(writer_t *w, const void *reqv, size_t i,
@@ -472,7 +507,8 @@ static int record_batch(writer_t *w, struct query_ctx *ctx,
 			return -1;
 	}
 	return end_batch(w, ctx, xid, b->all_or_nothing && *b->n_results,
-			 b->written, b->unchanged, b->snapshot_version);
+			 b->written, b->unchanged, b->snapshot_version,
+			 b->commit_lsn);
 oom:
 	PQclear(PQexec(w->db, "ROLLBACK"));
 	return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
@@ -488,6 +524,7 @@ int writer_record_assessments(writer_t *w, struct query_ctx *ctx,
 		req, req->n_records,
 		req->all_or_nothing, &resp->results, &resp->n_results,
 		&resp->written, &resp->unchanged, &resp->snapshot_version,
+		&resp->commit_lsn,
 	};
 
 	return record_batch(w, ctx, &assessment_kind, &b);
@@ -503,6 +540,7 @@ int writer_record_completions(writer_t *w, struct query_ctx *ctx,
 		req, req->n_records,
 		req->all_or_nothing, &resp->results, &resp->n_results,
 		&resp->written, &resp->unchanged, &resp->snapshot_version,
+		&resp->commit_lsn,
 	};
 
 	return record_batch(w, ctx, &completion_kind, &b);
@@ -536,6 +574,7 @@ int writer_erase_employee(writer_t *w, struct query_ctx *ctx,
 	PQclear(r);
 	if (commit(w, ctx, false))
 		return -1;
+	commit_lsn(w, ctx, &resp->commit_lsn);
 	/* the one place an employee id is logged above debug level: the
 	 * privacy record of who erased whom, and when (the log's time) */
 	log_notice("erase: employee %s %s at the request of %s (%u assessments, %u completions deleted)",

@@ -6,7 +6,11 @@
  * OK means durable. The reply's snapshot_version is the first published
  * snapshot that contains the writes: the writer waits (bounded) until the
  * loader publishes a snapshot read under a PostgreSQL snapshot whose xmin is
- * above the writing transaction's id. */
+ * above the writing transaction's id. Its commit_lsn is the WAL position
+ * right after the COMMIT (for a call that changed nothing: the position
+ * now), which a read anywhere may ask for as min_lsn. Writes go to
+ * [database] write_conninfo: a primary (libpq's target_session_attrs finds
+ * it among several hosts after a promotion). */
 #ifndef PATHWAYS_WRITER_H
 #define PATHWAYS_WRITER_H
 

@@ -9,6 +9,12 @@
 #   pg.sh destroy DIR   immediate shutdown, then rm -rf DIR
 #   pg.sh conninfo DIR  print the conninfo
 #   pg.sh status DIR    exit 0 when running, 3 when not
+#   pg.sh standby DIR PRIMARY   a hot standby of the cluster in PRIMARY
+#                       (pg_basebackup -R: streaming replication over its
+#                       socket) in DIR, started; print its conninfo
+#   pg.sh promote DIR   promote the standby in DIR (pg_ctl promote)
+#   pg.sh follow DIR PRIMARY    point the standby in DIR at the cluster in
+#                       PRIMARY (after a promotion), reload
 #
 # Layout: DIR/data (the cluster), DIR/postgres.log, DIR/port, and the socket
 # DIR/.s.PGSQL.PORT. The conninfo is "host=DIR port=PORT dbname=pathways
@@ -23,13 +29,21 @@ prog=${0##*/}
 die() { echo "$prog: $*" >&2; exit 1; }
 usage() {
 	echo "usage: $prog start|restart|stop|kill|destroy|conninfo|status DIR" >&2
+	echo "       $prog standby|follow DIR PRIMARY_DIR" >&2
+	echo "       $prog promote DIR" >&2
 	exit 2
 }
 
-[ $# -eq 2 ] || usage
+[ $# -eq 2 ] || { [ $# -eq 3 ] && { [ "$1" = standby ] || [ "$1" = follow ]; }; } ||
+	usage
 cmd=$1
 dir=$2
 [ -n "$dir" ] || usage
+primary_dir=
+if [ $# -eq 3 ]; then
+	primary_dir=$(realpath -m -- "$3")
+	[ -f "$primary_dir/port" ] || die "no cluster in $3"
+fi
 
 # The directory goes into postgresql.conf and into a conninfo unquoted.
 case $dir in
@@ -146,8 +160,9 @@ quiet() {
 	fi
 }
 
-init_cluster() {
-	local u port
+# DIR made, owned by the cluster's user, reachable; sets the caller's u
+# (the owner when root) and port (a free one).
+prepare_dir() {
 	mkdir -p -- "$dir"
 	if is_root; then
 		ensure_postgres_user
@@ -159,6 +174,11 @@ init_cluster() {
 	port=$(pick_port)
 	# The socket path (DIR/.s.PGSQL.PORT) must fit in sun_path (108 bytes).
 	[ $((${#dir} + 15)) -lt 108 ] || die "DIR path too long for a Unix socket"
+}
+
+init_cluster() {
+	local u port
+	prepare_dir
 	quiet as_owner "$bindir/initdb" -D "$data" -U postgres -A trust \
 		--no-sync -E UTF8 --locale=C
 	cat >>"$data/postgresql.conf" <<-CONF
@@ -198,7 +218,48 @@ ensure_database() {
 	fi
 }
 
+# The primary's conninfo for replication, over its socket.
+primary_conninfo() {
+	echo "host=$primary_dir port=$(cat "$primary_dir/port") user=postgres application_name=$(basename -- "$dir")"
+}
+
+make_standby() {
+	local u port
+	[ ! -e "$data" ] || die "$dir already holds a cluster"
+	prepare_dir
+	quiet as_owner "$bindir/pg_basebackup" -D "$data" -R -X stream \
+		-c fast -d "$(primary_conninfo)"
+	# the copied postgresql.conf names the primary's port and socket:
+	# later lines win
+	cat >>"$data/postgresql.conf" <<-CONF
+
+	# hot standby (scripts/pg.sh standby)
+	unix_socket_directories = '$dir'
+	port = $port
+	hot_standby = on
+	CONF
+	echo "$port" >"$portfile.tmp"
+	mv "$portfile.tmp" "$portfile"
+	if is_root; then
+		chown "$u": "$portfile"
+	fi
+}
+
 case $cmd in
+standby)
+	make_standby
+	start_server
+	conninfo
+	;;
+promote)
+	is_running || die "no server running in $dir"
+	quiet as_owner "$bindir/pg_ctl" -D "$data" -w -t 60 promote
+	;;
+follow)
+	is_running || die "no server running in $dir"
+	echo "primary_conninfo = '$(primary_conninfo)'" >>"$data/postgresql.auto.conf"
+	quiet as_owner "$bindir/pg_ctl" -D "$data" reload
+	;;
 start)
 	if [ ! -f "$data/PG_VERSION" ]; then
 		if [ -d "$dir" ] && [ -n "$(ls -A -- "$dir")" ] &&

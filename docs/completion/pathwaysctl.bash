@@ -8,7 +8,7 @@ _pathwaysctl_commands="health roles readiness gap path explore modules mentors
 bench placement audit stats map record-assessment record-completion
 erase-employee migrate import export keygen"
 
-_pathwaysctl_globals="--endpoint --json --timeout --server-key --client-key
+_pathwaysctl_globals="--endpoint --json --timeout --server-key --client-key --min-lsn
 --db --help --version"
 
 # The flags of one command (without the global ones).
@@ -41,7 +41,7 @@ _pathwaysctl()
 
 	# the value of the option before the cursor
 	case $prev in
-	-e | --endpoint | -t | --timeout | --db | --track | --area | --grade | \
+	-e | --endpoint | -t | --timeout | --db | --min-lsn | --track | --area | --grade | \
 	--role | --from-role | --from-employee | --to | --routes | --max-steps | \
 	--avoid | --max-cost | --limit | --max-hours | --max-modules | \
 	--competency | --by | --min-readiness | --employee | --at | --methods)
@@ -74,7 +74,7 @@ _pathwaysctl()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		case $w in
-		-e | --endpoint | -t | --timeout | --db | --server-key | --client-key)
+		-e | --endpoint | -t | --timeout | --db | --server-key | --client-key | --min-lsn)
 			((i++))
 			;;
 		-*) ;;

@@ -515,3 +515,50 @@ Test(config, a_path_from_a_flag_is_named_by_its_key)
 	cr_assert_eq(strncmp(err, "snapshot_path /nonexistent/s.bin: ", 34),
 		     0, "%s", err);
 }
+
+/* ---- replicas: where writes go, how often the change table is read ---- */
+
+Test(config, writes_go_to_conninfo_unless_write_conninfo_is_set)
+{
+	cr_assert_eq(cfg.poll_ms, 100);
+	cr_assert_null(cfg.write_conninfo);
+	cr_assert_eq(load("[database]\nconninfo = host=/s1 dbname=p\n"), 0,
+		     "%s", err);
+	cr_assert_str_eq(config_write_conninfo(&cfg), "host=/s1 dbname=p");
+	cr_assert_eq(load("[database]\nconninfo = host=/s1 dbname=p\n"
+			  "write_conninfo = host=/a,/b target_session_attrs=read-write\n"
+			  "poll_ms = 25\n"), 0, "%s", err);
+	cr_assert_str_eq(config_write_conninfo(&cfg),
+			 "host=/a,/b target_session_attrs=read-write");
+	cr_assert_str_eq(cfg.conninfo, "host=/s1 dbname=p");
+	cr_assert_eq(cfg.poll_ms, 25);
+}
+
+Test(config, poll_ms_has_a_range)
+{
+	cr_assert_eq(load("[database]\npoll_ms = 5\n"), -EINVAL);
+	cr_assert_eq(load("[database]\npoll_ms = 60001\n"), -EINVAL);
+	cr_assert_eq(load("[database]\npoll_ms = 10\n"), 0, "%s", err);
+}
+
+Test(config, the_conninfo_check_names_the_key_libpq_refuses)
+{
+	cr_assert_eq(load("[database]\nconninfo = host=/s dbname=p\n"
+			  "write_conninfo = host=/a nonsense\n"), 0, "%s", err);
+	cr_assert_eq(config_check_conninfo(&cfg, "t.conf", err, sizeof(err)),
+		     -EINVAL);
+	cr_assert(strstr(err, "t.conf: [database] write_conninfo: "), "%s", err);
+	cr_assert_eq(load("[database]\nconninfo = x\n"
+			  "write_conninfo = host=/a\n"), 0, "%s", err);
+	cr_assert_eq(config_check_conninfo(&cfg, NULL, err, sizeof(err)),
+		     -EINVAL);
+	cr_assert(strstr(err, "[database] conninfo: "), "%s", err);
+	/* alone, conninfo is taken as given, as it always was */
+	cr_assert_eq(load("[database]\nconninfo = x\n"), 0, "%s", err);
+	cr_assert_eq(config_check_conninfo(&cfg, NULL, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_eq(load("[database]\nconninfo = host=/s dbname=p\n"), 0,
+		     "%s", err);
+	cr_assert_eq(config_check_conninfo(&cfg, NULL, err, sizeof(err)), 0,
+		     "%s", err);
+}

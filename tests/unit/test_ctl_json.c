@@ -273,3 +273,17 @@ Test(ctl_json, null_message_is_null)
 	ctl_json_message(&j, NULL);
 	cr_assert_str_eq(out(), "null");
 }
+
+Test(ctl_json, message_leaves_out_an_empty_wal_position)
+{
+	Pathways__V1__EraseEmployeeResponse r =
+		PATHWAYS__V1__ERASE_EMPLOYEE_RESPONSE__INIT;
+
+	ctl_json_message(&j, &r.base);
+	r.commit_lsn = "16/B374D848";
+	ctl_json_message(&j, &r.base);
+	cr_assert_str_eq(out(),
+		"{\"erased\":false,\"assessments\":0,\"completions\":0}"
+		"{\"erased\":false,\"assessments\":0,\"completions\":0,"
+		"\"commit_lsn\":\"16/B374D848\"}");
+}

@@ -145,3 +145,19 @@ Test(ctl_prom, no_snapshot_no_age_sample)
 		"# TYPE pathwaysd_snapshot_age_seconds gauge\n# HELP"));
 	cr_assert_not_null(strstr(out, "\npathwaysd_serving 0\n"));
 }
+
+Test(ctl_prom, replica_gauges_from_health)
+{
+	Pathways__V1__StatsResponse s = PATHWAYS__V1__STATS_RESPONSE__INIT;
+	Pathways__V1__HealthResponse h = PATHWAYS__V1__HEALTH_RESPONSE__INIT;
+	const char *out;
+
+	h.loads_from_standby = true;
+	h.snapshot_lsn = "1/2";
+	h.replay_lag_ms = 1500;
+	ctl_prom_write(f, &s, &h, 5000);
+	out = output();
+	cr_assert_not_null(strstr(out, "\npathwaysd_loads_from_standby 1\n"));
+	cr_assert_not_null(strstr(out, "\npathwaysd_snapshot_lsn_bytes 4294967298\n"));
+	cr_assert_not_null(strstr(out, "\npathwaysd_replay_lag_seconds 1.5\n"));
+}

@@ -528,3 +528,36 @@ Test(libpathways_alone, curve_encrypted_call)
 	cr_assert_eq(pw_client_new_opts(&e, 1, &opts, &c), -EINVAL);
 	mock_server_stop(&s);
 }
+
+/* metadata entries the mock saw on a Health echo */
+static uint32_t metadata_sent(void)
+{
+	struct pw_reply r = { 0 };
+	uint32_t n;
+
+	cr_assert_eq(pw_call(cli, "Health", NULL, NULL, 2000, &r), 0);
+	cr_assert_eq(r.code, PW_CODE_OK);
+	n = health(&r)->employees;
+	pw_reply_clear(&r);
+	return n;
+}
+
+Test(libpathways, following_writes_sends_their_commit_lsn_as_min_lsn)
+{
+	Pathways__V1__RecordAssessmentsResponse w =
+		PATHWAYS__V1__RECORD_ASSESSMENTS_RESPONSE__INIT;
+	struct pw_reply r = { 0 };
+
+	w.commit_lsn = "0/16B3748";
+	mock_server_can(&srv, "RecordAssessments", 0, NULL, &w.base);
+	/* off by default: a write's position is not remembered */
+	cr_assert_eq(pw_call(cli, "RecordAssessments", NULL, NULL, 2000, &r), 0);
+	pw_reply_clear(&r);
+	cr_assert_eq(metadata_sent(), 0);
+	cr_assert_eq(pw_client_follow_writes(cli, true), 0);
+	cr_assert_eq(pw_call(cli, "RecordAssessments", NULL, NULL, 2000, &r), 0);
+	cr_assert_eq(r.code, PW_CODE_OK);
+	pw_reply_clear(&r);
+	cr_assert_eq(metadata_sent(), 1, "min_lsn goes with every later call");
+	cr_assert_eq(pw_client_follow_writes(NULL, true), -EINVAL);
+}

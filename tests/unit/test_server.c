@@ -217,4 +217,57 @@ Test(server, cheap_requests_go_first_and_batches_take_turns_by_client)
 		free(j);
 	}
 	free(s);
+/* a Readiness call whose header metadata has min_lsn = lsn */
+static struct reply call_min_lsn(graph_t *g, const char *lsn)
+{
+	Pathways__V1__RequestHeader h = PATHWAYS__V1__REQUEST_HEADER__INIT;
+	Pathways__V1__RequestHeader__MetadataEntry e =
+		PATHWAYS__V1__REQUEST_HEADER__METADATA_ENTRY__INIT;
+	Pathways__V1__RequestHeader__MetadataEntry *ep[] = { &e };
+	Pathways__V1__ReadinessRequest req = PATHWAYS__V1__READINESS_REQUEST__INIT;
+	char *ids[] = { "E1" };
+	uint8_t hb[512], bb[512], *rh = NULL;
+	const void *frames[2] = { hb, bb };
+	size_t lens[2], rhl = 0;
+	struct reply r = { 0 };
+
+	h.method = "/pathways.v1.Pathways/Readiness";
+	h.request_id = 9;
+	e.key = "min_lsn";
+	e.value = (char *)lsn;
+	h.metadata = ep;
+	h.n_metadata = 1;
+	req.employee_ids = ids;
+	req.n_employee_ids = 1;
+	lens[0] = pathways__v1__request_header__pack(&h, hb);
+	lens[1] = pathways__v1__readiness_request__pack(&req, bb);
+	OK(server_process(g, 1 << 20, frames, lens, 2, &rh, &rhl, &r.body, &r.blen));
+	r.h = pathways__v1__response_header__unpack(NULL, rhl, rh);
+	free(rh);
+	cr_assert_not_null(r.h);
+	return r;
+}
+
+Test(server, min_lsn_that_is_not_an_lsn_is_invalid_argument)
+{
+	graph_t *g = small();
+	struct reply r = call_min_lsn(g, "16-B374D848");
+
+	cr_assert_eq(r.h->code, 3, "%s", r.h->message);
+	cr_assert(strstr(r.h->message, "min_lsn"), "%s", r.h->message);
+	reply_free(&r);
+	graph_unref(&g);
+}
+
+Test(server, min_lsn_past_what_the_snapshot_is_known_to_hold_is_unavailable)
+{
+	graph_t *g = small();
+	/* no loader here: the snapshot's position is unknown */
+	struct reply r = call_min_lsn(g, "0/1");
+
+	cr_assert_eq(r.h->code, 14, "%s", r.h->message);
+	cr_assert(strstr(r.h->message, "try another daemon"), "%s", r.h->message);
+	cr_assert_str_eq(r.h->snapshot_lsn, "");
+	reply_free(&r);
+	graph_unref(&g);
 }
