@@ -217,6 +217,8 @@ Test(server, cheap_requests_go_first_and_batches_take_turns_by_client)
 		free(j);
 	}
 	free(s);
+}
+
 /* a Readiness call whose header metadata has min_lsn = lsn */
 static struct reply call_min_lsn(graph_t *g, const char *lsn)
 {
