@@ -115,8 +115,9 @@ class Replicas(unittest.TestCase):
 
     def finish_loop(self, loop, calls):
         out, err = loop.communicate(timeout=300)
-        ok, failed = (int(x) for x in out.split())
-        print("%d reads answered, %d failed" % (ok, failed))
+        # pw_loop prints: answered, failed, resent (waited half a timeout)
+        ok, failed, resent = (int(x) for x in out.split())
+        print("%d reads answered, %d failed, %d resent" % (ok, failed, resent))
         self.assertEqual((ok, failed), (calls, 0), err)
 
     def test_1_each_daemon_serves_and_says_where_it_loads_from(self):
