@@ -2,6 +2,7 @@
 #include "ctl_trend.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,24 +136,36 @@ static int ctl_trend_print(struct ctl_cli *cli, const ProtobufCMessage *m,
 	return CTL_EXIT_OK;
 }
 
-/* ---- the chart ---- */
+/* ---- the chart ----
+ *
+ * The plot, the legend to its right, and under it the changes: every
+ * instant where a level changed gets a number at the top of the plot and a
+ * line below it saying what changed (a change is the same competency
+ * whatever role it counts for, so one note serves every series). */
 
 #define SVG_W 960
-#define SVG_H 480
 #define SVG_LEFT 60
-#define SVG_RIGHT 200
+#define SVG_RIGHT 170
 #define SVG_TOP 50
-#define SVG_BOTTOM 60
+#define SVG_PLOT_H 330
+#define SVG_NOTE_H 16
+/* a note longer than this is cut (its full text in a tooltip) */
+#define SVG_NOTE_CHARS 120
 
 static const char *const ctl_trend_colors[] = {
 	"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
 	"#e377c2", "#17becf",
 };
 
-/* s with XML's five special characters escaped */
-static void ctl_trend_xml(FILE *f, const char *s)
+/* up to max bytes of s with XML's special characters escaped (max
+ * SIZE_MAX: all of it; a cut never splits a UTF-8 sequence) */
+static void ctl_trend_xml_n(FILE *f, const char *s, size_t max)
 {
-	for (; *s; s++) {
+	for (size_t n = 0; *s; s++, n++) {
+		if (n >= max && ((unsigned char)*s & 0xc0) != 0x80) {
+			fputs("…", f);
+			return;
+		}
 		switch (*s) {
 		case '&': fputs("&amp;", f); break;
 		case '<': fputs("&lt;", f); break;
@@ -164,6 +177,11 @@ static void ctl_trend_xml(FILE *f, const char *s)
 			fputc((unsigned char)*s < 0x20 ? '?' : *s, f);
 		}
 	}
+}
+
+static void ctl_trend_xml(FILE *f, const char *s)
+{
+	ctl_trend_xml_n(f, s, SIZE_MAX);
 }
 
 struct ctl_trend_scale {
@@ -180,7 +198,7 @@ static double ctl_trend_x(const struct ctl_trend_scale *sc, int64_t t)
 
 static double ctl_trend_y(double readiness)
 {
-	return SVG_TOP + (SVG_H - SVG_TOP - SVG_BOTTOM) * (1.0 - readiness / 100.0);
+	return SVG_TOP + SVG_PLOT_H * (1.0 - readiness / 100.0);
 }
 
 static void ctl_trend_svg_axes(FILE *f, const struct ctl_trend_scale *sc,
@@ -193,20 +211,20 @@ static void ctl_trend_svg_axes(FILE *f, const struct ctl_trend_scale *sc,
 
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
 		   "fill=\"#fafafa\" stroke=\"#999\"/>\n",
-		SVG_LEFT, SVG_TOP, SVG_W - SVG_LEFT - SVG_RIGHT,
-		SVG_H - SVG_TOP - SVG_BOTTOM);
+		SVG_LEFT, SVG_TOP, SVG_W - SVG_LEFT - SVG_RIGHT, SVG_PLOT_H);
 	for (int r = 0; r <= 100; r += 20)
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
 			   "text-anchor=\"end\" fill=\"#555\">%d</text>\n",
 			x0 - 6, ctl_trend_y(r) + 4, r);
+	/* the thresholds, named just above their lines at the left */
 	for (int i = 0; i < 3; i++)
 		fprintf(f, "<line class=\"band\" x1=\"%.1f\" y1=\"%.1f\" "
 			   "x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" "
 			   "stroke-dasharray=\"6 4\"/>\n"
-			   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
-			   "fill=\"#555\">%s %g</text>\n",
+			   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
+			   "fill=\"#777\">%s %g</text>\n",
 			x0, ctl_trend_y(th[i]), x1, ctl_trend_y(th[i]),
-			x1 + 6, ctl_trend_y(th[i]) + 4, names[i], th[i]);
+			x0 + 4, ctl_trend_y(th[i]) - 3, names[i], th[i]);
 	/* five dates along the bottom */
 	for (int i = 0; i <= 4; i++) {
 		int64_t t = sc->t0 + (sc->t1 - sc->t0) / 4 * i;
@@ -217,7 +235,7 @@ static void ctl_trend_svg_axes(FILE *f, const struct ctl_trend_scale *sc,
 		ctl_trend_date(t - t % 86400000, when, sizeof(when));
 		fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" "
 			   "text-anchor=\"middle\" fill=\"#555\">%s</text>\n",
-			ctl_trend_x(sc, t), SVG_H - SVG_BOTTOM + 18, when);
+			ctl_trend_x(sc, t), SVG_TOP + SVG_PLOT_H + 18, when);
 	}
 }
 
@@ -228,7 +246,8 @@ static void ctl_trend_svg_series(FILE *f, const struct ctl_trend_scale *sc,
 	fprintf(f, "<g class=\"series\" data-role=\"");
 	ctl_trend_xml(f, se->role_key);
 	fprintf(f, "\">\n<polyline fill=\"none\" stroke=\"%s\" "
-		   "stroke-width=\"2.5\" points=\"", color);
+		   "stroke-width=\"2.5\" stroke-opacity=\"0.85\" points=\"",
+		color);
 	/* readiness holds until the next point: steps, not slopes */
 	for (size_t i = 0; i < se->n_points; i++) {
 		const Pathways__V1__TrendPoint *p = se->points[i];
@@ -242,31 +261,127 @@ static void ctl_trend_svg_series(FILE *f, const struct ctl_trend_scale *sc,
 	fputs("\"/>\n", f);
 	for (size_t i = 0; i < se->n_points; i++) {
 		const Pathways__V1__TrendPoint *p = se->points[i];
-		double x = ctl_trend_x(sc, p->at_unix_ms);
-		double y = ctl_trend_y(p->readiness);
 		char when[32];
 
 		ctl_trend_date(p->at_unix_ms, when, sizeof(when));
-		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\">"
-			   "<title>%s: %.1f</title></circle>\n",
-			x, y, color, when, p->readiness);
-		if (p->n_changed == 0)
-			continue;
-		/* the label leans up and right, clear of the step */
-		fprintf(f, "<text class=\"change\" x=\"%.1f\" y=\"%.1f\" "
-			   "font-size=\"10\" fill=\"%s\" "
-			   "transform=\"rotate(-35 %.1f %.1f)\">",
-			x + 5, y - 7, color, x + 5, y - 7);
-		for (size_t k = 0; k < p->n_changed; k++) {
-			fputs(k ? ", " : "", f);
-			ctl_trend_xml(f, p->changed[k]->competency_key);
-			fprintf(f, " %" PRIu32 "→%" PRIu32,
-				p->changed[k]->from_level,
-				p->changed[k]->to_level);
-		}
-		fputs("</text>\n", f);
+		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" "
+			   "fill=\"%s\"><title>",
+			ctl_trend_x(sc, p->at_unix_ms), ctl_trend_y(p->readiness),
+			color);
+		ctl_trend_xml(f, se->role_key);
+		fprintf(f, " %s: %.1f</title></circle>\n", when, p->readiness);
 	}
 	fputs("</g>\n", f);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The instants with a change in any series, sorted, without duplicates
+ * (caller frees); NULL with *n 0 when there are none or no memory. */
+static int64_t *ctl_trend_change_instants(const Pathways__V1__TrendResponse *resp,
+					  size_t *n_out)
+{
+	size_t n = 0, cap = 0, w = 0;
+	int64_t *v;
+
+	*n_out = 0;
+	for (size_t s = 0; s < resp->n_series; s++)
+		cap += resp->series[s]->n_points;
+	v = malloc((cap ? cap : 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	for (size_t s = 0; s < resp->n_series; s++)
+		for (size_t i = 0; i < resp->series[s]->n_points; i++)
+			if (resp->series[s]->points[i]->n_changed)
+				v[n++] = resp->series[s]->points[i]->at_unix_ms;
+	qsort(v, n, sizeof(*v), cmp_i64);
+	for (size_t i = 0; i < n; i++)
+		if (w == 0 || v[w - 1] != v[i])
+			v[w++] = v[i];
+	*n_out = w;
+	return v;
+}
+
+/* What changed at t, over every series, each competency once: "key a→b,
+ * ..." (caller frees; NULL without memory). */
+static char *ctl_trend_note(const Pathways__V1__TrendResponse *resp, int64_t t)
+{
+	size_t len = 1, w = 0;
+	char *out;
+
+	for (size_t s = 0; s < resp->n_series; s++)
+		for (size_t i = 0; i < resp->series[s]->n_points; i++) {
+			const Pathways__V1__TrendPoint *p = resp->series[s]->points[i];
+
+			if (p->at_unix_ms == t)
+				for (size_t k = 0; k < p->n_changed; k++)
+					len += strlen(p->changed[k]->competency_key) + 32;
+		}
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (size_t s = 0; s < resp->n_series; s++)
+		for (size_t i = 0; i < resp->series[s]->n_points; i++) {
+			const Pathways__V1__TrendPoint *p = resp->series[s]->points[i];
+
+			if (p->at_unix_ms != t)
+				continue;
+			for (size_t k = 0; k < p->n_changed; k++) {
+				const Pathways__V1__CompetencyGain *c = p->changed[k];
+				char item[64 + 32];
+				size_t kl = strlen(c->competency_key);
+				const char *at = out;
+				bool seen = false;
+
+				/* seen: "key " at the start of an item */
+				while (!seen && (at = strstr(at, c->competency_key))) {
+					seen = (at == out || at[-1] == ' ') &&
+					       at[kl] == ' ';
+					at++;
+				}
+				if (seen)
+					continue;
+				snprintf(item, sizeof(item), " %" PRIu32 "→%" PRIu32,
+					 c->from_level, c->to_level);
+				w += (size_t)snprintf(out + w, len - w, "%s%s%s",
+						      w ? ", " : "",
+						      c->competency_key, item);
+			}
+		}
+	return out;
+}
+
+static void ctl_trend_svg_notes(FILE *f, const struct ctl_trend_scale *sc,
+				const Pathways__V1__TrendResponse *resp,
+				const int64_t *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		double x = ctl_trend_x(sc, t[i]);
+		char when[32], *note = ctl_trend_note(resp, t[i]);
+		int y = SVG_TOP + SVG_PLOT_H + 44 + (int)i * SVG_NOTE_H;
+
+		ctl_trend_date(t[i], when, sizeof(when));
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
+			   "stroke=\"#bbb\" stroke-dasharray=\"1 3\"/>\n"
+			   "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" "
+			   "text-anchor=\"middle\" fill=\"#333\">%zu</text>\n",
+			x, SVG_TOP, x, SVG_TOP + SVG_PLOT_H, x, SVG_TOP - 4,
+			i + 1);
+		fprintf(f, "<text class=\"change\" x=\"%d\" y=\"%d\" "
+			   "font-size=\"11\" fill=\"#333\"><title>",
+			SVG_LEFT, y);
+		ctl_trend_xml(f, note ? note : "");
+		fprintf(f, "</title>%zu · %s: ", i + 1, when);
+		ctl_trend_xml_n(f, note ? note : "?", SVG_NOTE_CHARS);
+		fputs("</text>\n", f);
+		free(note);
+	}
 }
 
 int ctl_trend_svg(FILE *f, const Pathways__V1__TrendResponse *resp,
@@ -275,7 +390,12 @@ int ctl_trend_svg(FILE *f, const Pathways__V1__TrendResponse *resp,
 {
 	struct ctl_trend_scale sc = { end_ms, end_ms };
 	size_t ncolors = sizeof(ctl_trend_colors) / sizeof(*ctl_trend_colors);
+	size_t notes_n;
+	int64_t *notes = ctl_trend_change_instants(resp, &notes_n);
+	int h = SVG_TOP + SVG_PLOT_H + 44 + (int)notes_n * SVG_NOTE_H;
 
+	if (!notes)
+		return -ENOMEM;
 	for (size_t s = 0; s < resp->n_series; s++)
 		if (resp->series[s]->n_points &&
 		    resp->series[s]->points[0]->at_unix_ms < sc.t0)
@@ -285,26 +405,27 @@ int ctl_trend_svg(FILE *f, const Pathways__V1__TrendResponse *resp,
 		   "height=\"%d\" viewBox=\"0 0 %d %d\" "
 		   "font-family=\"sans-serif\">\n"
 		   "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-		   "<text x=\"%d\" y=\"28\" font-size=\"16\" "
+		   "<text x=\"%d\" y=\"24\" font-size=\"16\" "
 		   "font-weight=\"bold\">",
-		SVG_W, SVG_H, SVG_W, SVG_H, SVG_LEFT);
+		SVG_W, h, SVG_W, h, SVG_LEFT);
 	ctl_trend_xml(f, employee);
 	fputs(": readiness over time</text>\n", f);
 	ctl_trend_svg_axes(f, &sc, bands);
+	ctl_trend_svg_notes(f, &sc, resp, notes, notes_n);
 	for (size_t s = 0; s < resp->n_series; s++) {
 		const char *color = ctl_trend_colors[s % ncolors];
 
 		ctl_trend_svg_series(f, &sc, resp->series[s], color, end_ms);
-		/* the legend, under the band names */
 		fprintf(f, "<rect x=\"%d\" y=\"%zu\" width=\"12\" height=\"12\" "
 			   "fill=\"%s\"/><text x=\"%d\" y=\"%zu\" "
 			   "font-size=\"12\">",
-			SVG_W - SVG_RIGHT + 6, (size_t)SVG_H / 2 + 20 * s, color,
-			SVG_W - SVG_RIGHT + 24, (size_t)SVG_H / 2 + 20 * s + 10);
+			SVG_W - SVG_RIGHT + 14, (size_t)SVG_TOP + 20 * s, color,
+			SVG_W - SVG_RIGHT + 32, (size_t)SVG_TOP + 20 * s + 10);
 		ctl_trend_xml(f, resp->series[s]->role_key);
 		fputs("</text>\n", f);
 	}
 	fputs("</svg>\n", f);
+	free(notes);
 	return ferror(f) ? -EIO : 0;
 }
 

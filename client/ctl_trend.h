@@ -30,8 +30,9 @@ struct ctl_trend_bands {
 };
 
 /* Writes resp as an SVG document to f: one stepped line per series from
- * its first point to end_ms, band thresholds as dashed lines, each
- * point's changes as a label. employee names the chart. 0, or -EIO when
+ * its first point to end_ms, the band thresholds as dashed lines, each
+ * instant where a level changed numbered on the plot and listed under it
+ * with what changed. employee names the chart. 0, -ENOMEM, or -EIO when
  * writing failed. */
 int ctl_trend_svg(FILE *f, const Pathways__V1__TrendResponse *resp,
 		  const char *employee, int64_t end_ms,
