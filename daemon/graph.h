@@ -175,6 +175,7 @@ struct graph_employee {
 	bool active;
 	const struct graph_level *levels;	/* sorted by comp */
 	uint32_t levels_n;
+	uint32_t history_n;		/* entries in history (below) */
 	const uint32_t *completed;	/* module indexes, sorted */
 	uint32_t completed_n;
 	const struct graph_attr *attrs;
@@ -183,7 +184,6 @@ struct graph_employee {
 	 * competency in the order of levels (levels[i].hist_n each), oldest
 	 * first within a group, so a group's last entry is the current level */
 	const int64_t *history;
-	uint32_t history_n;
 };
 
 struct graph_keymap {
