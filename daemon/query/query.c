@@ -272,15 +272,3 @@ int query_as_of(struct query_ctx *ctx, int64_t as_of_ms, const char *field,
 	*past = true;
 	return 0;
 }
-
-const struct graph_employee *query_employee_at(const struct query_ctx *ctx,
-					       const struct graph_employee *e,
-					       bool past,
-					       struct graph_level *buf,
-					       struct graph_employee *view)
-{
-	if (!past)
-		return e;
-	graph_employee_as_of(e, ctx->now, buf, view);
-	return view;
-}

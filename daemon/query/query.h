@@ -119,11 +119,16 @@ int query_as_of(struct query_ctx *ctx, int64_t as_of_ms, const char *field,
 /* Employee e as the request sees it: e itself now, or with past (from
  * query_as_of) e as of ctx->now, its levels in buf (at least e->levels_n
  * entries) and *view. */
-const struct graph_employee *query_employee_at(const struct query_ctx *ctx,
-					       const struct graph_employee *e,
-					       bool past,
-					       struct graph_level *buf,
-					       struct graph_employee *view);
+static inline const struct graph_employee *
+query_employee_at(const struct query_ctx *ctx, const struct graph_employee *e,
+		  bool past, struct graph_level *buf, struct graph_employee *view)
+{
+	/* inline: "now" stays a test and a branch on the hot path */
+	if (!past)
+		return e;
+	graph_employee_as_of(e, ctx->now, buf, view);
+	return view;
+}
 
 /* The snapshot's strings are const; protobuf-c's fields are not. The
  * response never frees or writes them. */

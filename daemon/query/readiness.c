@@ -206,7 +206,7 @@ int query_readiness_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 				    ? 1
 				    : query_readiness_next_roles(
 					      g, g->emps[emp[i]].role, NULL, 0);
-		if (emp[i] != GRAPH_NONE &&
+		if (past && emp[i] != GRAPH_NONE &&
 		    g->emps[emp[i]].levels_n > levels_max)
 			levels_max = g->emps[emp[i]].levels_n;
 		if (n == 0 && emp[i] != GRAPH_NONE)

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness as H  # noqa: E402
+from test_vertical import band  # noqa: E402  (DESIGN.md's bands)
 
 TRUSTED = "('manager', 'peer', 'certification')"
 
@@ -43,16 +44,6 @@ LEFT JOIN cur c ON c.ms = ti.ms AND c.employee_id = e.id
 def round1(x):
     """One decimal, half away from zero, of an exact non-negative rational."""
     return float(Fraction(int(x * 10 + Fraction(1, 2)), 10))
-
-
-def band(x, blockers):
-    if x >= 90 and not blockers:
-        return "READY_NOW"
-    if x >= 70:
-        return "READY_SOON"
-    if x >= 40:
-        return "DEVELOPING"
-    return "NOT_READY"
 
 
 def expected(rows):
