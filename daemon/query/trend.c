@@ -52,20 +52,30 @@ static int find_runs(struct query_ctx *ctx, const struct graph_employee *e,
 	return 0;
 }
 
+/* The first instant an assessment of a requirement shows at (runs are
+ * oldest first); INT64_MAX when there is none. */
+static int64_t first_instant(const struct graph_role *r, const struct runs *rn)
+{
+	int64_t first = INT64_MAX;
+
+	for (uint32_t q = 0; q < r->req_n; q++)
+		if (rn->n[q] && ms_ceil(graph_hist_at(rn->h[q][0])) < first)
+			first = ms_ceil(graph_hist_at(rn->h[q][0]));
+	return first;
+}
+
 /* The instants in (from, to] where a requirement's level may change: each
  * assessment, and with expiry each assessment's first expired instant;
- * sorted, without duplicates. *first: the first assessment's instant
- * (INT64_MAX when there is none). */
+ * sorted, without duplicates. */
 static int64_t *candidates(struct query_ctx *ctx, const struct graph_role *r,
 			   const struct runs *rn, int64_t from, int64_t to,
-			   size_t *n_out, int64_t *first)
+			   size_t *n_out)
 {
 	unsigned days = ctx->g->settings.assessment_valid_days;
 	int64_t valid = (int64_t)days * GRAPH_US_PER_DAY;
 	size_t total = 0, n = 0;
 	int64_t *v;
 
-	*first = INT64_MAX;
 	for (uint32_t q = 0; q < r->req_n; q++)
 		total += rn->n[q];
 	v = query_alloc(ctx, total ? 2 * total : 1, sizeof(*v));
@@ -76,8 +86,6 @@ static int64_t *candidates(struct query_ctx *ctx, const struct graph_role *r,
 			int64_t at = graph_hist_at(rn->h[q][k]);
 			int64_t t[2] = { ms_ceil(at), ms_ceil(at + valid + 1) };
 
-			if (t[0] < *first)
-				*first = t[0];
 			for (int j = 0; j < (days ? 2 : 1); j++)
 				if (t[j] > from && t[j] <= to)
 					v[n++] = t[j];
@@ -162,7 +170,7 @@ static int series(struct query_ctx *ctx, const struct graph_employee *e,
 	const struct graph_role *r = &g->roles[role];
 	uint8_t prev[GRAPH_MAX_ROLE_REQS];
 	struct runs rn;
-	int64_t *t, first;
+	int64_t *t;
 	size_t n;
 	bool changed;
 
@@ -170,11 +178,11 @@ static int series(struct query_ctx *ctx, const struct graph_employee *e,
 		return -1;
 	if (from == 0) {
 		/* from the first assessment the role cares about */
-		if (!candidates(ctx, r, &rn, INT64_MAX, INT64_MIN, &n, &first))
-			return -1;
+		int64_t first = first_instant(r, &rn);
+
 		from = first < to ? first : to;
 	}
-	t = candidates(ctx, r, &rn, from, to, &n, &first);
+	t = candidates(ctx, r, &rn, from, to, &n);
 	s->points = query_alloc(ctx, n + 1, sizeof(*s->points));
 	if (!t || !s->points)
 		return -1;
