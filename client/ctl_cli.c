@@ -558,6 +558,15 @@ static void ctl_cli_print_json(struct ctl_cli *cli,
 	ctl_json_finish(&j);
 }
 
+int ctl_cli_print_response(struct ctl_cli *cli, const ProtobufCMessage *resp,
+			   ctl_cli_print_fn *print, const void *arg)
+{
+	if (!cli->json)
+		return print(cli, resp, arg);
+	ctl_cli_print_json(cli, resp);
+	return CTL_EXIT_OK;
+}
+
 int ctl_cli_rpc_status(struct ctl_cli *cli, const char *method,
 		       const ProtobufCMessage *req, ctl_cli_print_fn *print,
 		       ctl_cli_status_fn *status_of, const void *arg)
@@ -568,12 +577,7 @@ int ctl_cli_rpc_status(struct ctl_cli *cli, const char *method,
 	status = ctl_cli_call(cli, method, req, &r);
 	if (status != 0)
 		return status;
-	if (cli->json) {
-		ctl_cli_print_json(cli, r.response);
-		status = CTL_EXIT_OK;
-	} else {
-		status = print(cli, r.response, arg);
-	}
+	status = ctl_cli_print_response(cli, r.response, print, arg);
 	if (status == CTL_EXIT_OK && status_of)
 		status = status_of(r.response);
 	pw_reply_clear(&r);

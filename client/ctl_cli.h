@@ -162,6 +162,11 @@ int ctl_cli_rpc(struct ctl_cli *cli, const char *method,
 		const ProtobufCMessage *req, ctl_cli_print_fn *print,
 		const void *arg);
 
+/* Print a response as ctl_cli_rpc() does (for a command that also uses
+ * it otherwise, after ctl_cli_call()). Returns the exit status. */
+int ctl_cli_print_response(struct ctl_cli *cli, const ProtobufCMessage *resp,
+			   ctl_cli_print_fn *print, const void *arg);
+
 /* As ctl_cli_rpc(); once the response is printed without error in either
  * form, the exit status is status(response) (status may be NULL). */
 int ctl_cli_rpc_status(struct ctl_cli *cli, const char *method,

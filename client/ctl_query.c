@@ -9,6 +9,7 @@
 
 #include "ctl_json.h"
 #include "ctl_table.h"
+#include "ctl_write.h"
 
 #define CTL_QUERY_MAX_GRADE 1000u
 
@@ -254,11 +255,12 @@ static int ctl_query_print_readiness(struct ctl_cli *cli,
 
 int ctl_query_readiness(struct ctl_cli *cli, int argc, char **argv)
 {
-	enum { OPT_ROLE = 1, OPT_SKIP_UNKNOWN, OPT_ESTIMATES };
+	enum { OPT_ROLE = 1, OPT_SKIP_UNKNOWN, OPT_ESTIMATES, OPT_AS_OF };
 	static const struct option opts[] = {
 		{ "role", required_argument, NULL, OPT_ROLE },
 		{ "skip-unknown", no_argument, NULL, OPT_SKIP_UNKNOWN },
 		{ "estimates", no_argument, NULL, OPT_ESTIMATES },
+		{ "as-of", required_argument, NULL, OPT_AS_OF },
 		{ 0 },
 	};
 	Pathways__V1__ReadinessRequest req =
@@ -281,6 +283,13 @@ int ctl_query_readiness(struct ctl_cli *cli, int argc, char **argv)
 			break;
 		case OPT_ESTIMATES:
 			req.with_estimates = true;
+			break;
+		case OPT_AS_OF:
+			if (ctl_write_parse_time(optarg, &req.as_of_unix_ms)) {
+				status = ctl_cli_usage_error(
+					cli, "invalid --as-of '%s'", optarg);
+				goto out;
+			}
 			break;
 		default:
 			goto out;
@@ -375,11 +384,26 @@ static int ctl_query_print_gap(struct ctl_cli *cli, const ProtobufCMessage *m,
 
 int ctl_query_gap(struct ctl_cli *cli, int argc, char **argv)
 {
+	enum { OPT_AS_OF = 1 };
+	static const struct option opts[] = {
+		{ "as-of", required_argument, NULL, OPT_AS_OF },
+		{ 0 },
+	};
 	Pathways__V1__GapRequest req = PATHWAYS__V1__GAP_REQUEST__INIT;
-	int status;
+	int c, status = CTL_EXIT_USAGE;
 
-	if (ctl_cli_operands(cli, argc, argv, 2, 2, &status) < 0)
-		return status;
+	while ((c = ctl_cli_getopt(cli, argc, argv, opts, &status)) != 0) {
+		if (c != OPT_AS_OF)
+			return status;
+		if (ctl_write_parse_time(optarg, &req.as_of_unix_ms))
+			return ctl_cli_usage_error(cli, "invalid --as-of '%s'",
+						   optarg);
+	}
+	if (argc - optind < 2)
+		return ctl_cli_usage_error(cli, "missing arguments");
+	if (argc - optind > 2)
+		return ctl_cli_usage_error(cli, "unexpected argument '%s'",
+					   argv[optind + 2]);
 	req.employee_id = argv[optind];
 	req.role_key = argv[optind + 1];
 	return ctl_cli_rpc(cli, "Gap", &req.base, ctl_query_print_gap, NULL);

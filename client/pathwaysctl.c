@@ -15,6 +15,7 @@
 #include "ctl_path.h"
 #include "ctl_people.h"
 #include "ctl_query.h"
+#include "ctl_trend.h"
 #include "ctl_write.h"
 
 static const struct ctl_cmd pathwaysctl_cmds[] = {
@@ -24,12 +25,21 @@ static const struct ctl_cmd pathwaysctl_cmds[] = {
 	{ "roles", "[--track T] [--area A] [--grade G]",
 	  "list roles (a track and a grade: its equivalents on every ladder)",
 	  ctl_query_roles },
-	{ "readiness", "EMPLOYEE... [--role R]... [--skip-unknown] [--estimates]",
-	  "readiness of employees for roles (no --role: the roles one move away)",
+	{ "readiness", "EMPLOYEE... [--role R]... [--skip-unknown] [--estimates] "
+		       "[--as-of DATE]",
+	  "readiness of employees for roles (no --role: the roles one move "
+	  "away; --as-of: with the levels they had then)",
 	  ctl_query_readiness },
-	{ "gap", "EMPLOYEE ROLE",
-	  "an employee's competency gap for a role",
+	{ "gap", "EMPLOYEE ROLE [--as-of DATE]",
+	  "an employee's competency gap for a role (--as-of: the levels "
+	  "they had then)",
 	  ctl_query_gap },
+	{ "trend", "EMPLOYEE [--role R]... [--since DATE] [--until DATE] "
+		   "[--svg FILE] [--bands NOW,SOON,DEV]",
+	  "an employee's readiness over time, a point per change, with a "
+	  "sparkline per role (no --role: their role and the roles one move "
+	  "away; --svg: draw it)",
+	  ctl_trend_trend },
 	{ "path", "(--from-role R | --from-employee E) --to R [--routes K] "
 		  "[--max-steps N] [--kinds KIND,...] [--avoid R]... [--dot]",
 	  "the cheapest routes to a role, step by step (KIND: promotion, "

@@ -149,6 +149,41 @@ unsigned graph_level_of(const graph_t *g, const struct graph_employee *e,
 	return 0;
 }
 
+void graph_employee_as_of(const struct graph_employee *e, int64_t t,
+			  struct graph_level *buf, struct graph_employee *out)
+{
+	/* the last entry at or before (t, any level) */
+	int64_t key = graph_hist_pack(t, 7);
+	const int64_t *h = e->history;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < e->levels_n; i++) {
+		uint32_t lo = 0, hi = e->levels[i].hist_n;
+
+		/* lo = the number of entries <= key */
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (h[mid] <= key)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo > 0)
+			buf[n++] = (struct graph_level){
+				.comp = e->levels[i].comp,
+				.level = (uint8_t)graph_hist_level(h[lo - 1]),
+				.assessed_at = graph_hist_at(h[lo - 1]),
+			};
+		h += e->levels[i].hist_n;
+	}
+	*out = *e;
+	out->levels = buf;
+	out->levels_n = n;
+	out->history = NULL;
+	out->history_n = 0;
+}
+
 unsigned graph_required_level(const graph_t *g, uint32_t role, uint32_t comp)
 {
 	const struct graph_role *r = &g->roles[role];

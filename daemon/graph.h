@@ -6,9 +6,12 @@
  * arena owned by the snapshot.
  *
  * Employees' competency levels are precomputed at build time: for each
- * (employee, competency) only the latest assessment from a trusted source is
- * kept (ties on assessed_at: the higher level), with its timestamp, since
- * expiry is judged at query time.
+ * (employee, competency) the latest assessment from a trusted source (ties
+ * on assessed_at: the higher level), with its timestamp, since expiry is
+ * judged at query time. Beside them each employee keeps every trusted
+ * assessment in time order (history), for questions about the past
+ * (graph_employee_as_of); the current levels stay a table of their own so
+ * "now" costs what it always did.
  *
  * The code lives in graph.c (lookups, references), graph_build.c and
  * graph_finish.c (building), graph_delta.c (deltas) and graph_slot.c
@@ -123,8 +126,42 @@ struct graph_module {
 struct graph_level {
 	uint32_t comp;
 	uint8_t level;			/* 0..5 */
+	/* how many of the employee's history entries are this competency's
+	 * (they follow those of the levels before it); in the padding, so a
+	 * level stays 16 bytes */
+	unsigned hist_n : 24;
 	int64_t assessed_at;		/* unix microseconds */
 };
+_Static_assert(sizeof(struct graph_level) == 16, "a level is 16 bytes");
+
+/* History entries: one trusted assessment each, its time and level packed
+ * into one int64 (at * 8 + level), so that ordering entries orders them by
+ * (assessed_at, level) — the order the "latest, ties: the higher level"
+ * rule reads them in — at 8 bytes an assessment. Times are clamped to
+ * ±2^60 µs (beyond the year 38,000). */
+#define GRAPH_HIST_MAX_US ((INT64_C(1) << 60) - 1)
+/* at most this many entries per (employee, competency): older ones drop */
+#define GRAPH_HIST_MAX_RUN ((1u << 24) - 1)
+
+static inline int64_t graph_hist_pack(int64_t at, unsigned level)
+{
+	if (at > GRAPH_HIST_MAX_US)
+		at = GRAPH_HIST_MAX_US;
+	if (at < -GRAPH_HIST_MAX_US)
+		at = -GRAPH_HIST_MAX_US;
+	return at * 8 + (int64_t)level;
+}
+
+static inline int64_t graph_hist_at(int64_t h)
+{
+	/* floor division: exact for negative times too */
+	return (h - (h & 7)) / 8;
+}
+
+static inline unsigned graph_hist_level(int64_t h)
+{
+	return (unsigned)(h & 7);
+}
 
 struct graph_attr {
 	const char *key, *value;
@@ -138,10 +175,15 @@ struct graph_employee {
 	bool active;
 	const struct graph_level *levels;	/* sorted by comp */
 	uint32_t levels_n;
+	uint32_t history_n;		/* entries in history (below) */
 	const uint32_t *completed;	/* module indexes, sorted */
 	uint32_t completed_n;
 	const struct graph_attr *attrs;
 	uint32_t attrs_n;
+	/* every trusted assessment, packed (graph_hist_pack): grouped by
+	 * competency in the order of levels (levels[i].hist_n each), oldest
+	 * first within a group, so a group's last entry is the current level */
+	const int64_t *history;
 };
 
 struct graph_keymap {
@@ -224,6 +266,15 @@ int graph_source_parse(const char *s, unsigned *out);
  * assessment has expired (the level then counts as 0). */
 unsigned graph_level_of(const graph_t *g, const struct graph_employee *e,
 			uint32_t comp, int64_t now, bool *stale);
+
+/* Employee e as it stood at instant t (unix µs): the same employee with,
+ * per competency, the latest trusted assessment at or before t (ties on
+ * assessed_at: the higher level) as its level. buf (caller's, at least
+ * e->levels_n entries) receives the levels; *out gets e with them and no
+ * history. Expiry is the caller's: judge it at t (graph_level_of with
+ * now = t). */
+void graph_employee_as_of(const struct graph_employee *e, int64_t t,
+			  struct graph_level *buf, struct graph_employee *out);
 
 /* References: graph_ref() for a reader that already holds one or owns the
  * pointer; graph_unref() frees at zero and sets *g to NULL. */
@@ -329,8 +380,9 @@ int graph_builder_finish_delta(graph_builder_t **b, const graph_t *old,
 			       uint64_t version, graph_t **out)
 	__attribute__((warn_unused_result));
 
-/* A current level, as already reduced (persisted snapshots): bypasses the
- * trusted-source filter and the row count. */
+/* A trusted assessment, as already filtered (persisted snapshots):
+ * bypasses the trusted-source filter and the row count. The latest per
+ * competency becomes the level; all of them the history. */
 int graph_builder_level(graph_builder_t *b, uint32_t emp, uint32_t comp,
 			unsigned level, int64_t at)
 	__attribute__((warn_unused_result));

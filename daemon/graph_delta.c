@@ -76,6 +76,7 @@ int graph_builder_finish_delta(graph_builder_t **bp, const graph_t *old,
 	np->owners_n = 0;
 	np->arena = NULL;
 	np->levels = NULL;
+	np->history = NULL;
 	np->completed = NULL;
 	np->attrs = NULL;
 	if (!used || !g->emps)
@@ -148,8 +149,8 @@ int graph_builder_finish_delta(graph_builder_t **bp, const graph_t *old,
 	}
 	{
 		void *parts[] = { tp->arena, tp->levels, tp->completed,
-				  tp->attrs };
-		struct graph_owner *o = graph_owner_new(parts, 4);
+				  tp->attrs, tp->history };
+		struct graph_owner *o = graph_owner_new(parts, 5);
 
 		if (!o)
 			goto out;
@@ -157,6 +158,7 @@ int graph_builder_finish_delta(graph_builder_t **bp, const graph_t *old,
 		tp->levels = NULL;
 		tp->completed = NULL;
 		tp->attrs = NULL;
+		tp->history = NULL;
 		for (unsigned i = 0; i < op->owners_n; i++) {
 			atomic_fetch_add_explicit(&op->owners[i]->refs, 1,
 						  memory_order_relaxed);
@@ -182,6 +184,7 @@ out:
 		free(tp->levels);
 		free(tp->completed);
 		free(tp->attrs);
+		free(tp->history);
 		free(tp->pub.emps);
 		free(tp);
 	}

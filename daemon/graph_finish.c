@@ -1,6 +1,7 @@
 /* Finishing a builder into a snapshot: arrays grouped by owner and sorted
  * by key, inferred moves and their costs, modules' prerequisite cycles,
- * each employee's current levels (graph.h, graph_builder_finish). */
+ * each employee's current levels and history (graph.h,
+ * graph_builder_finish). */
 #include "graph_private.h"
 
 #include <errno.h>
@@ -610,33 +611,54 @@ int graph_finish_people(graph_builder_t *b, struct graph_priv *p)
 	free(perm);
 	off = perm = NULL;
 
-	/* levels: per employee, the latest trusted assessment per competency */
+	/* levels: per employee, the latest trusted assessment per competency;
+	 * history: all of them, oldest first */
 	g->assessments_n = b->assessments_seen;
 	p->levels = graph_xcalloc(b->assess.n, sizeof(*p->levels));
-	if (!p->levels || group_by(b->assess.n, g->emps_n, assess_owner,
-				   b->assess.v, &off, &perm))
+	p->history = graph_xcalloc(b->assess.n, sizeof(*p->history));
+	if (!p->levels || !p->history ||
+	    group_by(b->assess.n, g->emps_n, assess_owner, b->assess.v, &off,
+		     &perm))
 		goto out;
 	for (size_t i = 0; i < b->assess.n; i++) {
 		const struct b_assess *ba = &b->assess.v[perm[i]];
 
-		p->levels[i] = (struct graph_level){ ba->comp, ba->level, ba->at };
+		p->levels[i] = (struct graph_level){ .comp = ba->comp,
+						     .level = ba->level,
+						     .assessed_at = ba->at };
 	}
 	free(perm);
 	perm = NULL;
 	{
-		uint32_t w = 0;
+		uint32_t w = 0, hw = 0;
 
 		for (uint32_t e = 0; e < g->emps_n; e++) {
 			struct graph_level *l = p->levels + off[e];
 			uint32_t n = off[e + 1] - off[e], start = w;
+			uint32_t hstart = hw;
 
 			sort_levels(l, n);
-			for (uint32_t i = 0; i < n; i++)
-				if (i == 0 || l[i].comp != l[i - 1].comp)
-					p->levels[w++] = l[i];
+			for (uint32_t i = 0, j; i < n; i = j) {
+				struct graph_level latest = l[i];
+				uint32_t run;
+
+				for (j = i + 1; j < n && l[j].comp == l[i].comp; j++)
+					;
+				/* the run is latest first: reversed, oldest
+				 * first, keeping the newest if it is huge */
+				run = j - i < GRAPH_HIST_MAX_RUN ? j - i
+								 : GRAPH_HIST_MAX_RUN;
+				for (uint32_t k = i + run; k-- > i;)
+					p->history[hw++] = graph_hist_pack(
+						l[k].assessed_at, l[k].level);
+				latest.hist_n = run;
+				p->levels[w++] = latest;
+			}
 			g->emps[e].levels_n = w - start;
-			/* pointers fixed below, once the array stops moving */
+			g->emps[e].history_n = hw - hstart;
+			/* pointers fixed below, once the arrays stop moving */
 			g->emps[e].levels = (const struct graph_level *)(uintptr_t)start;
+			g->emps[e].history = (const int64_t *)(uintptr_t)hstart;
 		}
 		if (w < b->assess.n && w > 0) {
 			struct graph_level *shrunk =
@@ -645,9 +667,12 @@ int graph_finish_people(graph_builder_t *b, struct graph_priv *p)
 			if (shrunk)
 				p->levels = shrunk;
 		}
-		for (uint32_t e = 0; e < g->emps_n; e++)
+		for (uint32_t e = 0; e < g->emps_n; e++) {
 			g->emps[e].levels =
 				p->levels + (uintptr_t)g->emps[e].levels;
+			g->emps[e].history =
+				p->history + (uintptr_t)g->emps[e].history;
+		}
 	}
 	rc = 0;
 out:

@@ -38,6 +38,7 @@ struct graph_priv {
 	char *arena;
 	size_t arena_len;
 	struct graph_level *levels;
+	int64_t *history;
 	uint32_t *completed;
 	struct graph_attr *attrs;
 };
@@ -56,7 +57,7 @@ static inline struct graph_priv *graph_priv(const graph_t *g)
 	(p)->pub.track_idx.slots, (p)->pub.area_idx.slots,                   \
 	(p)->pub.comp_idx.slots, (p)->pub.role_idx.slots,                    \
 	(p)->pub.module_idx.slots, (p)->arena, (p)->levels, (p)->completed,  \
-	(p)->attrs
+	(p)->attrs, (p)->history
 
 /* An owner of n pointers (copied), one reference; NULL without memory. */
 struct graph_owner *graph_owner_new(void *const *ptrs, unsigned n);

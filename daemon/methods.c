@@ -11,6 +11,7 @@
 #include "query/placement.h"
 #include "query/readiness.h"
 #include "query/roles.h"
+#include "query/trend.h"
 
 /* ---- the employees a request reads ---- */
 
@@ -134,6 +135,7 @@ static const struct methods_row methods[] = {
 	      writer_record_completions, reads_records),
 	WRITE("EraseEmployee", erase_employee, writer_erase_employee,
 	      reads_employee_id),
+	QUERY("Trend", trend, query_trend_run, 0, reads_employee_id),
 };
 #undef QUERY
 #undef WRITE

@@ -12,8 +12,9 @@
 
 #define PERSIST_MAGIC "PWSNAP\r\n"
 /* 2: times in microseconds; 3: settings as (key, value) text, by the
- * settings table */
-#define PERSIST_FORMAT 3u
+ * settings table; 4: every trusted assessment (the history), not only the
+ * latest per competency */
+#define PERSIST_FORMAT 4u
 #define PERSIST_MAX_STRING (1u << 20)
 
 enum rec {
@@ -172,11 +173,13 @@ static void write_graph(struct wr *w, const graph_t *g)
 			put_str(w, e->attrs[k].key);
 			put_str(w, e->attrs[k].value);
 		}
-		for (uint32_t k = 0; k < e->levels_n; k++) {
-			put_u8(w, R_LEVEL);
-			put_u32(w, e->levels[k].comp);
-			put_u8(w, e->levels[k].level);
-			put_u64(w, (uint64_t)e->levels[k].assessed_at);
+		for (uint32_t k = 0, h = 0; k < e->levels_n; k++) {
+			for (uint32_t j = 0; j < e->levels[k].hist_n; j++, h++) {
+				put_u8(w, R_LEVEL);
+				put_u32(w, e->levels[k].comp);
+				put_u8(w, graph_hist_level(e->history[h]));
+				put_u64(w, (uint64_t)graph_hist_at(e->history[h]));
+			}
 		}
 		for (uint32_t k = 0; k < e->completed_n; k++) {
 			put_u8(w, R_DONE);
@@ -543,7 +546,7 @@ static int replay(struct rd *r, graph_builder_t *b, uint32_t **rows,
 			unsigned lv = get_u8(r);
 			int64_t at = (int64_t)get_u64(r);
 
-			/* the file holds the trusted latest levels already */
+			/* the file holds trusted assessments only */
 			rc = r->bad || !emp_id || c >= comps.n
 				     ? -EPROTO
 				     : graph_builder_level(b, emp, c, lv, at);

@@ -2,9 +2,10 @@
  * daemon answers within milliseconds even while the database is away.
  *
  * The file holds the snapshot's own content (settings as (key, value) text
- * from the settings table, framework, explicit moves, employees with their
- * current levels), a format version, the schema version it was loaded
- * under and a checksum over everything. Loading replays it through the
+ * from the settings table, framework, explicit moves, employees with
+ * every trusted assessment, from which the current levels follow), a
+ * format version, the schema version it was loaded under and a checksum
+ * over everything. Loading replays it through the
  * graph builder, so every row and setting is checked again. It is written
  * to a temporary file, synced and renamed over the old one, so a reader
  * never sees half a file; a file that fails any check is rejected.

@@ -15,6 +15,12 @@ int query_gap_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	struct query_modules_plan plan;
 	uint32_t ei, ri, strengths = 0;
 	double deficit = 0;
+	struct graph_employee view;
+	struct graph_level *buf;
+	bool past;
+
+	if (query_as_of(ctx, req->as_of_unix_ms, "as_of_unix_ms", &past))
+		return -1;
 
 	ei = graph_find_employee(g, req->employee_id);
 	if (ei == GRAPH_NONE)
@@ -25,6 +31,13 @@ int query_gap_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 		return query_fail(ctx, QUERY_NOT_FOUND, "unknown role \"%s\"",
 				  req->role_key);
 	e = &g->emps[ei];
+	if (past) {
+		buf = query_alloc(ctx, e->levels_n ? e->levels_n : 1,
+				  sizeof(*buf));
+		if (!buf)
+			goto oom;
+		e = query_employee_at(ctx, e, past, buf, &view);
+	}
 	r = &g->roles[ri];
 	resp->employee_id = query_str(e->id);
 	resp->role_key = query_str(r->key);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,4 +254,21 @@ Pathways__V1__Band query_band(const struct settings *s, double readiness,
 	if (readiness >= s->band_developing)
 		return PATHWAYS__V1__BAND__DEVELOPING;
 	return PATHWAYS__V1__BAND__NOT_READY;
+}
+
+int query_as_of(struct query_ctx *ctx, int64_t as_of_ms, const char *field,
+		bool *past)
+{
+	*past = false;
+	if (as_of_ms == 0)
+		return 0;
+	if (as_of_ms < INT64_MIN / 1000)
+		return query_fail(ctx, QUERY_INVALID_ARGUMENT,
+				  "%s is out of range", field);
+	if (as_of_ms > INT64_MAX / 1000 || as_of_ms * 1000 > ctx->now)
+		return query_fail(ctx, QUERY_INVALID_ARGUMENT,
+				  "%s is in the future", field);
+	ctx->now = as_of_ms * 1000;
+	*past = true;
+	return 0;
 }

@@ -111,6 +111,28 @@ double query_round1(double x);
 Pathways__V1__Band query_band(const struct settings *s, double readiness,
 			      unsigned blockers);
 
+/* A request's as_of_unix_ms (DESIGN.md, history). 0 leaves ctx->now and
+ * sets *past false; an instant at or before now becomes ctx->now (expiry
+ * then counts from it) and sets *past. An instant in the future, or one
+ * too far out to count in microseconds, fails with INVALID_ARGUMENT
+ * naming field (returns -1). */
+int query_as_of(struct query_ctx *ctx, int64_t as_of_ms, const char *field,
+		bool *past);
+
+/* Employee e as the request sees it: e itself now, or with past (from
+ * query_as_of) e as of ctx->now, its levels in buf (at least e->levels_n
+ * entries) and *view. */
+static inline const struct graph_employee *
+query_employee_at(const struct query_ctx *ctx, const struct graph_employee *e,
+		  bool past, struct graph_level *buf, struct graph_employee *view)
+{
+	/* inline: "now" stays a test and a branch on the hot path */
+	if (!past)
+		return e;
+	graph_employee_as_of(e, ctx->now, buf, view);
+	return view;
+}
+
 /* The snapshot's strings are const; protobuf-c's fields are not. The
  * response never frees or writes them. */
 static inline char *query_str(const char *s)

@@ -175,6 +175,12 @@ int query_readiness_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	uint32_t *next = NULL;
 	uint8_t *lvl;
 	size_t pairs = 0, k = 0;
+	struct graph_level *as_of_buf = NULL;
+	uint32_t levels_max = 0;
+	bool past;
+
+	if (query_as_of(ctx, req->as_of_unix_ms, "as_of_unix_ms", &past))
+		return -1;
 
 	emp = query_alloc(ctx, req->n_employee_ids, sizeof(*emp));
 	role = query_alloc(ctx, req->n_role_keys, sizeof(*role));
@@ -200,6 +206,9 @@ int query_readiness_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 				    ? 1
 				    : query_readiness_next_roles(
 					      g, g->emps[emp[i]].role, NULL, 0);
+		if (past && emp[i] != GRAPH_NONE &&
+		    g->emps[emp[i]].levels_n > levels_max)
+			levels_max = g->emps[emp[i]].levels_n;
 		if (n == 0 && emp[i] != GRAPH_NONE)
 			continue;
 		pairs += n ? n : 1;
@@ -214,7 +223,10 @@ int query_readiness_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	}
 	resp->results = query_alloc(ctx, pairs, sizeof(*resp->results));
 	lvl = query_alloc(ctx, g->comps_n ? g->comps_n : 1, 1);
-	if (!resp->results || !lvl)
+	if (past)
+		as_of_buf = query_alloc(ctx, levels_max ? levels_max : 1,
+					sizeof(*as_of_buf));
+	if (!resp->results || !lvl || (past && !as_of_buf))
 		goto oom;
 	if (req->n_role_keys == 0) {
 		next = query_alloc(ctx, g->roles_n, sizeof(*next));
@@ -226,6 +238,10 @@ int query_readiness_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 			emp[i] == GRAPH_NONE ? NULL : &g->emps[emp[i]];
 		const uint32_t *roles = role;
 		size_t n = req->n_role_keys;
+		struct graph_employee view;
+
+		if (e)
+			e = query_employee_at(ctx, e, past, as_of_buf, &view);
 
 		if (e)
 			fill_dense(g, e, ctx->now, lvl);

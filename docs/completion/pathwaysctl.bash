@@ -4,7 +4,7 @@
 # (client/pathwaysctl.c, `pathwaysctl --help`); keep them in step.
 # Installed as share/bash-completion/completions/pathwaysctl.
 
-_pathwaysctl_commands="health roles readiness gap path explore modules mentors
+_pathwaysctl_commands="health roles readiness gap trend path explore modules mentors
 bench placement audit stats map record-assessment record-completion
 erase-employee migrate import export keygen"
 
@@ -16,7 +16,9 @@ _pathwaysctl_flags()
 {
 	case $1 in
 	roles) echo "--track --area --grade" ;;
-	readiness) echo "--role --skip-unknown --estimates" ;;
+	readiness) echo "--role --skip-unknown --estimates --as-of" ;;
+	gap) echo "--as-of" ;;
+	trend) echo "--role --since --until --svg --bands" ;;
 	path) echo "--from-role --from-employee --to --routes --max-steps --kinds --avoid --dot" ;;
 	explore) echo "--from-role --from-employee --max-steps --max-cost --limit" ;;
 	modules) echo "--max-hours --max-modules" ;;
@@ -44,7 +46,8 @@ _pathwaysctl()
 	-e | --endpoint | -t | --timeout | --db | --min-lsn | --track | --area | --grade | \
 	--role | --from-role | --from-employee | --to | --routes | --max-steps | \
 	--avoid | --max-cost | --limit | --max-hours | --max-modules | \
-	--competency | --by | --min-readiness | --employee | --at | --methods)
+	--competency | --by | --min-readiness | --employee | --at | --methods | \
+	--as-of | --since | --until | --bands)
 		return 0
 		;;
 	--kinds)
@@ -58,7 +61,7 @@ _pathwaysctl()
 		COMPREPLY=($(compgen -W "manager self peer certification" -- "$cur"))
 		return 0
 		;;
-	--server-key | --client-key | --file)
+	--server-key | --client-key | --file | --svg)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0
 		;;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_admin.c"
 #include "ctl_cli.c"
 #include "ctl_dot.c"
 #include "ctl_fmt.c"
@@ -18,6 +19,7 @@
 #include "ctl_prom.c"
 #include "ctl_query.c"
 #include "ctl_table.c"
+#include "ctl_write.c"
 #include "pw_mock_server.h"
 
 static const struct ctl_cmd test_cmds[] = {

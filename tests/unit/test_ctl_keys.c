@@ -8,11 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ctl_admin.c"
 #include "ctl_cli.c"
 #include "ctl_json.c"
 #include "ctl_keys.c"
 #include "ctl_query.c"
 #include "ctl_table.c"
+#include "ctl_write.c"
 #include "pw_mock_server.h"
 
 static const struct ctl_cmd test_cmds[] = {

@@ -153,3 +153,116 @@ Test(graph, publication_hands_out_references)
 	graph_slot_clear(&slot);
 	cr_assert_null(graph_slot_acquire(&slot, 0));
 }
+
+/* ---- history ---- */
+
+/* E's ratings in a, in the order they are added (not time order):
+ *   manager 3 @-10d, manager 1 @-100d, peer 4 @-50d, manager 2 @-50d (a tie:
+ *   the higher level, 4, wins), self 5 @-5d (untrusted: not kept),
+ *   certification 1 @-1d (a later lower rating: the latest wins). */
+static graph_t *history_graph(void)
+{
+	graph_builder_t *b = fixture_base();
+
+	OK(graph_builder_role(b, "R", "", "ic", 1, "eng", 0, 0));
+	OK(graph_builder_employee(b, "E", "R", NULL, true));
+	OK(graph_builder_assessment(b, "E", "a", 3, GRAPH_SRC_MANAGER, T0 - 10 * DAY));
+	OK(graph_builder_assessment(b, "E", "a", 1, GRAPH_SRC_MANAGER, T0 - 100 * DAY));
+	OK(graph_builder_assessment(b, "E", "a", 4, GRAPH_SRC_PEER, T0 - 50 * DAY));
+	OK(graph_builder_assessment(b, "E", "a", 2, GRAPH_SRC_MANAGER, T0 - 50 * DAY));
+	OK(graph_builder_assessment(b, "E", "a", 5, GRAPH_SRC_SELF, T0 - 5 * DAY));
+	OK(graph_builder_assessment(b, "E", "a", 1, GRAPH_SRC_CERTIFICATION, T0 - DAY));
+	OK(graph_builder_assessment(b, "E", "c", 2, GRAPH_SRC_MANAGER, T0 - 20 * DAY));
+	return fixture_finish(b);
+}
+
+static unsigned level_as_of(const graph_t *g, const char *emp,
+			    const char *comp, int64_t t)
+{
+	const struct graph_employee *e = &g->emps[graph_find_employee(g, emp)];
+	struct graph_level buf[8];
+	struct graph_employee view;
+
+	cr_assert_leq(e->levels_n, 8);
+	graph_employee_as_of(e, t, buf, &view);
+	return graph_level_of(g, &view, graph_find_comp(g, comp), t, NULL);
+}
+
+Test(graph, the_history_keeps_every_trusted_rating_oldest_first)
+{
+	graph_t *g = history_graph();
+	const struct graph_employee *e = &g->emps[0];
+	static const struct { int64_t at; unsigned level; } want[] = {
+		{ T0 - 100 * DAY, 1 }, { T0 - 50 * DAY, 2 }, { T0 - 50 * DAY, 4 },
+		{ T0 - 10 * DAY, 3 }, { T0 - DAY, 1 }, { T0 - 20 * DAY, 2 },
+	};
+
+	cr_assert_eq(e->levels_n, 2);
+	cr_assert_eq(e->levels[0].comp, graph_find_comp(g, "a"));
+	cr_assert_eq(e->levels[0].hist_n, 5);
+	cr_assert_eq(e->levels[1].hist_n, 1);
+	cr_assert_eq(e->history_n, 6);
+	for (unsigned i = 0; i < 6; i++) {
+		cr_assert_eq(graph_hist_at(e->history[i]), want[i].at, "entry %u", i);
+		cr_assert_eq(graph_hist_level(e->history[i]), want[i].level,
+			     "entry %u", i);
+	}
+	/* the current level is the history's last word */
+	cr_assert_eq(e->levels[0].level, 1);
+	cr_assert_eq(e->levels[0].assessed_at, T0 - DAY);
+	graph_unref(&g);
+}
+
+Test(graph, as_of_takes_the_latest_rating_at_or_before_the_instant)
+{
+	graph_t *g = history_graph();
+
+	cr_assert_eq(level_as_of(g, "E", "a", T0 - 101 * DAY), 0, "before any");
+	cr_assert_eq(level_as_of(g, "E", "a", T0 - 100 * DAY), 1, "at the instant");
+	cr_assert_eq(level_as_of(g, "E", "a", T0 - 100 * DAY - 1), 0);
+	cr_assert_eq(level_as_of(g, "E", "a", T0 - 50 * DAY), 4, "tie: higher");
+	cr_assert_eq(level_as_of(g, "E", "a", T0 - 11 * DAY), 4);
+	cr_assert_eq(level_as_of(g, "E", "a", T0 - 10 * DAY), 3);
+	cr_assert_eq(level_as_of(g, "E", "a", T0 - 3 * DAY), 3, "self ignored");
+	cr_assert_eq(level_as_of(g, "E", "a", T0), 1, "a later lower rating");
+	cr_assert_eq(level_as_of(g, "E", "c", T0 - 21 * DAY), 0);
+	cr_assert_eq(level_as_of(g, "E", "c", T0 - 20 * DAY), 2);
+	graph_unref(&g);
+}
+
+Test(graph, negative_times_pack_and_unpack_exactly)
+{
+	static const int64_t at[] = { -1, -8, -1000001, 0, 7,
+				      GRAPH_HIST_MAX_US, -GRAPH_HIST_MAX_US };
+
+	for (unsigned i = 0; i < sizeof(at) / sizeof(*at); i++)
+		for (unsigned l = 0; l <= 5; l++) {
+			int64_t h = graph_hist_pack(at[i], l);
+
+			cr_assert_eq(graph_hist_at(h), at[i]);
+			cr_assert_eq(graph_hist_level(h), l);
+		}
+	cr_assert(graph_hist_pack(-1, 5) < graph_hist_pack(0, 0));
+	cr_assert_eq(graph_hist_at(graph_hist_pack(INT64_MAX, 1)),
+		     GRAPH_HIST_MAX_US, "clamped");
+}
+
+Test(graph, a_delta_carries_the_history_of_the_employees_it_replaces)
+{
+	graph_t *old = history_graph(), *g = NULL;
+	graph_builder_t *b = graph_builder_new_delta(old);
+	const char *changed[] = { "E" };
+
+	OK(graph_builder_employee(b, "E", "R", NULL, true));
+	OK(graph_builder_assessment(b, "E", "a", 1, GRAPH_SRC_MANAGER, T0 - 100 * DAY));
+	OK(graph_builder_assessment(b, "E", "a", 3, GRAPH_SRC_MANAGER, T0 - 10 * DAY));
+	OK(graph_builder_assessment(b, "E", "a", 5, GRAPH_SRC_MANAGER, T0 - 2 * DAY));
+	OK(graph_builder_finish_delta(&b, old, changed, 1, 2, &g));
+	graph_unref(&old);
+	cr_assert_eq(g->emps[0].history_n, 3);
+	cr_assert_eq(level_as_of(g, "E", "a", T0 - 50 * DAY), 1);
+	cr_assert_eq(level_as_of(g, "E", "a", T0 - 5 * DAY), 3);
+	cr_assert_eq(level_as_of(g, "E", "a", T0), 5);
+	cr_assert_eq(level_as_of(g, "E", "c", T0), 0, "c is gone");
+	graph_unref(&g);
+}

@@ -75,6 +75,10 @@ static graph_t *rich_graph(void)
 	OK(graph_builder_assessment(b, "E1", "a", 5, GRAPH_SRC_CERTIFICATION,
 				    T0 - 2 * DAY));
 	OK(graph_builder_assessment(b, "E1", "c", 2, GRAPH_SRC_MANAGER, T0));
+	/* a history: an older rating, and a tie the higher level wins */
+	OK(graph_builder_assessment(b, "E1", "c", 4, GRAPH_SRC_SELF, T0 - 90 * DAY));
+	OK(graph_builder_assessment(b, "E1", "c", 1, GRAPH_SRC_CERTIFICATION,
+				    T0 - 90 * DAY));
 	OK(graph_builder_assessment(b, "E2", "d", 4, GRAPH_SRC_SELF, T0 + 1));
 	OK(graph_builder_completion(b, "E1", "m2"));
 	OK(graph_builder_completion(b, "E1", "m1"));
@@ -215,7 +219,11 @@ static void assert_same_graph(const graph_t *a, const graph_t *b)
 			cr_assert_eq(x->levels[k].level, y->levels[k].level);
 			cr_assert_eq(x->levels[k].assessed_at,
 				     y->levels[k].assessed_at);
+			cr_assert_eq(x->levels[k].hist_n, y->levels[k].hist_n);
 		}
+		cr_assert_eq(x->history_n, y->history_n);
+		for (uint32_t k = 0; k < x->history_n; k++)
+			cr_assert_eq(x->history[k], y->history[k]);
 		cr_assert_eq(x->completed_n, y->completed_n);
 		for (uint32_t k = 0; k < x->completed_n; k++)
 			cr_assert_eq(x->completed[k], y->completed[k]);
@@ -285,6 +293,8 @@ Test(persist, a_saved_snapshot_loads_back_equal_on_every_table)
 
 	cr_assert_gt(g->moves_n, 2, "inferred moves expected");
 	cr_assert(g->modules[graph_find_module(g, "m2")].on_cycle);
+	cr_assert_eq(g->emps[graph_find_employee(g, "E1")].history_n, 4,
+		     "the history is in the snapshot saved");
 	save(g);
 	cr_assert_eq(load(&back, err, sizeof(err)), 0, "%s", err);
 	cr_assert_not_null(back);

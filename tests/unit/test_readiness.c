@@ -393,3 +393,66 @@ Test(readiness, a_rating_half_a_second_later_is_the_latest)
 	cr_assert_float_eq(sc.readiness, 50.0, 1e-12);
 	graph_unref(&g);
 }
+
+/* ---- as of an instant ---- */
+
+static int readiness_as_of(struct query_ctx *ctx, const graph_t *g,
+			   int64_t as_of_ms,
+			   Pathways__V1__ReadinessResponse *resp)
+{
+	Pathways__V1__ReadinessRequest req = PATHWAYS__V1__READINESS_REQUEST__INIT;
+	static char *ids[] = { "E" }, *roles[] = { "R" };
+
+	req.n_employee_ids = 1;
+	req.employee_ids = ids;
+	req.n_role_keys = 1;
+	req.role_keys = roles;
+	req.as_of_unix_ms = as_of_ms;
+	pathways__v1__readiness_response__init(resp);
+	return fixture_run(ctx, g, query_readiness_run, &req, resp);
+}
+
+/* scoring_graph's E (see above) at earlier instants, ratings valid for
+ * 45 days; only ratings at or before the instant count, and their age is
+ * counted from it:
+ *   T0-45d: a 3 @-100d is 55 days old (0), b's -20d rating is later (0),
+ *           c peer 3 @-50d (the -40d one is later) -> 3
+ *           -> 100 * (0 + 0 + 1*3/3 + 0) / 5 = 20, a blocks
+ *   T0-60d: a 3 is 40 days old -> 100 * (2*3/4) / 5 = 30
+ *   T0:     a lapsed, b 2, c 1 -> 100 * (1 + 1/3) / 5 = 26.7 */
+Test(readiness_method, as_of_reads_the_levels_and_expiry_of_that_instant)
+{
+	graph_t *g = scoring_graph("proportional", 45);
+	Pathways__V1__ReadinessResponse resp;
+	struct query_ctx ctx;
+
+	cr_assert_eq(readiness_as_of(&ctx, g, (T0 - 45 * DAY) / 1000, &resp), 0);
+	cr_assert_float_eq(resp.results[0]->readiness, 20.0, 1e-12);
+	cr_assert_eq(resp.results[0]->n_blockers, 1);
+	query_ctx_reset(&ctx);
+	cr_assert_eq(readiness_as_of(&ctx, g, (T0 - 60 * DAY) / 1000, &resp), 0);
+	cr_assert_float_eq(resp.results[0]->readiness, 30.0, 1e-12);
+	query_ctx_reset(&ctx);
+	/* the instant now is now */
+	cr_assert_eq(readiness_as_of(&ctx, g, T0 / 1000, &resp), 0);
+	cr_assert_float_eq(resp.results[0]->readiness,
+			   query_round1(100.0 * (1.0 + 1.0 / 3.0) / 5.0), 1e-12);
+	query_ctx_reset(&ctx);
+	graph_unref(&g);
+}
+
+Test(readiness_method, as_of_in_the_future_is_invalid)
+{
+	graph_t *g = scoring_graph("proportional", 0);
+	Pathways__V1__ReadinessResponse resp;
+	struct query_ctx ctx;
+
+	cr_assert_eq(readiness_as_of(&ctx, g, T0 / 1000 + 1, &resp),
+		     QUERY_INVALID_ARGUMENT);
+	cr_assert(strstr(ctx.message, "as_of_unix_ms"), "%s", ctx.message);
+	query_ctx_reset(&ctx);
+	cr_assert_eq(readiness_as_of(&ctx, g, INT64_MAX, &resp),
+		     QUERY_INVALID_ARGUMENT);
+	query_ctx_reset(&ctx);
+	graph_unref(&g);
+}
