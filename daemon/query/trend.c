@@ -183,8 +183,10 @@ static int series(struct query_ctx *ctx, const struct graph_employee *e,
 		from = first < to ? first : to;
 	}
 	t = candidates(ctx, r, &rn, from, to, &n);
+	if (!t)
+		return -1;
 	s->points = query_alloc(ctx, n + 1, sizeof(*s->points));
-	if (!t || !s->points)
+	if (!s->points)
 		return -1;
 	s->role_key = query_str(r->key);
 	s->points[0] = point_at(ctx, e, role, from, buf, prev, true, &changed);
