@@ -17,7 +17,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pathwaysd [--config FILE] [--listen ENDPOINT]... [--db CONNINFO]\n"
 		"                 [--workers N] [--log-level LEVEL] [--snapshot-path FILE]\n"
-		"                 [--foreground]\n"
+		"                 [--http HOST:PORT] [--foreground]\n"
 		"       pathwaysd --check-config [--config FILE] [flags]\n"
 		"       pathwaysd --version\n"
 		"\n"
@@ -35,6 +35,7 @@ int main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "snapshot-path", required_argument, NULL, 'S' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "http", required_argument, NULL, 'H' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -84,6 +85,7 @@ int main(int argc, char **argv)
 		case 'w': sec = "server"; key = "workers"; break;
 		case 'L': sec = "log"; key = "level"; break;
 		case 'S': sec = "cache"; key = "snapshot_path"; break;
+		case 'H': sec = "http"; key = "listen"; break;
 		case 'C': check = true; break;
 		default: break;
 		}
