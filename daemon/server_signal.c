@@ -33,6 +33,8 @@ static void on_sighup(struct server *s)
 		 * writer and the loader have their own copies of the
 		 * conninfo, so the old string can go now. */
 		log_set_level(nc.log_level);
+		if (s->http)
+			http_reload(s->http, &nc);
 		free(s->cfg.conninfo);
 		s->cfg.conninfo = nc.conninfo;
 		nc.conninfo = NULL;

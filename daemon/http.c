@@ -1,0 +1,830 @@
+/* http: the door's daemon and thread, routing, the probes, bearer tokens
+ * and replies. See http.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <netdb.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "http_private.h"
+#include "log.h"
+
+/* ---- replies ---- */
+
+unsigned http_status_of(int code)
+{
+	/* grpc-gateway's HTTPStatusFromCode */
+	static const unsigned status[] = {
+		200, 499, 500, 400, 504, 404, 409, 403,
+		429, 400, 409, 400, 501, 500, 503, 500, 401,
+	};
+
+	if (code < 0 || code >= (int)(sizeof(status) / sizeof(*status)))
+		return 500;
+	return status[code];
+}
+
+enum MHD_Result http_reply(struct http *h, struct MHD_Connection *c,
+			   struct http_call *call, unsigned status,
+			   const char *type, const char *body, size_t len)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char v[32];
+
+	r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
+					    MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) !=
+	    MHD_YES)
+		goto fail;
+	if (call && call->request_id[0] &&
+	    MHD_add_response_header(r, "X-Request-Id", call->request_id) != MHD_YES)
+		goto fail;
+	if (call && call->snapshot_version) {
+		snprintf(v, sizeof(v), "%" PRIu64, call->snapshot_version);
+		if (MHD_add_response_header(r, "X-Pathways-Snapshot", v) != MHD_YES)
+			goto fail;
+	}
+	if (status == MHD_HTTP_UNAUTHORIZED &&
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				    "Bearer") != MHD_YES)
+		goto fail;
+	if (call)
+		call->state = HTTP_CALL_REPLIED;
+	if (status >= 100 && status < 600)
+		atomic_fetch_add(&h->responses[status / 100], 1);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+fail:
+	MHD_destroy_response(r);
+	return MHD_NO;
+}
+
+enum MHD_Result http_reply_error(struct http *h, struct MHD_Connection *c,
+				 struct http_call *call, unsigned status,
+				 int code, const char *message)
+{
+	json_t *o = json_pack("{s:i,s:s}", "code", code, "message", message);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	enum MHD_Result ret = MHD_NO;
+
+	if (text)
+		ret = http_reply(h, c, call, status, "application/json", text,
+				 strlen(text));
+	free(text);
+	json_decref(o);
+	return ret;
+}
+
+/* ---- tokens ---- */
+
+static void tokens_free(struct http_token **v, size_t *n)
+{
+	if (*v)
+		sodium_memzero(*v, *n * sizeof(**v));
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
+/* Reads every NAME.token in dir. 0, or -errno with a log line naming the
+ * file at fault (a bad file refuses the whole folder, as a bad client
+ * certificate does: a half-read list would lock out or let in the wrong
+ * clients). */
+static int tokens_read(const char *dir, struct http_token **out, size_t *n_out)
+{
+	struct http_token *v = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int rc = 0;
+
+	if (!d) {
+		rc = -errno;
+		log_err("http: tokens_dir %s: %s", dir, strerror(errno));
+		return rc;
+	}
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char path[4096], err[1024];
+		struct http_token *t;
+		struct cert c;
+
+		if (len < 7 || strcmp(e->d_name + len - 6, ".token") != 0 ||
+		    e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		rc = cert_read_token(path, &c, err, sizeof(err));
+		if (rc) {
+			log_err("http: %s", err);
+			break;
+		}
+		t = realloc(v, (n + 1) * sizeof(*v));
+		if (!t) {
+			rc = -ENOMEM;
+			break;
+		}
+		v = t;
+		t = &v[n++];
+		if (c.name[0])
+			snprintf(t->name, sizeof(t->name), "%s", c.name);
+		else
+			snprintf(t->name, sizeof(t->name), "%.*s",
+				 (int)(len - 6), e->d_name);
+		memcpy(t->methods, c.methods, sizeof(t->methods));
+		memcpy(t->sha256, c.token_sha256, sizeof(t->sha256));
+		log_info("http: token %s may call %s", t->name,
+			 t->methods[0] ? t->methods : "the read methods");
+	}
+	closedir(d);
+	if (rc) {
+		tokens_free(&v, &n);
+		return rc;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+static const struct http_token *token_find(struct http *h, const char *token)
+{
+	char hex[CERT_SHA256_HEX + 1];
+
+	cert_token_hash(token, hex);
+	for (size_t i = 0; i < h->tokens_n; i++)
+		if (sodium_memcmp(hex, h->tokens[i].sha256, CERT_SHA256_HEX) == 0)
+			return &h->tokens[i];
+	return NULL;
+}
+
+bool http_token_allows(const struct http_call *call,
+		       const struct methods_row *m)
+{
+	if (m->kind == METHODS_HEALTH)
+		return true;	/* says nothing about anyone */
+	if (!call->methods[0])
+		return m->kind != METHODS_WRITE;
+	return security_listed(call->methods, m->name);
+}
+
+/* Names the caller (token:NAME, else http:ADDRESS) and checks its token.
+ * false: a 401 is queued. */
+static bool authenticate(struct http *h, struct MHD_Connection *c,
+			 struct http_call *call, enum MHD_Result *ret)
+{
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_AUTHORIZATION);
+	const struct http_token *t = NULL;
+
+	if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
+		t = token_find(h, auth + 7);
+	if (t) {
+		call->has_token = true;
+		memcpy(call->methods, t->methods, sizeof(call->methods));
+		snprintf(call->who, sizeof(call->who), "token:%.56s", t->name);
+		return true;
+	}
+	if (h->tokens_on) {
+		*ret = http_reply_error(h, c, call, MHD_HTTP_UNAUTHORIZED, 16,
+					auth ? "unknown bearer token"
+					     : "a bearer token is required");
+		return false;
+	}
+	{
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+			c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		char host[NI_MAXHOST] = "?";
+
+		if (ci && ci->client_addr)
+			getnameinfo(ci->client_addr,
+				    ci->client_addr->sa_family == AF_INET6
+					    ? sizeof(struct sockaddr_in6)
+					    : sizeof(struct sockaddr_in),
+				    host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+		snprintf(call->who, sizeof(call->who), "http:%s", host);
+	}
+	return true;
+}
+
+/* ---- probes ---- */
+
+static enum MHD_Result readyz(struct http *h, struct MHD_Connection *c)
+{
+	struct server *s = h->s;
+	graph_t *g = graph_slot_acquire(&s->slot, SERVER_READER_HTTP);
+	struct loader_stats ls = { 0 };
+	const char *why = NULL;
+	enum MHD_Result ret;
+
+	if (s->loader)
+		loader_get_stats(s->loader, &ls);
+	if (__atomic_load_n(&s->stopping, __ATOMIC_RELAXED) ||
+	    atomic_load(&h->closing))
+		why = "shutting down";
+	else if (ls.connected && !ls.schema_ok)
+		why = "database schema older than expected: run pathwaysctl migrate";
+	else if (!g)
+		why = "no snapshot loaded yet";
+	graph_unref(&g);
+	if (why)
+		return http_reply_error(h, c, NULL, MHD_HTTP_SERVICE_UNAVAILABLE,
+					QUERY_UNAVAILABLE, why);
+	ret = http_reply(h, c, NULL, MHD_HTTP_OK, "application/json",
+			 "{\"status\":\"serving\"}", 20);
+	return ret;
+}
+
+static enum MHD_Result metrics(struct http *h, struct MHD_Connection *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	enum MHD_Result ret;
+
+	if (http_metrics_text(h->s, h, &text, &len))
+		return MHD_NO;
+	ret = http_reply(h, c, NULL, MHD_HTTP_OK,
+			 "text/plain; version=0.0.4; charset=utf-8", text, len);
+	free(text);
+	return ret;
+}
+
+/* ---- the request handler ---- */
+
+static void call_free(struct http_call *call)
+{
+	if (!call)
+		return;
+	if (call->has_resp)
+		zmq_msg_close(&call->resp);
+	http_xapi_free(call);
+	free(call->body);
+	free(call);
+}
+
+/* libmicrohttpd: a request is over (answered, or its connection gone) */
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http *h = cls;
+	struct http_call *call = *con_cls;
+
+	(void)c;
+	(void)toe;
+	if (!call)
+		return;
+	h->active--;
+	call_free(call);
+	*con_cls = NULL;
+}
+
+/* The headers of a request are in: route it. A call with a body is
+ * created; anything else is answered at once. */
+static enum MHD_Result on_headers(struct http *h, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  void **con_cls)
+{
+	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+		   strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	const struct methods_row *m = NULL;
+	struct http_call *call;
+	enum http_route route;
+	const char *v;
+	enum MHD_Result ret = MHD_NO;
+	unsigned long long n;
+	char *end;
+
+	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 ||
+	    strcmp(url, "/metrics") == 0) {
+		if (!get)
+			return http_reply_error(h, c, NULL,
+						MHD_HTTP_METHOD_NOT_ALLOWED, 12,
+						"use GET");
+		if (url[1] == 'h')
+			return http_reply(h, c, NULL, MHD_HTTP_OK,
+					  "application/json",
+					  "{\"status\":\"alive\"}", 18);
+		return url[1] == 'r' ? readyz(h, c) : metrics(h, c);
+	}
+	if (strncmp(url, "/v1/", 4) == 0) {
+		route = HTTP_ROUTE_GATEWAY;
+		m = methods_find(url + 4);
+		if (!m) {
+			char msg[200];
+
+			snprintf(msg, sizeof(msg), "unknown method \"%.100s\"",
+				 url + 4);
+			return http_reply_error(h, c, NULL, MHD_HTTP_NOT_FOUND,
+						QUERY_UNIMPLEMENTED, msg);
+		}
+	} else if (strcmp(url, "/xapi/statements") == 0) {
+		route = HTTP_ROUTE_XAPI;
+	} else {
+		return http_reply_error(h, c, NULL, MHD_HTTP_NOT_FOUND,
+					QUERY_NOT_FOUND, "no such path");
+	}
+	if (!post)
+		return http_reply_error(h, c, NULL, MHD_HTTP_METHOD_NOT_ALLOWED,
+					12, "use POST");
+	call = calloc(1, sizeof(*call));
+	if (!call)
+		return MHD_NO;
+	call->h = h;
+	call->conn = c;
+	call->route = route;
+	call->m = m;
+	*con_cls = call;
+	h->active++;
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+	if (v)
+		snprintf(call->request_id, sizeof(call->request_id), "%.100s", v);
+	if (!authenticate(h, c, call, &ret))
+		return ret;
+	if (atomic_load(&h->closing))
+		return http_reply_error(h, c, call, MHD_HTTP_SERVICE_UNAVAILABLE,
+					QUERY_UNAVAILABLE,
+					"server is shutting down");
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Deadline-Ms");
+	if (v) {
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (!*v || *end || errno || n > UINT32_MAX || *v == '-')
+			return http_reply_error(h, c, call,
+						MHD_HTTP_BAD_REQUEST,
+						QUERY_INVALID_ARGUMENT,
+						"X-Deadline-Ms: expected milliseconds");
+		call->deadline_ms = (uint32_t)n;
+	}
+	/* a body over the cap is refused before it is read */
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (v && strtoull(v, NULL, 10) > h->max_request_bytes) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg),
+			 "body of %.30s bytes is over max_request_bytes (%zu)",
+			 v, h->max_request_bytes);
+		return http_reply_error(h, c, call, MHD_HTTP_CONTENT_TOO_LARGE,
+					QUERY_RESOURCE_EXHAUSTED, msg);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result on_body(struct http *h, struct http_call *call,
+			       const char *data, size_t *size)
+{
+	size_t n = *size;
+
+	*size = 0;
+	if (call->state == HTTP_CALL_REPLIED)
+		return MHD_YES;		/* refused already: drop the rest */
+	if (call->too_large || call->len + n > h->max_request_bytes) {
+		/* chunked, without a length: libmicrohttpd answers only after
+		 * the body, so the rest is dropped unread into memory and
+		 * refused at its end; a peer that sends far more is cut off */
+		call->too_large = true;
+		call->dropped += n;
+		return call->dropped > 4 * h->max_request_bytes ? MHD_NO
+								: MHD_YES;
+	}
+	if (call->len + n + 1 > call->cap) {
+		size_t cap = call->cap ? call->cap * 2 : 4096;
+		char *b;
+
+		while (cap < call->len + n + 1)
+			cap *= 2;
+		b = realloc(call->body, cap);
+		if (!b)
+			return MHD_NO;
+		call->body = b;
+		call->cap = cap;
+	}
+	memcpy(call->body + call->len, data, n);
+	call->len += n;
+	call->body[call->len] = '\0';
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct http_call *call = *con_cls;
+
+	(void)version;
+	if (!call)
+		return on_headers(h, c, url, method, con_cls);
+	if (*upload_size)
+		return on_body(h, call, upload, upload_size);
+	switch (call->state) {
+	case HTTP_CALL_READING:
+		if (call->too_large) {
+			char msg[200];
+
+			snprintf(msg, sizeof(msg),
+				 "body is over max_request_bytes (%zu)",
+				 h->max_request_bytes);
+			return http_reply_error(h, c, call,
+						MHD_HTTP_CONTENT_TOO_LARGE,
+						QUERY_RESOURCE_EXHAUSTED, msg);
+		}
+		return call->route == HTTP_ROUTE_GATEWAY
+			       ? http_gateway_start(h, call)
+			       : http_xapi_start(h, call);
+	case HTTP_CALL_ANSWERED:
+		return call->route == HTTP_ROUTE_GATEWAY
+			       ? http_gateway_reply(h, call)
+			       : http_xapi_reply(h, call);
+	default:
+		return MHD_YES;
+	}
+}
+
+/* ---- answers from the frontend ---- */
+
+static void waiting_unlink(struct http *h, struct http_call *call)
+{
+	if (call->prev)
+		call->prev->next = call->next;
+	else if (h->waiting == call)
+		h->waiting = call->next;
+	if (call->next)
+		call->next->prev = call->prev;
+	call->prev = call->next = NULL;
+}
+
+/* the answer of call: code, message and body (moved from msg, or none) */
+static void answer(struct http *h, struct http_call *call, int code,
+		   const char *message, uint64_t version, zmq_msg_t *msg)
+{
+	pthread_mutex_lock(&h->lock);
+	if (call->state != HTTP_CALL_WAITING) {
+		pthread_mutex_unlock(&h->lock);
+		return;
+	}
+	waiting_unlink(h, call);
+	call->code = code;
+	snprintf(call->message, sizeof(call->message), "%s", message);
+	call->snapshot_version = version;
+	if (msg) {
+		zmq_msg_init(&call->resp);
+		zmq_msg_move(&call->resp, msg);
+		call->has_resp = true;
+	}
+	call->state = HTTP_CALL_ANSWERED;
+	pthread_mutex_unlock(&h->lock);
+	MHD_resume_connection(call->conn);
+}
+
+void http_answer(struct server *s, struct server_job *j)
+{
+	answer(s->http, j->call, j->code, j->message, j->snapshot_version,
+	       j->has_body ? &j->body : NULL);
+	if (j->has_body) {
+		zmq_msg_close(&j->body);
+		j->has_body = false;
+	}
+	j->call = NULL;
+}
+
+bool http_permitted(struct server *s, struct server_job *j)
+{
+	struct http_call *call = j->call;
+
+	if (call->has_token) {
+		if (http_token_allows(call, j->m))
+			return true;
+		server_job_fail(j, QUERY_PERMISSION_DENIED,
+				"this token may not call %s", j->m->name);
+		return false;
+	}
+	if (j->m->kind == METHODS_WRITE && !s->cfg.allow_writes) {
+		server_job_fail(j, QUERY_PERMISSION_DENIED,
+				"writes are off: set [server] allow_writes = true");
+		return false;
+	}
+	return true;
+}
+
+int http_gateway_submit(struct http *h, struct http_call *call,
+			const struct methods_row *m, uint8_t *body, size_t len)
+{
+	Pathways__V1__RequestHeader hdr = PATHWAYS__V1__REQUEST_HEADER__INIT;
+	struct server_job *j = malloc(sizeof(*j));
+	char path[128];
+
+	if (!j)
+		return -ENOMEM;
+	server_job_init(j);
+	snprintf(path, sizeof(path), "%s%s", METHODS_PREFIX, m->name);
+	hdr.method = path;
+	hdr.request_id = strtoull(call->request_id, NULL, 10);
+	hdr.deadline_ms = call->deadline_ms;
+	if (zmq_msg_init_size(&j->frames[0], 4))
+		goto fail;
+	memcpy(zmq_msg_data(&j->frames[0]), "http", 4);
+	j->frames_n = 1;
+	if (zmq_msg_init_size(&j->frames[1],
+			      pathways__v1__request_header__get_packed_size(&hdr)))
+		goto fail;
+	j->frames_n = 2;
+	pathways__v1__request_header__pack(&hdr, zmq_msg_data(&j->frames[1]));
+	if (zmq_msg_init_size(&j->frames[2], len))
+		goto fail;
+	j->frames_n = 3;
+	memcpy(zmq_msg_data(&j->frames[2]), body, len);
+	free(body);
+	j->received_us = server_mono_us();
+	j->call = call;
+	snprintf(j->who, sizeof(j->who), "%s", call->who);
+	pthread_mutex_lock(&h->lock);
+	call->state = HTTP_CALL_WAITING;
+	call->next = h->waiting;
+	if (h->waiting)
+		h->waiting->prev = call;
+	h->waiting = call;
+	pthread_mutex_unlock(&h->lock);
+	/* suspended before the frontend can answer: a resume must find it
+	 * suspended */
+	MHD_suspend_connection(call->conn);
+	server_call_submit(h->s, j);
+	return 0;
+fail:
+	for (size_t i = 0; i < j->frames_n; i++)
+		zmq_msg_close(&j->frames[i]);
+	free(j);
+	return -ENOMEM;
+}
+
+/* ---- the daemon and its thread ---- */
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_warn("http: %s", line);
+}
+
+static void apply_reload(struct http *h)
+{
+	struct http_token *v = NULL;
+	size_t n = 0;
+	char *dir;
+
+	pthread_mutex_lock(&h->lock);
+	if (!h->reload_wanted) {
+		pthread_mutex_unlock(&h->lock);
+		return;
+	}
+	h->reload_wanted = false;
+	dir = h->reload_tokens_dir;
+	h->reload_tokens_dir = NULL;
+	pthread_mutex_unlock(&h->lock);
+	if (dir && tokens_read(dir, &v, &n)) {
+		log_err("http: tokens not reloaded; keeping the old ones");
+	} else {
+		tokens_free(&h->tokens, &h->tokens_n);
+		h->tokens = v;
+		h->tokens_n = n;
+		h->tokens_on = dir != NULL;
+		log_notice("http: %zu tokens", n);
+	}
+	free(dir);
+}
+
+static void *http_main(void *arg)
+{
+	struct http *h = arg;
+
+	while (!atomic_load(&h->stop)) {
+		apply_reload(h);
+		if (MHD_run_wait(h->d, HTTP_LOOP_MS) != MHD_YES)
+			log_warn("http: event loop failed");
+		atomic_store(&h->beat_us, server_mono_us());
+	}
+	return NULL;
+}
+
+bool http_is_alive(http_t *h)
+{
+	return server_mono_us() - atomic_load(&h->beat_us) < HTTP_ALIVE_US;
+}
+
+void http_reload(http_t *h, const struct config *cfg)
+{
+	char *dir = cfg->http_tokens_dir ? strdup(cfg->http_tokens_dir) : NULL;
+
+	if (cfg->http_tokens_dir && !dir) {
+		log_err("http: tokens not reloaded (out of memory)");
+		return;
+	}
+	pthread_mutex_lock(&h->lock);
+	free(h->reload_tokens_dir);
+	h->reload_tokens_dir = dir;
+	h->reload_wanted = true;
+	pthread_mutex_unlock(&h->lock);
+}
+
+static int read_file(const char *path, char **out)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	int rc = 0;
+
+	if (!f)
+		return -errno;
+	do {
+		if (len + 4096 + 1 > cap) {
+			char *b = realloc(buf, cap = cap ? cap * 2 : 8192);
+
+			if (!b) {
+				rc = -ENOMEM;
+				break;
+			}
+			buf = b;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	if (!rc && ferror(f))
+		rc = -EIO;
+	fclose(f);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* HOST:PORT into a socket address */
+static int resolve(const char *listen, struct sockaddr_storage *sa,
+		   socklen_t *len)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV | AI_PASSIVE },
+			*res = NULL;
+	size_t hl;
+	int rc;
+
+	if (!colon)
+		return -EINVAL;
+	hl = (size_t)(colon - listen);
+	if (listen[0] == '[' && hl >= 2) {
+		listen++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, listen, hl);
+	host[hl] = '\0';
+	rc = getaddrinfo(host, colon + 1, &hints, &res);
+	if (rc || !res) {
+		log_err("http: cannot resolve %s (%s)", host, gai_strerror(rc));
+		return -EINVAL;
+	}
+	memcpy(sa, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int http_new(struct server *s, http_t **out)
+{
+	struct http *h = calloc(1, sizeof(*h));
+	const struct config *cfg = &s->cfg;
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	unsigned flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	int rc;
+
+	if (!h)
+		return -ENOMEM;
+	h->s = s;
+	h->max_request_bytes = cfg->max_request_bytes;
+	pthread_mutex_init(&h->lock, NULL);
+	atomic_store(&h->beat_us, server_mono_us());
+	if (cfg->http_xapi_mbox_attribute &&
+	    !(h->mbox_attribute = strdup(cfg->http_xapi_mbox_attribute))) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if (cfg->http_tokens_dir) {
+		rc = tokens_read(cfg->http_tokens_dir, &h->tokens, &h->tokens_n);
+		if (rc)
+			goto fail;
+		h->tokens_on = true;
+	}
+	rc = resolve(cfg->http_listen, &sa, &salen);
+	if (rc)
+		goto fail;
+	if (sa.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (cfg->http_tls_cert_file) {
+		rc = read_file(cfg->http_tls_cert_file, &h->cert_pem);
+		if (!rc)
+			rc = read_file(cfg->http_tls_key_file, &h->key_pem);
+		if (rc) {
+			log_err("http: cannot read the TLS files (%s)",
+				strerror(-rc));
+			goto fail;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	{
+		struct MHD_OptionItem opts[] = {
+			{ MHD_OPTION_SOCK_ADDR, 0, &sa },
+			{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h },
+			{ MHD_OPTION_CONNECTION_LIMIT, 1024, NULL },
+			{ MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL },
+			{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
+			{ MHD_OPTION_HTTPS_MEM_CERT, 0, h->cert_pem },
+			{ MHD_OPTION_HTTPS_MEM_KEY, 0, h->key_pem },
+			{ MHD_OPTION_END, 0, NULL },
+		};
+
+		if (!h->cert_pem)	/* plain HTTP: no TLS options */
+			opts[5].option = MHD_OPTION_END;
+		h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+					MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	}
+	if (!h->d) {
+		rc = -EADDRNOTAVAIL;
+		log_err("http: cannot listen on %s%s", cfg->http_listen,
+			h->cert_pem ? " (or the TLS certificate and key are not usable)" : "");
+		goto fail;
+	}
+	rc = pthread_create(&h->thread, NULL, http_main, h);
+	if (rc) {
+		rc = -rc;
+		goto fail;
+	}
+	h->started = true;
+	log_notice("http: listening on %s%s%s", cfg->http_listen,
+		   h->cert_pem ? " (TLS)" : "",
+		   h->tokens_on ? ", bearer tokens required" : "");
+	*out = h;
+	return 0;
+fail:
+	http_destroy(&h);
+	return rc;
+}
+
+void http_destroy(http_t **hp)
+{
+	struct http *h = *hp;
+	int64_t until;
+
+	if (!h)
+		return;
+	atomic_store(&h->closing, true);
+	if (h->started) {
+		atomic_store(&h->stop, true);
+		pthread_join(h->thread, NULL);
+	}
+	if (h->d) {
+		/* the frontend has stopped: answer what it never took, and
+		 * what it took and never finished */
+		server_calls_cancel(h->s);
+		for (;;) {
+			struct http_call *call;
+
+			pthread_mutex_lock(&h->lock);
+			call = h->waiting;
+			pthread_mutex_unlock(&h->lock);
+			if (!call)
+				break;
+			answer(h, call, QUERY_UNAVAILABLE,
+			       "server is shutting down", 0, NULL);
+		}
+		until = server_mono_us() + HTTP_STOP_LINGER_MS * 1000;
+		while (h->active && server_mono_us() < until)
+			MHD_run_wait(h->d, 50);
+		MHD_stop_daemon(h->d);
+	}
+	tokens_free(&h->tokens, &h->tokens_n);
+	free(h->cert_pem);
+	free(h->key_pem);
+	free(h->mbox_attribute);
+	free(h->reload_tokens_dir);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+	*hp = NULL;
+}
