@@ -1,0 +1,383 @@
+"""The HTTP side door over real sockets: probes before and after the first
+load, /metrics through a real Prometheus text parser, every method through
+JSON equal field by field to the protobuf answer on the demo, malformed,
+oversized and unauthorized requests, bearer tokens (and SIGHUP reading new
+ones), the loopback rule, TLS with a self-signed certificate, and curl."""
+import json
+import os
+import signal
+import ssl
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import harness as H
+from google.protobuf import json_format
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def http(url, body=None, headers=None, method=None, context=None, timeout=30):
+    """(status, headers, decoded JSON or text) of one request."""
+    data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers=headers or {},
+                                 method=method or ("POST" if data is not None else "GET"))
+    try:
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as r:
+            status, hdrs, raw = r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        status, hdrs, raw = e.code, e.headers, e.read()
+    text = raw.decode()
+    if hdrs.get("Content-Type", "").startswith("application/json"):
+        return status, hdrs, json.loads(text)
+    return status, hdrs, text
+
+
+class HttpDaemon(H.Daemon):
+    """A pathwaysd with its HTTP door on a free loopback port."""
+
+    def __init__(self, db, args=(), scheme="http", **kw):
+        self.http_port = H.free_port()
+        self.base = "%s://127.0.0.1:%d" % (scheme, self.http_port)
+        super().__init__(db, args=["--http", "127.0.0.1:%d" % self.http_port] + list(args),
+                         **kw)
+
+    def call(self, method, body=None, headers=None, context=None):
+        return http(self.base + "/v1/" + method, body if body is not None else {},
+                    headers, context=context)
+
+
+def metrics(base, context=None):
+    status, _, text = http(base + "/metrics", context=context)
+    assert status == 200, status
+    return {f.name: f for f in text_string_to_metric_families(text)}, text
+
+
+def sample(families, family, name, **labels):
+    for s in families[family].samples:
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+            return s.value
+    return None
+
+
+class Probes(unittest.TestCase):
+    def test_probes_before_the_first_load_and_after(self):
+        db = H.new_database("http_probe")
+        d = HttpDaemon(db, wait=False)   # not migrated: nothing to load
+        try:
+            H.wait_for(lambda: self._up(d.base), timeout=20)
+            status, _, body = http(d.base + "/healthz")
+            self.assertEqual(status, 200)
+            status, _, body = http(d.base + "/readyz")
+            self.assertEqual(status, 503)
+            self.assertEqual(body["code"], 14)
+            self.assertTrue(body["message"], body)
+            H.ctl("migrate", db=db)
+            H.ctl("import", H.DEMO, db=db)
+            d.signal(signal.SIGHUP)
+            self.assertTrue(H.wait_for(lambda: http(d.base + "/readyz")[0] == 200,
+                                       timeout=30), d.output())
+            status, _, body = http(d.base + "/readyz")
+            self.assertEqual(body, {"status": "serving"})
+        finally:
+            d.stop()
+
+    @staticmethod
+    def _up(base):
+        try:
+            return http(base + "/healthz", timeout=2)[0] == 200
+        except OSError:
+            return False
+
+
+class Gateway(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.P = H.pb()
+        cls.db = H.demo_database()
+        cls.d = HttpDaemon(cls.db)
+        cls.zmq = H.Client(cls.d.endpoint)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.zmq.close()
+        cls.d.stop()
+
+    def both(self, method, req):
+        """The protobuf answer (as proto3 JSON) and the HTTP one."""
+        h, body = self.zmq.call(method, req)
+        status, hdrs, js = self.d.call(method, json_format.MessageToDict(req))
+        return h, body, status, hdrs, js
+
+    def test_every_method_answers_as_over_zeromq(self):
+        P = self.P
+        cases = [
+            ("ListRoles", P.ListRolesRequest(track="ic")),
+            ("ListRoles", P.ListRolesRequest()),
+            ("Readiness", P.ReadinessRequest(employee_ids=["E1001", "E1002"],
+                                             with_estimates=True)),
+            ("Readiness", P.ReadinessRequest(employee_ids=["E1001", "nobody"],
+                                             role_keys=["ops-ic-4"], skip_unknown=True)),
+            ("Gap", P.GapRequest(employee_id="E1001", role_key="ops-ic-4")),
+            ("Path", P.PathRequest(from_employee="E1001", to_role="ops-ic-4",
+                                   allowed_kinds=[P.PROMOTION, P.LATERAL])),
+            ("Path", P.PathRequest(from_role="ops-ic-1", to_role="ops-ic-4", max_routes=2)),
+            ("Explore", P.ExploreRequest(from_role="ops-ic-1", max_steps=2)),
+            ("RecommendModules", P.RecommendModulesRequest(employee_id="E1001",
+                                                           role_key="ops-ic-4")),
+            ("Bench", P.BenchRequest(role_key="ops-ic-4", breakdown_attribute="location")),
+            ("Mentors", P.MentorsRequest(employee_id="E1001", role_key="ops-ic-4")),
+            ("Audit", P.AuditRequest()),
+            ("Placement", P.PlacementRequest(employee_id="E1001")),
+        ]
+        for method, req in cases:
+            with self.subTest(method=method):
+                h, body, status, hdrs, js = self.both(method, req)
+                self.assertEqual(h.code, 0, h.message)
+                self.assertEqual(status, 200, js)
+                self.assertEqual(js, json_format.MessageToDict(body))
+                self.assertEqual(hdrs["X-Pathways-Snapshot"], str(h.snapshot_version))
+        # Health: every field but the age in its status line
+        h, body, status, hdrs, js = self.both("Health", P.HealthRequest())
+        want = json_format.MessageToDict(body)
+        want.pop("status"), js.pop("status")
+        self.assertEqual(js, want)
+        # Stats: the same methods
+        h, body, status, hdrs, js = self.both("Stats", P.StatsRequest())
+        self.assertEqual([m["method"] for m in js["methods"]],
+                         [m.method for m in body.methods])
+
+    def test_errors_carry_the_grpc_code_and_grpc_gateways_status(self):
+        P = self.P
+        h, _, status, _, js = self.both("Gap", P.GapRequest(employee_id="nobody",
+                                                              role_key="ops-ic-4"))
+        self.assertEqual(h.code, 5)
+        self.assertEqual(status, 404)
+        self.assertEqual(js, {"code": 5, "message": h.message})
+        # writes are off on this daemon ([server] allow_writes): 403, code 7
+        req = P.RecordCompletionsRequest(records=[P.CompletionRecord(
+            employee_id="E1001", module_key="comm-foundations",
+            completed_at_unix_ms=1700000000000)])
+        h, _, status, _, js = self.both("RecordCompletions", req)
+        self.assertEqual((h.code, status, js["code"]), (7, 403, 7))
+
+    def test_names_camel_and_original_are_both_accepted(self):
+        a = self.d.call("Gap", {"employeeId": "E1001", "roleKey": "ops-ic-4"})
+        b = self.d.call("Gap", {"employee_id": "E1001", "role_key": "ops-ic-4"})
+        self.assertEqual(a[0], 200)
+        self.assertEqual(a[2], b[2])
+
+    def test_bad_requests_name_what_is_wrong(self):
+        status, _, js = self.d.call("Gap", {"employeeId": "E1001", "colour": "red"})
+        self.assertEqual((status, js["code"]), (400, 3))
+        self.assertIn("colour", js["message"])
+        status, _, js = self.d.call("Readiness", {"employeeIds": "E1001"})
+        self.assertEqual(status, 400)
+        self.assertIn("employeeIds", js["message"])
+        status, _, js = self.d.call("Gap", b'{"employeeId": ')
+        self.assertEqual(status, 400)
+        self.assertIn("malformed JSON", js["message"])
+        status, _, js = self.d.call("Path", {"maxRoutes": "many"})
+        self.assertEqual(status, 400)
+        self.assertIn("maxRoutes", js["message"])
+        status, _, js = self.d.call("NoSuchMethod", {})
+        self.assertEqual((status, js["code"]), (404, 12))
+        status, _, js = http(self.d.base + "/v1/Gap", method="GET")
+        self.assertEqual(status, 405)
+        status, _, js = http(self.d.base + "/nowhere")
+        self.assertEqual(status, 404)
+
+    def test_a_body_over_max_request_bytes_is_refused_unread(self):
+        big = b'{"employeeIds":["' + b"x" * (2 << 20) + b'"]}'
+        status, _, js = self.d.call("Readiness", big)
+        self.assertEqual((status, js["code"]), (413, 8))
+        # chunked, without a length: refused too
+        r = subprocess.run(["curl", "-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST",
+                            "-H", "Transfer-Encoding: chunked", "--data-binary", "@-",
+                            self.d.base + "/v1/Readiness"], input=big, capture_output=True)
+        self.assertEqual(r.stdout.decode().splitlines()[-1], "413")
+
+    def test_request_id_deadline_and_headers(self):
+        status, hdrs, js = self.d.call("Gap", {"employeeId": "E1001", "roleKey": "ops-ic-4"},
+                                       headers={"X-Request-Id": "trace-42",
+                                                "X-Deadline-Ms": "5000"})
+        self.assertEqual(status, 200)
+        self.assertEqual(hdrs["X-Request-Id"], "trace-42")
+        self.assertEqual(hdrs["Content-Type"], "application/json")
+        status, _, js = self.d.call("Gap", {}, headers={"X-Deadline-Ms": "soon"})
+        self.assertEqual(status, 400)
+        self.assertIn("X-Deadline-Ms", js["message"])
+
+    def test_curl_and_keep_alive(self):
+        r = subprocess.run(["curl", "-s", "-f", "-X", "POST", "-d",
+                            '{"employeeIds":["E1001"],"roleKeys":["ops-ic-4"]}',
+                            self.d.base + "/v1/Readiness",
+                            "--next", "-s", "-f", self.d.base + "/healthz"],
+                           capture_output=True, text=True, check=True)
+        first = r.stdout[:r.stdout.index("}]}") + 3]
+        self.assertEqual(json.loads(first)["results"][0]["employeeId"], "E1001")
+        self.assertTrue(r.stdout.endswith('{"status":"alive"}'))
+
+    def test_metrics_parse_and_count_requests(self):
+        fam, text = metrics(self.d.base)
+        before = sample(fam, "pathwaysd_requests", "pathwaysd_requests_total",
+                        method="Gap", code="NOT_FOUND") or 0
+        count0 = sample(fam, "pathwaysd_request_duration_seconds",
+                        "pathwaysd_request_duration_seconds_count", method="Gap")
+        self.d.call("Gap", {"employeeId": "nobody", "roleKey": "ops-ic-4"})
+        self.d.call("Gap", {"employeeId": "E1001", "roleKey": "ops-ic-4"})
+        fam, text = metrics(self.d.base)
+        self.assertEqual(sample(fam, "pathwaysd_requests", "pathwaysd_requests_total",
+                                method="Gap", code="NOT_FOUND"), before + 1)
+        self.assertGreaterEqual(sample(fam, "pathwaysd_requests", "pathwaysd_requests_total",
+                                       method="Gap", code="OK"), 1)
+        self.assertEqual(sample(fam, "pathwaysd_request_duration_seconds",
+                                "pathwaysd_request_duration_seconds_count", method="Gap"),
+                         count0 + 2)
+        self.assertEqual(fam["pathwaysd_request_duration_seconds"].type, "histogram")
+        inf = sample(fam, "pathwaysd_request_duration_seconds",
+                     "pathwaysd_request_duration_seconds_bucket", method="Gap", le="+Inf")
+        self.assertEqual(inf, count0 + 2)
+        self.assertEqual(sample(fam, "pathwaysd_build_info", "pathwaysd_build_info"), 1)
+        self.assertEqual(sample(fam, "pathwaysd_snapshot_loaded", "pathwaysd_snapshot_loaded"), 1)
+        self.assertEqual(sample(fam, "pathwaysd_database_connected",
+                                "pathwaysd_database_connected"), 1)
+        self.assertGreaterEqual(sample(fam, "pathwaysd_reloads", "pathwaysd_reloads_total"), 1)
+        for name in ("pathwaysd_snapshot_version", "pathwaysd_snapshot_age_seconds",
+                     "pathwaysd_deltas", "pathwaysd_reload_failures",
+                     "pathwaysd_requests_in_flight", "pathwaysd_write_queue"):
+            self.assertIn(name, fam)
+        # no personal data: no employee id anywhere
+        self.assertNotIn("E1001", text)
+        self.assertNotIn("nobody", text)
+
+
+class Tokens(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.db = H.demo_database()
+        cls.dir = tempfile.mkdtemp(prefix="pathways-tokens-")
+        cls.reader = cls.token("reader")
+        cls.writer = cls.token("lms", "--methods", "RecordCompletions,Gap")
+        conf = os.path.join(cls.dir, "pathwaysd.conf")
+        with open(conf, "w") as f:
+            f.write("[http]\ntokens_dir = %s\n" % cls.dir)
+        cls.d = HttpDaemon(cls.db, config=conf)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+
+    @classmethod
+    def token(cls, name, *args):
+        r = H.ctl("token", name, "--dir", cls.dir, *args)
+        tok = r.stdout.strip()
+        assert tok.startswith("pwt_"), r.stdout
+        with open(os.path.join(cls.dir, name + ".token")) as f:
+            assert tok not in f.read(), "the token is stored in clear"
+        return tok
+
+    def bearer(self, tok):
+        return {"Authorization": "Bearer " + tok}
+
+    def test_no_token_or_an_unknown_one_is_401(self):
+        status, hdrs, js = self.d.call("Gap", {"employeeId": "E1001", "roleKey": "ops-ic-4"})
+        self.assertEqual((status, js["code"]), (401, 16))
+        self.assertEqual(hdrs["WWW-Authenticate"], "Bearer")
+        status, _, js = self.d.call("Gap", {}, headers=self.bearer("pwt_nope"))
+        self.assertEqual(status, 401)
+
+    def test_probes_and_metrics_need_no_token(self):
+        self.assertEqual(http(self.d.base + "/healthz")[0], 200)
+        self.assertEqual(http(self.d.base + "/readyz")[0], 200)
+        self.assertEqual(http(self.d.base + "/metrics")[0], 200)
+
+    def test_a_token_calls_its_methods_only(self):
+        req = {"employeeId": "E1001", "roleKey": "ops-ic-4"}
+        self.assertEqual(self.d.call("Gap", req, self.bearer(self.reader))[0], 200)
+        self.assertEqual(self.d.call("Gap", req, self.bearer(self.writer))[0], 200)
+        status, _, js = self.d.call("Readiness", {"employeeIds": ["E1001"]},
+                                    self.bearer(self.writer))
+        self.assertEqual((status, js["code"]), (403, 7))
+        # no methods: the read methods, never a write
+        status, _, js = self.d.call("RecordCompletions", {"records": []},
+                                    self.bearer(self.reader))
+        self.assertEqual(status, 403)
+        # Health says nothing about anyone: every token may ask
+        self.assertEqual(self.d.call("Health", {}, self.bearer(self.writer))[0], 200)
+
+    def test_a_write_through_json_is_the_protobuf_write(self):
+        rec = {"employeeId": "E1002", "moduleKey": "comm-presenting",
+               "completedAtUnixMs": "1700000000000"}
+        status, _, js = self.d.call("RecordCompletions", {"records": [rec]},
+                                    self.bearer(self.writer))
+        self.assertEqual(status, 200, js)
+        self.assertEqual(js["written"], 1)
+        self.assertIn("snapshotVersion", js)
+        status, _, js = self.d.call("RecordCompletions", {"records": [rec]},
+                                    self.bearer(self.writer))
+        self.assertEqual((status, js.get("written", 0), js["unchanged"]), (200, 0, 1))
+
+    def test_sighup_reads_new_tokens(self):
+        late = self.token("late")
+        req = {"employeeId": "E1001", "roleKey": "ops-ic-4"}
+        self.assertEqual(self.d.call("Gap", req, self.bearer(late))[0], 401)
+        self.d.signal(signal.SIGHUP)
+        self.assertTrue(H.wait_for(
+            lambda: self.d.call("Gap", req, self.bearer(late))[0] == 200, timeout=10),
+            self.d.output())
+
+
+class Listen(unittest.TestCase):
+    def check(self, *args):
+        return subprocess.run([H.PATHWAYSD, "--check-config", "--db", "dbname=x"] + list(args),
+                              capture_output=True, text=True)
+
+    def test_a_wide_listen_needs_tls_and_tokens_or_allow_insecure(self):
+        r = self.check("--http", "0.0.0.0:%d" % H.free_port())
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("not loopback", r.stderr)
+        with tempfile.TemporaryDirectory() as d:
+            conf = os.path.join(d, "c.conf")
+            with open(conf, "w") as f:
+                f.write("[http]\nlisten = 0.0.0.0:8080\nallow_insecure = true\n")
+            r = self.check("--config", conf)
+            self.assertEqual(r.returncode, 0, r.stderr)
+
+
+class Tls(unittest.TestCase):
+    def test_https_with_a_self_signed_certificate(self):
+        db = H.demo_database()
+        with tempfile.TemporaryDirectory() as d:
+            cert, key = os.path.join(d, "c.pem"), os.path.join(d, "k.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                           check=True, capture_output=True)
+            tok = H.ctl("token", "tls", "--dir", d).stdout.strip()
+            conf = os.path.join(d, "c.conf")
+            with open(conf, "w") as f:
+                f.write("[http]\ntls_cert_file = %s\ntls_key_file = %s\ntokens_dir = %s\n"
+                        % (cert, key, d))
+            dm = HttpDaemon(db, config=conf, scheme="https")
+            try:
+                ctx = ssl.create_default_context(cafile=cert)
+                status, _, js = dm.call("Gap", {"employeeId": "E1001", "roleKey": "ops-ic-4"},
+                                        {"Authorization": "Bearer " + tok}, context=ctx)
+                self.assertEqual(status, 200, js)
+                self.assertEqual(js["employeeId"], "E1001")
+                self.assertEqual(http(dm.base + "/healthz", context=ctx)[0], 200)
+                # plain HTTP on the TLS port gets nothing useful
+                with self.assertRaises(Exception):
+                    http(dm.base.replace("https", "http") + "/healthz", timeout=5)
+                r = subprocess.run(["curl", "-s", "--cacert", cert, dm.base + "/readyz"],
+                                   capture_output=True, text=True)
+                self.assertEqual(json.loads(r.stdout), {"status": "serving"})
+            finally:
+                dm.stop()
+
+
+if __name__ == "__main__":
+    H.main()
