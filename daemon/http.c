@@ -52,6 +52,10 @@ enum MHD_Result http_reply(struct http *h, struct MHD_Connection *c,
 		if (MHD_add_response_header(r, "X-Pathways-Snapshot", v) != MHD_YES)
 			goto fail;
 	}
+	if (call && call->route == HTTP_ROUTE_XAPI &&
+	    MHD_add_response_header(r, "X-Experience-API-Version", "1.0.3") !=
+		    MHD_YES)
+		goto fail;
 	if (status == MHD_HTTP_UNAUTHORIZED &&
 	    MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 				    "Bearer") != MHD_YES)
@@ -719,6 +723,10 @@ int http_new(struct server *s, http_t **out)
 		return -ENOMEM;
 	h->s = s;
 	h->max_request_bytes = cfg->max_request_bytes;
+	if (sodium_init() < 0) {	/* xAPI's statement ids */
+		rc = -EIO;
+		goto fail;
+	}
 	pthread_mutex_init(&h->lock, NULL);
 	atomic_store(&h->beat_us, server_mono_us());
 	if (cfg->http_xapi_mbox_attribute &&
@@ -820,6 +828,7 @@ void http_destroy(http_t **hp)
 		MHD_stop_daemon(h->d);
 	}
 	tokens_free(&h->tokens, &h->tokens_n);
+	http_xapi_fini(h);
 	free(h->cert_pem);
 	free(h->key_pem);
 	free(h->mbox_attribute);

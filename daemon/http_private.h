@@ -22,6 +22,8 @@
 #define HTTP_LOOP_MS 200
 /* no round for this long: the watchdog stops being fed */
 #define HTTP_ALIVE_US 10000000
+/* xAPI statement ids remembered for idempotence */
+#define HTTP_XAPI_REMEMBER 100000
 
 struct http_token {
 	char name[256];
@@ -64,9 +66,7 @@ struct http_call {
 	uint64_t snapshot_version;
 	zmq_msg_t resp;
 	bool has_resp;
-	/* xAPI: the statements' ids, and how many of them were used */
-	void *xapi;			/* json_t * array of ids */
-	size_t xapi_used, xapi_repeated;
+	void *xapi;			/* http_xapi.c's state of the call */
 };
 
 struct http {
@@ -94,6 +94,11 @@ struct http {
 	/* counters for /metrics (any thread) */
 	atomic_uint_fast64_t responses[6];	/* by status class, 1xx..5xx */
 	atomic_uint_fast64_t xapi_used, xapi_ignored, xapi_repeated;
+	/* xAPI statements stored (the door's thread): id -> hash, and the
+	 * ids in a ring, the oldest forgotten first */
+	void *xapi_seen;		/* json_t * object */
+	char **xapi_ring;
+	size_t xapi_ring_pos;
 };
 
 /* ---- http.c ---- */
@@ -142,5 +147,10 @@ enum MHD_Result http_xapi_start(struct http *h, struct http_call *call);
 enum MHD_Result http_xapi_reply(struct http *h, struct http_call *call);
 /* Frees what the xAPI part of call holds. */
 void http_xapi_free(struct http_call *call);
+/* Frees the statements remembered. */
+void http_xapi_fini(struct http *h);
+/* An xAPI timestamp (ISO 8601 with a zone) in unix ms. 0 or -EINVAL. */
+int http_xapi_time(const char *s, int64_t *out)
+	__attribute__((warn_unused_result));
 
 #endif

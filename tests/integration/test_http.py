@@ -330,6 +330,123 @@ class Tokens(unittest.TestCase):
             self.d.output())
 
 
+def adl_statement(sid, actor, verb, activity, timestamp="2024-05-01T10:00:00.000Z"):
+    """A statement in the form of ADL's examples (xAPI 1.0.3, Data 2.4)."""
+    st = {
+        "actor": dict(actor, objectType="Agent"),
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/" + verb,
+                 "display": {"en-US": verb}},
+        "object": {"id": activity, "objectType": "Activity",
+                   "definition": {"name": {"en-US": "a course"}}},
+        "result": {"completion": True, "success": True, "score": {"scaled": 0.95}},
+        "timestamp": timestamp,
+    }
+    if sid:
+        st["id"] = sid
+    return st
+
+
+class Xapi(unittest.TestCase):
+    XAPI = {"X-Experience-API-Version": "1.0.3"}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = H.demo_database()
+        H.psql(cls.db, "UPDATE employee SET attributes = attributes || "
+               "'{\"email\": \"ann@example.com\"}' WHERE external_id = 'E1003'")
+        cls.dir = tempfile.mkdtemp(prefix="pathways-xapi-")
+        cls.lms = H.ctl("token", "lms", "--dir", cls.dir, "--methods",
+                        "RecordCompletions").stdout.strip()
+        cls.reader = H.ctl("token", "reader", "--dir", cls.dir).stdout.strip()
+        conf = os.path.join(cls.dir, "pathwaysd.conf")
+        with open(conf, "w") as f:
+            f.write("[http]\ntokens_dir = %s\nxapi_mbox_attribute = email\n" % cls.dir)
+        cls.d = HttpDaemon(cls.db, config=conf)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+
+    def post(self, body, token=None, headers=None):
+        h = dict(self.XAPI if headers is None else headers)
+        h["Authorization"] = "Bearer " + (token or self.lms)
+        return http(self.d.base + "/xapi/statements", body, h)
+
+    def completions(self, emp):
+        return H.psql(self.db, "SELECT m.key, (extract(epoch FROM c.completed_at) * 1000)::bigint "
+                      "FROM module_completion c JOIN employee e ON e.id = c.employee_id "
+                      "JOIN module m ON m.id = c.module_id WHERE e.external_id = '%s' "
+                      "ORDER BY m.key" % emp)
+
+    def test_completions_are_recorded_once_even_when_sent_twice(self):
+        sid = "fd41c918-b88b-4b20-a0a5-a4c32391aaa0"
+        before = self.completions("E1002")
+        batch = [adl_statement(sid, {"account": {"homePage": "https://lms.example.com",
+                                                 "name": "E1002"}},
+                               "completed", "https://lms.example.com/courses/LMS-1002"),
+                 adl_statement("7ccd3322-e1a5-411a-a67d-6a735c76f119",
+                               {"account": {"homePage": "https://lms.example.com",
+                                            "name": "E1002"}},
+                               "experienced", "https://lms.example.com/courses/LMS-1003")]
+        status, hdrs, ids = self.post(batch)
+        self.assertEqual(status, 200, ids)
+        self.assertEqual(ids, [sid, "7ccd3322-e1a5-411a-a67d-6a735c76f119"])
+        self.assertEqual(hdrs["X-Experience-API-Version"], "1.0.3")
+        after = self.completions("E1002")
+        self.assertIn(["comm-presenting", "1714557600000"], after)
+        self.assertEqual(len(after), len(before) + (0 if ["comm-presenting", "1714557600000"]
+                                                    in before else 1))
+        fam, _ = metrics(self.d.base)
+        recorded = sample(fam, "pathwaysd_xapi_statements", "pathwaysd_xapi_statements_total",
+                          outcome="recorded")
+        # the same again: nothing changes
+        status, _, ids2 = self.post(batch)
+        self.assertEqual((status, ids2), (200, ids))
+        self.assertEqual(self.completions("E1002"), after)
+        fam, _ = metrics(self.d.base)
+        self.assertEqual(sample(fam, "pathwaysd_xapi_statements",
+                                "pathwaysd_xapi_statements_total", outcome="recorded"), recorded)
+        self.assertGreaterEqual(sample(fam, "pathwaysd_xapi_statements",
+                                       "pathwaysd_xapi_statements_total", outcome="repeated"), 2)
+        self.assertGreaterEqual(sample(fam, "pathwaysd_xapi_statements",
+                                       "pathwaysd_xapi_statements_total", outcome="ignored"), 1)
+        # the same id with other content: 409, and nothing changes
+        other = adl_statement(sid, {"account": {"homePage": "x", "name": "E1002"}},
+                              "completed", "https://lms.example.com/courses/LMS-1002",
+                              timestamp="2025-01-01T00:00:00Z")
+        status, _, js = self.post(other)
+        self.assertEqual(status, 409, js)
+        self.assertEqual(self.completions("E1002"), after)
+
+    def test_mbox_and_module_keys_and_passed(self):
+        st = adl_statement(None, {"mbox": "mailto:ann@example.com"}, "passed",
+                           "https://lms.example.com/activities/comm-foundations",
+                           timestamp="2024-06-01T12:00:00+02:00")
+        status, _, ids = self.post(st)
+        self.assertEqual(status, 200, ids)
+        self.assertEqual(len(ids), 1)
+        self.assertIn(["comm-foundations", "1717236000000"], self.completions("E1003"))
+
+    def test_unknown_actor_or_activity_is_400_naming_it(self):
+        st = adl_statement(None, {"account": {"homePage": "x", "name": "E9999"}}, "completed",
+                           "https://lms.example.com/courses/LMS-1002")
+        status, _, js = self.post(st)
+        self.assertEqual(status, 400)
+        self.assertIn("E9999", js["message"])
+        st = adl_statement(None, {"account": {"homePage": "x", "name": "E1002"}}, "completed",
+                           "https://lms.example.com/courses/NO-SUCH")
+        status, _, js = self.post(st)
+        self.assertEqual(status, 400)
+        self.assertIn("NO-SUCH", js["message"])
+
+    def test_the_version_header_and_a_write_token_are_required(self):
+        st = adl_statement(None, {"account": {"homePage": "x", "name": "E1002"}}, "completed",
+                           "https://lms.example.com/courses/LMS-1002")
+        self.assertEqual(self.post(st, headers={})[0], 400)
+        status, _, js = self.post(st, token=self.reader)
+        self.assertEqual((status, js["code"]), (403, 7))
+
+
 class Listen(unittest.TestCase):
     def check(self, *args):
         return subprocess.run([H.PATHWAYSD, "--check-config", "--db", "dbname=x"] + list(args),
