@@ -1,6 +1,5 @@
 /* http: the door's daemon and thread, routing, the probes, bearer tokens
  * and replies. See http.h. */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -10,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "http_private.h"
 #include "log.h"
@@ -86,136 +86,6 @@ enum MHD_Result http_reply_error(struct http *h, struct MHD_Connection *c,
 	free(text);
 	json_decref(o);
 	return ret;
-}
-
-/* ---- tokens ---- */
-
-static void tokens_free(struct http_token **v, size_t *n)
-{
-	if (*v)
-		sodium_memzero(*v, *n * sizeof(**v));
-	free(*v);
-	*v = NULL;
-	*n = 0;
-}
-
-/* Reads every NAME.token in dir. 0, or -errno with a log line naming the
- * file at fault (a bad file refuses the whole folder, as a bad client
- * certificate does: a half-read list would lock out or let in the wrong
- * clients). */
-static int tokens_read(const char *dir, struct http_token **out, size_t *n_out)
-{
-	struct http_token *v = NULL;
-	size_t n = 0;
-	struct dirent *e;
-	DIR *d = opendir(dir);
-	int rc = 0;
-
-	if (!d) {
-		rc = -errno;
-		log_err("http: tokens_dir %s: %s", dir, strerror(errno));
-		return rc;
-	}
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		char path[4096], err[1024];
-		struct http_token *t;
-		struct cert c;
-
-		if (len < 7 || strcmp(e->d_name + len - 6, ".token") != 0 ||
-		    e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		rc = cert_read_token(path, &c, err, sizeof(err));
-		if (rc) {
-			log_err("http: %s", err);
-			break;
-		}
-		t = realloc(v, (n + 1) * sizeof(*v));
-		if (!t) {
-			rc = -ENOMEM;
-			break;
-		}
-		v = t;
-		t = &v[n++];
-		if (c.name[0])
-			snprintf(t->name, sizeof(t->name), "%s", c.name);
-		else
-			snprintf(t->name, sizeof(t->name), "%.*s",
-				 (int)(len - 6), e->d_name);
-		memcpy(t->methods, c.methods, sizeof(t->methods));
-		memcpy(t->sha256, c.token_sha256, sizeof(t->sha256));
-		log_info("http: token %s may call %s", t->name,
-			 t->methods[0] ? t->methods : "the read methods");
-	}
-	closedir(d);
-	if (rc) {
-		tokens_free(&v, &n);
-		return rc;
-	}
-	*out = v;
-	*n_out = n;
-	return 0;
-}
-
-static const struct http_token *token_find(struct http *h, const char *token)
-{
-	char hex[CERT_SHA256_HEX + 1];
-
-	cert_token_hash(token, hex);
-	for (size_t i = 0; i < h->tokens_n; i++)
-		if (sodium_memcmp(hex, h->tokens[i].sha256, CERT_SHA256_HEX) == 0)
-			return &h->tokens[i];
-	return NULL;
-}
-
-bool http_token_allows(const struct http_call *call,
-		       const struct methods_row *m)
-{
-	if (m->kind == METHODS_HEALTH)
-		return true;	/* says nothing about anyone */
-	if (!call->methods[0])
-		return m->kind != METHODS_WRITE;
-	return security_listed(call->methods, m->name);
-}
-
-/* Names the caller (token:NAME, else http:ADDRESS) and checks its token.
- * false: a 401 is queued. */
-static bool authenticate(struct http *h, struct MHD_Connection *c,
-			 struct http_call *call, enum MHD_Result *ret)
-{
-	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						       MHD_HTTP_HEADER_AUTHORIZATION);
-	const struct http_token *t = NULL;
-
-	if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
-		t = token_find(h, auth + 7);
-	if (t) {
-		call->has_token = true;
-		memcpy(call->methods, t->methods, sizeof(call->methods));
-		snprintf(call->who, sizeof(call->who), "token:%.56s", t->name);
-		return true;
-	}
-	if (h->tokens_on) {
-		*ret = http_reply_error(h, c, call, MHD_HTTP_UNAUTHORIZED, 16,
-					auth ? "unknown bearer token"
-					     : "a bearer token is required");
-		return false;
-	}
-	{
-		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
-			c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		char host[NI_MAXHOST] = "?";
-
-		if (ci && ci->client_addr)
-			getnameinfo(ci->client_addr,
-				    ci->client_addr->sa_family == AF_INET6
-					    ? sizeof(struct sockaddr_in6)
-					    : sizeof(struct sockaddr_in),
-				    host, sizeof(host), NULL, 0, NI_NUMERICHOST);
-		snprintf(call->who, sizeof(call->who), "http:%s", host);
-	}
-	return true;
 }
 
 /* ---- probes ---- */
@@ -350,7 +220,7 @@ static enum MHD_Result on_headers(struct http *h, struct MHD_Connection *c,
 	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
 	if (v)
 		snprintf(call->request_id, sizeof(call->request_id), "%.100s", v);
-	if (!authenticate(h, c, call, &ret))
+	if (!http_authenticate(h, c, call, &ret))
 		return ret;
 	if (atomic_load(&h->closing))
 		return http_reply_error(h, c, call, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -501,75 +371,6 @@ void http_answer(struct server *s, struct server_job *j)
 	j->call = NULL;
 }
 
-bool http_permitted(struct server *s, struct server_job *j)
-{
-	struct http_call *call = j->call;
-
-	if (call->has_token) {
-		if (http_token_allows(call, j->m))
-			return true;
-		server_job_fail(j, QUERY_PERMISSION_DENIED,
-				"this token may not call %s", j->m->name);
-		return false;
-	}
-	if (j->m->kind == METHODS_WRITE && !s->cfg.allow_writes) {
-		server_job_fail(j, QUERY_PERMISSION_DENIED,
-				"writes are off: set [server] allow_writes = true");
-		return false;
-	}
-	return true;
-}
-
-int http_gateway_submit(struct http *h, struct http_call *call,
-			const struct methods_row *m, uint8_t *body, size_t len)
-{
-	Pathways__V1__RequestHeader hdr = PATHWAYS__V1__REQUEST_HEADER__INIT;
-	struct server_job *j = malloc(sizeof(*j));
-	char path[128];
-
-	if (!j)
-		return -ENOMEM;
-	server_job_init(j);
-	snprintf(path, sizeof(path), "%s%s", METHODS_PREFIX, m->name);
-	hdr.method = path;
-	hdr.request_id = strtoull(call->request_id, NULL, 10);
-	hdr.deadline_ms = call->deadline_ms;
-	if (zmq_msg_init_size(&j->frames[0], 4))
-		goto fail;
-	memcpy(zmq_msg_data(&j->frames[0]), "http", 4);
-	j->frames_n = 1;
-	if (zmq_msg_init_size(&j->frames[1],
-			      pathways__v1__request_header__get_packed_size(&hdr)))
-		goto fail;
-	j->frames_n = 2;
-	pathways__v1__request_header__pack(&hdr, zmq_msg_data(&j->frames[1]));
-	if (zmq_msg_init_size(&j->frames[2], len))
-		goto fail;
-	j->frames_n = 3;
-	memcpy(zmq_msg_data(&j->frames[2]), body, len);
-	free(body);
-	j->received_us = server_mono_us();
-	j->call = call;
-	snprintf(j->who, sizeof(j->who), "%s", call->who);
-	pthread_mutex_lock(&h->lock);
-	call->state = HTTP_CALL_WAITING;
-	call->next = h->waiting;
-	if (h->waiting)
-		h->waiting->prev = call;
-	h->waiting = call;
-	pthread_mutex_unlock(&h->lock);
-	/* suspended before the frontend can answer: a resume must find it
-	 * suspended */
-	MHD_suspend_connection(call->conn);
-	server_call_submit(h->s, j);
-	return 0;
-fail:
-	for (size_t i = 0; i < j->frames_n; i++)
-		zmq_msg_close(&j->frames[i]);
-	free(j);
-	return -ENOMEM;
-}
-
 /* ---- the daemon and its thread ---- */
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -580,66 +381,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
 	log_warn("http: %s", line);
-}
-
-static void apply_reload(struct http *h)
-{
-	struct http_token *v = NULL;
-	size_t n = 0;
-	char *dir;
-
-	pthread_mutex_lock(&h->lock);
-	if (!h->reload_wanted) {
-		pthread_mutex_unlock(&h->lock);
-		return;
-	}
-	h->reload_wanted = false;
-	dir = h->reload_tokens_dir;
-	h->reload_tokens_dir = NULL;
-	pthread_mutex_unlock(&h->lock);
-	if (dir && tokens_read(dir, &v, &n)) {
-		log_err("http: tokens not reloaded; keeping the old ones");
-	} else {
-		tokens_free(&h->tokens, &h->tokens_n);
-		h->tokens = v;
-		h->tokens_n = n;
-		h->tokens_on = dir != NULL;
-		log_notice("http: %zu tokens", n);
-	}
-	free(dir);
-}
-
-static void *http_main(void *arg)
-{
-	struct http *h = arg;
-
-	while (!atomic_load(&h->stop)) {
-		apply_reload(h);
-		if (MHD_run_wait(h->d, HTTP_LOOP_MS) != MHD_YES)
-			log_warn("http: event loop failed");
-		atomic_store(&h->beat_us, server_mono_us());
-	}
-	return NULL;
-}
-
-bool http_is_alive(http_t *h)
-{
-	return server_mono_us() - atomic_load(&h->beat_us) < HTTP_ALIVE_US;
-}
-
-void http_reload(http_t *h, const struct config *cfg)
-{
-	char *dir = cfg->http_tokens_dir ? strdup(cfg->http_tokens_dir) : NULL;
-
-	if (cfg->http_tokens_dir && !dir) {
-		log_err("http: tokens not reloaded (out of memory)");
-		return;
-	}
-	pthread_mutex_lock(&h->lock);
-	free(h->reload_tokens_dir);
-	h->reload_tokens_dir = dir;
-	h->reload_wanted = true;
-	pthread_mutex_unlock(&h->lock);
 }
 
 static int read_file(const char *path, char **out)
@@ -674,6 +415,210 @@ static int read_file(const char *path, char **out)
 	buf[len] = '\0';
 	*out = buf;
 	return 0;
+}
+
+/* A daemon on sa, or on the listening socket fd when sa is NULL, with
+ * the TLS PEM texts (NULL: plain HTTP). NULL on failure (logged by
+ * libmicrohttpd). */
+static struct MHD_Daemon *start_daemon(struct http *h,
+				       const struct sockaddr *sa, int fd,
+				       const char *cert, const char *key)
+{
+	struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
+		{ sa ? MHD_OPTION_SOCK_ADDR : MHD_OPTION_LISTEN_SOCKET, fd,
+		  (void *)(uintptr_t)sa },
+		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h },
+		{ MHD_OPTION_CONNECTION_LIMIT, 1024, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL },
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)key },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+
+	if (!cert)	/* plain HTTP: no TLS options */
+		opts[5].option = MHD_OPTION_END;
+	return MHD_start_daemon(h->flags, 0, NULL, NULL, on_request, h,
+				MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+}
+
+static void gen_stop(struct http_gen *g)
+{
+	if (g->d)
+		MHD_stop_daemon(g->d);
+	g->d = NULL;
+	free(g->cert_pem);
+	free(g->key_pem);
+	g->cert_pem = g->key_pem = NULL;
+}
+
+/* SIGHUP with TLS: new certificate files take over the listening socket
+ * (the old daemon stops accepting and serves its connections to their
+ * end); when the new ones are refused the old ones go on. */
+static void reload_tls(struct http *h, const char *cert_file,
+		       const char *key_file)
+{
+	struct http_gen next = { 0 };
+	int fd, spare, rc;
+
+	if (!h->gen.cert_pem != !cert_file) {
+		log_err("http: switching TLS on or off needs a restart");
+		return;
+	}
+	if (!cert_file)
+		return;
+	rc = read_file(cert_file, &next.cert_pem);
+	if (!rc)
+		rc = read_file(key_file, &next.key_pem);
+	if (rc) {
+		log_err("http: TLS files not reloaded (%s); keeping the old ones",
+			strerror(-rc));
+		goto out;
+	}
+	if (strcmp(next.cert_pem, h->gen.cert_pem) == 0 &&
+	    strcmp(next.key_pem, h->gen.key_pem) == 0)
+		goto out;	/* unchanged */
+	if (h->old_n == HTTP_OLD_MAX)
+		gen_stop(&h->old[--h->old_n]);
+	fd = MHD_quiesce_daemon(h->d);
+	if (fd < 0) {
+		log_err("http: TLS files not reloaded (cannot hand the socket over)");
+		goto out;
+	}
+	/* a daemon that fails to start closes its socket: keep a copy */
+	spare = dup(fd);
+	next.d = start_daemon(h, NULL, fd, next.cert_pem, next.key_pem);
+	if (next.d && spare >= 0)
+		close(spare);
+	if (!next.d) {
+		fd = spare;
+		log_err("http: the new TLS certificate or key is refused; keeping the old ones");
+		gen_stop(&next);
+		next.cert_pem = h->gen.cert_pem;
+		next.key_pem = h->gen.key_pem;
+		h->gen.cert_pem = h->gen.key_pem = NULL;
+		next.d = fd < 0 ? NULL
+				: start_daemon(h, NULL, fd, next.cert_pem,
+					       next.key_pem);
+		if (!next.d)
+			log_err("http: cannot listen again: the door is closed");
+	} else {
+		log_notice("http: TLS certificate reloaded");
+	}
+	h->old[h->old_n++] = h->gen;
+	h->gen = next;
+	h->d = next.d;
+	return;
+out:
+	gen_stop(&next);
+}
+
+/* the old daemons whose connections are all done go */
+static void reap_old(struct http *h)
+{
+	for (size_t i = 0; i < h->old_n;) {
+		const union MHD_DaemonInfo *di = MHD_get_daemon_info(
+			h->old[i].d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+		MHD_run(h->old[i].d);
+		if (di && di->num_connections == 0) {
+			gen_stop(&h->old[i]);
+			h->old[i] = h->old[--h->old_n];
+		} else {
+			i++;
+		}
+	}
+}
+
+static void apply_reload(struct http *h)
+{
+	struct http_token *v = NULL;
+	size_t n = 0;
+	char *dir, *cert, *key;
+
+	pthread_mutex_lock(&h->lock);
+	if (!h->reload_wanted) {
+		pthread_mutex_unlock(&h->lock);
+		return;
+	}
+	h->reload_wanted = false;
+	dir = h->reload_tokens_dir;
+	cert = h->reload_cert_file;
+	key = h->reload_key_file;
+	h->reload_tokens_dir = h->reload_cert_file = h->reload_key_file = NULL;
+	pthread_mutex_unlock(&h->lock);
+	reload_tls(h, cert, key);
+	free(cert);
+	free(key);
+	if (dir && http_tokens_read(dir, &v, &n)) {
+		log_err("http: tokens not reloaded; keeping the old ones");
+	} else {
+		http_tokens_free(&h->tokens, &h->tokens_n);
+		h->tokens = v;
+		h->tokens_n = n;
+		h->tokens_on = dir != NULL;
+		log_notice("http: %zu tokens", n);
+	}
+	free(dir);
+}
+
+static void *http_main(void *arg)
+{
+	struct http *h = arg;
+
+	while (!atomic_load(&h->stop)) {
+		apply_reload(h);
+		reap_old(h);
+		/* old daemons are run between short waits */
+		if (!h->d || MHD_run_wait(h->d, h->old_n ? 10 : HTTP_LOOP_MS) !=
+				     MHD_YES) {
+			/* closed (a failed TLS reload), or failing: no spin */
+			if (h->d)
+				log_warn("http: event loop failed");
+			usleep(HTTP_LOOP_MS * 1000);
+		}
+		atomic_store(&h->beat_us, server_mono_us());
+	}
+	return NULL;
+}
+
+bool http_is_alive(http_t *h)
+{
+	return server_mono_us() - atomic_load(&h->beat_us) < HTTP_ALIVE_US;
+}
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		*oom = true;
+	return d;
+}
+
+void http_reload(http_t *h, const struct config *cfg)
+{
+	bool oom = false;
+	char *dir = dup_or_null(cfg->http_tokens_dir, &oom);
+	char *cert = dup_or_null(cfg->http_tls_cert_file, &oom);
+	char *key = dup_or_null(cfg->http_tls_key_file, &oom);
+
+	if (oom) {
+		log_err("http: tokens and TLS not reloaded (out of memory)");
+		free(dir);
+		free(cert);
+		free(key);
+		return;
+	}
+	pthread_mutex_lock(&h->lock);
+	free(h->reload_tokens_dir);
+	free(h->reload_cert_file);
+	free(h->reload_key_file);
+	h->reload_tokens_dir = dir;
+	h->reload_cert_file = cert;
+	h->reload_key_file = key;
+	h->reload_wanted = true;
+	pthread_mutex_unlock(&h->lock);
 }
 
 /* HOST:PORT into a socket address */
@@ -716,7 +661,6 @@ int http_new(struct server *s, http_t **out)
 	const struct config *cfg = &s->cfg;
 	struct sockaddr_storage sa;
 	socklen_t salen;
-	unsigned flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	int rc;
 
 	if (!h)
@@ -735,7 +679,7 @@ int http_new(struct server *s, http_t **out)
 		goto fail;
 	}
 	if (cfg->http_tokens_dir) {
-		rc = tokens_read(cfg->http_tokens_dir, &h->tokens, &h->tokens_n);
+		rc = http_tokens_read(cfg->http_tokens_dir, &h->tokens, &h->tokens_n);
 		if (rc)
 			goto fail;
 		h->tokens_on = true;
@@ -743,40 +687,26 @@ int http_new(struct server *s, http_t **out)
 	rc = resolve(cfg->http_listen, &sa, &salen);
 	if (rc)
 		goto fail;
+	h->flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (sa.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
+		h->flags |= MHD_USE_IPv6;
 	if (cfg->http_tls_cert_file) {
-		rc = read_file(cfg->http_tls_cert_file, &h->cert_pem);
+		rc = read_file(cfg->http_tls_cert_file, &h->gen.cert_pem);
 		if (!rc)
-			rc = read_file(cfg->http_tls_key_file, &h->key_pem);
+			rc = read_file(cfg->http_tls_key_file, &h->gen.key_pem);
 		if (rc) {
 			log_err("http: cannot read the TLS files (%s)",
 				strerror(-rc));
 			goto fail;
 		}
-		flags |= MHD_USE_TLS;
+		h->flags |= MHD_USE_TLS;
 	}
-	{
-		struct MHD_OptionItem opts[] = {
-			{ MHD_OPTION_SOCK_ADDR, 0, &sa },
-			{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h },
-			{ MHD_OPTION_CONNECTION_LIMIT, 1024, NULL },
-			{ MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL },
-			{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
-			{ MHD_OPTION_HTTPS_MEM_CERT, 0, h->cert_pem },
-			{ MHD_OPTION_HTTPS_MEM_KEY, 0, h->key_pem },
-			{ MHD_OPTION_END, 0, NULL },
-		};
-
-		if (!h->cert_pem)	/* plain HTTP: no TLS options */
-			opts[5].option = MHD_OPTION_END;
-		h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
-					MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-	}
+	h->d = h->gen.d = start_daemon(h, (struct sockaddr *)&sa, -1,
+				       h->gen.cert_pem, h->gen.key_pem);
 	if (!h->d) {
 		rc = -EADDRNOTAVAIL;
 		log_err("http: cannot listen on %s%s", cfg->http_listen,
-			h->cert_pem ? " (or the TLS certificate and key are not usable)" : "");
+			h->gen.cert_pem ? " (or the TLS certificate and key are not usable)" : "");
 		goto fail;
 	}
 	rc = pthread_create(&h->thread, NULL, http_main, h);
@@ -786,7 +716,7 @@ int http_new(struct server *s, http_t **out)
 	}
 	h->started = true;
 	log_notice("http: listening on %s%s%s", cfg->http_listen,
-		   h->cert_pem ? " (TLS)" : "",
+		   h->gen.cert_pem ? " (TLS)" : "",
 		   h->tokens_on ? ", bearer tokens required" : "");
 	*out = h;
 	return 0;
@@ -807,7 +737,7 @@ void http_destroy(http_t **hp)
 		atomic_store(&h->stop, true);
 		pthread_join(h->thread, NULL);
 	}
-	if (h->d) {
+	{
 		/* the frontend has stopped: answer what it never took, and
 		 * what it took and never finished */
 		server_calls_cancel(h->s);
@@ -823,16 +753,21 @@ void http_destroy(http_t **hp)
 			       "server is shutting down", 0, NULL);
 		}
 		until = server_mono_us() + HTTP_STOP_LINGER_MS * 1000;
-		while (h->active && server_mono_us() < until)
-			MHD_run_wait(h->d, 50);
-		MHD_stop_daemon(h->d);
+		while (h->d && h->active && server_mono_us() < until) {
+			for (size_t i = 0; i < h->old_n; i++)
+				MHD_run(h->old[i].d);
+			MHD_run_wait(h->d, h->old_n ? 10 : 50);
+		}
 	}
-	tokens_free(&h->tokens, &h->tokens_n);
+	while (h->old_n)
+		gen_stop(&h->old[--h->old_n]);
+	gen_stop(&h->gen);
+	http_tokens_free(&h->tokens, &h->tokens_n);
 	http_xapi_fini(h);
-	free(h->cert_pem);
-	free(h->key_pem);
 	free(h->mbox_attribute);
 	free(h->reload_tokens_dir);
+	free(h->reload_cert_file);
+	free(h->reload_key_file);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 	*hp = NULL;

@@ -1,6 +1,7 @@
 /* http_private: what the HTTP door's files share (http.c: the daemon, its
- * thread, the routes, the probes, tokens and replies; http_gateway.c: the
- * JSON calls; http_metrics.c: /metrics; http_xapi.c: xAPI statements).
+ * thread, TLS reloads, the routes, the probes and replies; http_token.c:
+ * bearer tokens; http_gateway.c: the JSON calls and their jobs;
+ * http_metrics.c: /metrics; http_xapi.c: xAPI statements).
  * Everything runs on the door's thread unless its comment says otherwise. */
 #ifndef PATHWAYS_HTTP_PRIVATE_H
 #define PATHWAYS_HTTP_PRIVATE_H
@@ -22,6 +23,8 @@
 #define HTTP_LOOP_MS 200
 /* no round for this long: the watchdog stops being fed */
 #define HTTP_ALIVE_US 10000000
+/* daemons kept after a TLS reload until their connections are done */
+#define HTTP_OLD_MAX 4
 /* xAPI statement ids remembered for idempotence */
 #define HTTP_XAPI_REMEMBER 100000
 
@@ -69,16 +72,28 @@ struct http_call {
 	void *xapi;			/* http_xapi.c's state of the call */
 };
 
+/* One libmicrohttpd daemon and the PEM texts it was started with (kept
+ * while it lives). */
+struct http_gen {
+	struct MHD_Daemon *d;
+	char *cert_pem, *key_pem;	/* NULL: plain HTTP */
+};
+
 struct http {
 	struct server *s;
-	struct MHD_Daemon *d;
+	struct MHD_Daemon *d;		/* accepting: gen.d */
+	struct http_gen gen;
+	/* after a TLS reload, the daemons that no longer accept but still
+	 * serve their connections (the door's thread only) */
+	struct http_gen old[HTTP_OLD_MAX];
+	size_t old_n;
+	unsigned flags;			/* MHD_start_daemon's */
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;		/* the thread's loop ends */
 	atomic_bool closing;		/* new calls get 503 */
 	_Atomic int_fast64_t beat_us;	/* the loop's last round */
 	size_t max_request_bytes;
-	char *cert_pem, *key_pem;	/* NULL: plain HTTP */
 	/* the tokens (the door's thread only); tokens_on: a tokens_dir is
 	 * set, and every call needs a token */
 	struct http_token *tokens;
@@ -89,6 +104,7 @@ struct http {
 	pthread_mutex_t lock;		/* guards reload_*, waiting */
 	bool reload_wanted;
 	char *reload_tokens_dir;
+	char *reload_cert_file, *reload_key_file;
 	struct http_call *waiting;	/* calls whose job is with the server */
 	size_t active;			/* calls not yet completed */
 	/* counters for /metrics (any thread) */
@@ -115,6 +131,19 @@ enum MHD_Result http_reply_error(struct http *h, struct MHD_Connection *c,
 				 int code, const char *message);
 /* grpc-gateway's HTTP status for a gRPC code. */
 unsigned http_status_of(int code);
+
+/* ---- http_token.c ---- */
+
+/* Reads every NAME.token in dir into a new array (*out, *n). 0, or -errno
+ * with a log line naming the file at fault. */
+int http_tokens_read(const char *dir, struct http_token **out, size_t *n)
+	__attribute__((warn_unused_result));
+/* Wipes and frees an array of tokens; *v NULL, *n 0. */
+void http_tokens_free(struct http_token **v, size_t *n);
+/* Names the caller of call (token:NAME, else http:ADDRESS) from its
+ * Authorization header. false: a 401 is queued and *ret says how. */
+bool http_authenticate(struct http *h, struct MHD_Connection *c,
+		       struct http_call *call, enum MHD_Result *ret);
 /* May the call's client (its token, or none) call m? */
 bool http_token_allows(const struct http_call *call,
 		       const struct methods_row *m);

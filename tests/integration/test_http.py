@@ -469,10 +469,7 @@ class Tls(unittest.TestCase):
         db = H.demo_database()
         with tempfile.TemporaryDirectory() as d:
             cert, key = os.path.join(d, "c.pem"), os.path.join(d, "k.pem")
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                            "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
-                            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                           check=True, capture_output=True)
+            self.selfsigned(cert, key)
             tok = H.ctl("token", "tls", "--dir", d).stdout.strip()
             conf = os.path.join(d, "c.conf")
             with open(conf, "w") as f:
@@ -492,8 +489,37 @@ class Tls(unittest.TestCase):
                 r = subprocess.run(["curl", "-s", "--cacert", cert, dm.base + "/readyz"],
                                    capture_output=True, text=True)
                 self.assertEqual(json.loads(r.stdout), {"status": "serving"})
+                # SIGHUP takes new certificate files; the old one is gone
+                old = os.path.join(d, "old.pem")
+                os.rename(cert, old)
+                self.selfsigned(cert, key)
+                dm.signal(signal.SIGHUP)
+                new_ctx = ssl.create_default_context(cafile=cert)
+                self.assertTrue(H.wait_for(lambda: self.reaches(dm.base, new_ctx), timeout=10),
+                                dm.output())
+                self.assertFalse(self.reaches(dm.base, ssl.create_default_context(cafile=old)))
+                # a broken certificate is refused: the one in use goes on
+                with open(cert, "w") as f:
+                    f.write("not a certificate\n")
+                dm.signal(signal.SIGHUP)
+                time.sleep(1)
+                self.assertTrue(self.reaches(dm.base, new_ctx), dm.output())
             finally:
                 dm.stop()
+
+    @staticmethod
+    def selfsigned(cert, key):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                       check=True, capture_output=True)
+
+    @staticmethod
+    def reaches(base, ctx):
+        try:
+            return http(base + "/healthz", context=ctx, timeout=5)[0] == 200
+        except (ssl.SSLError, urllib.error.URLError, OSError):
+            return False
 
 
 if __name__ == "__main__":
