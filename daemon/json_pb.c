@@ -491,6 +491,11 @@ static void put_double(FILE *f, double x)
 		fputs(x > 0 ? "\"Infinity\"" : "\"-Infinity\"", f);
 		return;
 	}
+	if (x == 0) {
+		/* "-0" would read back as the integer 0, losing the sign */
+		fputs(signbit(x) ? "-0.0" : "0", f);
+		return;
+	}
 	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(buf, sizeof(buf), "%.*g", prec, x);
 		if (strtod(buf, NULL) == x)
