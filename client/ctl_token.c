@@ -2,7 +2,6 @@
 #include "ctl_token.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <sodium.h>
@@ -49,39 +48,6 @@ int ctl_token_format(char *buf, size_t len, const char *token,
 		     name, methods[0] ? "    methods = \"" : "", methods,
 		     methods[0] ? "\"\n" : "", hex);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-/* Writes text to path, a new file (O_EXCL; with force an old one goes
- * first). 0 or -errno. */
-static int write_new(const char *path, const char *text, bool force)
-{
-	size_t off = 0, n = strlen(text);
-	int fd, rc = 0;
-
-	if (force && unlink(path) < 0 && errno != ENOENT)
-		return -errno;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  0644);
-	if (fd < 0)
-		return -errno;
-	while (off < n) {
-		ssize_t w = write(fd, text + off, n - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = w < 0 ? -errno : -EIO;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (!rc && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (rc)
-		unlink(path);
-	return rc;
 }
 
 int ctl_token_token(struct ctl_cli *cli, int argc, char **argv)
@@ -137,7 +103,7 @@ int ctl_token_token(struct ctl_cli *cli, int argc, char **argv)
 		return ctl_cli_error(cli, "token: no random source");
 	if (ctl_token_format(text, sizeof(text), token, name, methods))
 		return ctl_cli_usage_error(cli, "token: NAME or methods too long");
-	rc = write_new(path, text, force);
+	rc = ctl_keys_write_new(path, text, strlen(text), 0644, force);
 	if (rc == -EEXIST) {
 		ctl_cli_error(cli, "token: %s exists: not replaced (--force "
 			      "replaces it)", path);
