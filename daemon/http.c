@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -337,6 +339,17 @@ static void waiting_unlink(struct http *h, struct http_call *call)
 	call->prev = call->next = NULL;
 }
 
+/* Wakes the door's loop: libmicrohttpd, driven from our own loop, does
+ * not see a resumed connection until it runs again. Any thread. */
+static void wake(struct http *h)
+{
+	uint64_t one = 1;
+
+	if (h->wake_fd >= 0 && write(h->wake_fd, &one, sizeof(one)) < 0 &&
+	    errno != EAGAIN)
+		log_warn("http: cannot wake the loop (%s)", strerror(errno));
+}
+
 /* the answer of call: code, message and body (moved from msg, or none) */
 static void answer(struct http *h, struct http_call *call, int code,
 		   const char *message, uint64_t version, zmq_msg_t *msg)
@@ -358,6 +371,7 @@ static void answer(struct http *h, struct http_call *call, int code,
 	call->state = HTTP_CALL_ANSWERED;
 	pthread_mutex_unlock(&h->lock);
 	MHD_resume_connection(call->conn);
+	wake(h);
 }
 
 void http_answer(struct server *s, struct server_job *j)
@@ -520,7 +534,6 @@ static void reap_old(struct http *h)
 		const union MHD_DaemonInfo *di = MHD_get_daemon_info(
 			h->old[i].d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 
-		MHD_run(h->old[i].d);
 		if (di && di->num_connections == 0) {
 			gen_stop(&h->old[i]);
 			h->old[i] = h->old[--h->old_n];
@@ -562,6 +575,45 @@ static void apply_reload(struct http *h)
 	free(dir);
 }
 
+static void poll_add(struct MHD_Daemon *d, struct pollfd *p, nfds_t *n,
+		     int *ms)
+{
+	const union MHD_DaemonInfo *di =
+		MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
+	MHD_UNSIGNED_LONG_LONG to;
+
+	if (di)
+		p[(*n)++] = (struct pollfd){ .fd = di->epoll_fd, .events = POLLIN };
+	if (MHD_get_timeout(d, &to) == MHD_YES && to < (MHD_UNSIGNED_LONG_LONG)*ms)
+		*ms = (int)to;
+}
+
+/* One round of the loop: wait (at most max_ms) for the daemons' epoll
+ * descriptors or a wake-up, then let every daemon work. */
+static void run_once(struct http *h, int max_ms)
+{
+	struct pollfd p[2 + HTTP_OLD_MAX];
+	nfds_t n = 0;
+	int ms = max_ms;
+	uint64_t v;
+
+	p[n++] = (struct pollfd){ .fd = h->wake_fd, .events = POLLIN };
+	if (h->d)
+		poll_add(h->d, p, &n, &ms);
+	for (size_t i = 0; i < h->old_n; i++)
+		poll_add(h->old[i].d, p, &n, &ms);
+	if (poll(p, n, ms) < 0 && errno != EINTR) {
+		log_warn("http: poll failed (%s)", strerror(errno));
+		usleep(HTTP_LOOP_MS * 1000);	/* no spin */
+	}
+	if (p[0].revents & POLLIN)
+		(void)!read(h->wake_fd, &v, sizeof(v));
+	if (h->d && MHD_run(h->d) != MHD_YES)
+		log_warn("http: event loop failed");
+	for (size_t i = 0; i < h->old_n; i++)
+		MHD_run(h->old[i].d);
+}
+
 static void *http_main(void *arg)
 {
 	struct http *h = arg;
@@ -569,14 +621,7 @@ static void *http_main(void *arg)
 	while (!atomic_load(&h->stop)) {
 		apply_reload(h);
 		reap_old(h);
-		/* old daemons are run between short waits */
-		if (!h->d || MHD_run_wait(h->d, h->old_n ? 10 : HTTP_LOOP_MS) !=
-				     MHD_YES) {
-			/* closed (a failed TLS reload), or failing: no spin */
-			if (h->d)
-				log_warn("http: event loop failed");
-			usleep(HTTP_LOOP_MS * 1000);
-		}
+		run_once(h, HTTP_LOOP_MS);
 		atomic_store(&h->beat_us, server_mono_us());
 	}
 	return NULL;
@@ -666,12 +711,17 @@ int http_new(struct server *s, http_t **out)
 	if (!h)
 		return -ENOMEM;
 	h->s = s;
+	pthread_mutex_init(&h->lock, NULL);
+	h->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	h->max_request_bytes = cfg->max_request_bytes;
+	if (h->wake_fd < 0) {
+		rc = -errno;
+		goto fail;
+	}
 	if (sodium_init() < 0) {	/* xAPI's statement ids */
 		rc = -EIO;
 		goto fail;
 	}
-	pthread_mutex_init(&h->lock, NULL);
 	atomic_store(&h->beat_us, server_mono_us());
 	if (cfg->http_xapi_mbox_attribute &&
 	    !(h->mbox_attribute = strdup(cfg->http_xapi_mbox_attribute))) {
@@ -687,7 +737,8 @@ int http_new(struct server *s, http_t **out)
 	rc = resolve(cfg->http_listen, &sa, &salen);
 	if (rc)
 		goto fail;
-	h->flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	/* our own loop (run_once) over libmicrohttpd's epoll descriptor */
+	h->flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_EPOLL;
 	if (sa.ss_family == AF_INET6)
 		h->flags |= MHD_USE_IPv6;
 	if (cfg->http_tls_cert_file) {
@@ -753,11 +804,8 @@ void http_destroy(http_t **hp)
 			       "server is shutting down", 0, NULL);
 		}
 		until = server_mono_us() + HTTP_STOP_LINGER_MS * 1000;
-		while (h->d && h->active && server_mono_us() < until) {
-			for (size_t i = 0; i < h->old_n; i++)
-				MHD_run(h->old[i].d);
-			MHD_run_wait(h->d, h->old_n ? 10 : 50);
-		}
+		while (h->active && server_mono_us() < until)
+			run_once(h, 50);
 	}
 	while (h->old_n)
 		gen_stop(&h->old[--h->old_n]);
@@ -769,6 +817,8 @@ void http_destroy(http_t **hp)
 	free(h->reload_cert_file);
 	free(h->reload_key_file);
 	pthread_mutex_destroy(&h->lock);
+	if (h->wake_fd >= 0)
+		close(h->wake_fd);
 	free(h);
 	*hp = NULL;
 }

@@ -3,8 +3,8 @@
  * frontend like any ZeroMQ request, and its protobuf answer goes back as
  * JSON: the same bytes either door would compute. */
 #include <errno.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http_private.h"

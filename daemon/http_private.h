@@ -88,6 +88,7 @@ struct http {
 	struct http_gen old[HTTP_OLD_MAX];
 	size_t old_n;
 	unsigned flags;			/* MHD_start_daemon's */
+	int wake_fd;			/* eventfd: a call was answered */
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;		/* the thread's loop ends */
