@@ -220,6 +220,14 @@ class Gateway(unittest.TestCase):
         self.assertEqual(json.loads(first)["results"][0]["employeeId"], "E1001")
         self.assertTrue(r.stdout.endswith('{"status":"alive"}'))
 
+    def test_an_answer_goes_out_at_once(self):
+        # the door's loop must wake when the frontend answers, not at its
+        # next timeout (200 ms): 10 calls in a row take far less than 2 s
+        t0 = time.monotonic()
+        for _ in range(10):
+            self.assertEqual(self.d.call("Health", {})[0], 200)
+        self.assertLess(time.monotonic() - t0, 1.5)
+
     def test_metrics_parse_and_count_requests(self):
         fam, text = metrics(self.d.base)
         before = sample(fam, "pathwaysd_requests", "pathwaysd_requests_total",
