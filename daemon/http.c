@@ -161,6 +161,15 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Whether s is printable ASCII, fit to be echoed in a header. */
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
+}
+
 /* The headers of a request are in: route it. A call with a body is
  * created; anything else is answered at once. */
 static enum MHD_Result on_headers(struct http *h, struct MHD_Connection *c,
@@ -220,7 +229,8 @@ static enum MHD_Result on_headers(struct http *h, struct MHD_Connection *c,
 	*con_cls = call;
 	h->active++;
 	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
-	if (v)
+	/* echoed in a header: printable ASCII only, else not echoed */
+	if (v && printable(v))
 		snprintf(call->request_id, sizeof(call->request_id), "%.100s", v);
 	if (!http_authenticate(h, c, call, &ret))
 		return ret;
