@@ -218,39 +218,21 @@ static int ctl_keys_format(char *buf, size_t len, const char *pub,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
 }
 
-/* Write a certificate to path, a new file (mode 0600 for a secret one).
- * With force an existing file is replaced. -EEXIST without force when
- * path exists; other -errno with err naming path. */
-static int ctl_keys_write(const char *path, const char *pub, const char *sec,
-			  const char *methods, bool force, char *err,
-			  size_t errlen)
+int ctl_keys_write_new(const char *path, const char *text, size_t len,
+		       mode_t mode, bool force)
 {
-	char buf[CERT_METHODS_MAX + 1024];
-	int fd = -1, n, rc = 0;
 	size_t off = 0;
+	int fd, rc = 0;
 
-	n = ctl_keys_format(buf, sizeof(buf), pub, sec, methods);
-	if (n < 0) {
-		rc = n;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		goto out;
-	}
-	if (force && unlink(path) < 0 && errno != ENOENT) {
-		rc = -errno;
-		snprintf(err, errlen, "cannot replace %s: %s", path,
-			 strerror(-rc));
-		goto out;
-	}
+	if (force && unlink(path) < 0 && errno != ENOENT)
+		return -errno;
 	/* O_EXCL: never write through a link someone left in our way. */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  sec ? 0600 : 0644);
-	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		goto out;
-	}
-	while (off < (size_t)n) {
-		ssize_t w = write(fd, buf + off, (size_t)n - off);
+		  mode);
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -264,10 +246,37 @@ static int ctl_keys_write(const char *path, const char *pub, const char *sec,
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+	if (rc < 0)
 		unlink(path);
+	return rc;
+}
+
+/* Write a certificate to path, a new file (mode 0600 for a secret one).
+ * With force an existing file is replaced. -EEXIST without force when
+ * path exists; other -errno with err naming path. */
+static int ctl_keys_write(const char *path, const char *pub, const char *sec,
+			  const char *methods, bool force, char *err,
+			  size_t errlen)
+{
+	char buf[CERT_METHODS_MAX + 1024];
+	int n, rc;
+
+	n = ctl_keys_format(buf, sizeof(buf), pub, sec, methods);
+	if (n < 0) {
+		rc = n;
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		goto out;
 	}
+	if (force && unlink(path) < 0 && errno != ENOENT) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot replace %s: %s", path,
+			 strerror(-rc));
+		goto out;
+	}
+	rc = ctl_keys_write_new(path, buf, (size_t)n, sec ? 0600 : 0644,
+				false);
+	if (rc < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 out:
 	explicit_bzero(buf, sizeof(buf));
 	return rc;

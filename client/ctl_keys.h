@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "ctl_cli.h"
 
@@ -72,6 +73,14 @@ int ctl_keys_parse_methods(const char *list, char *out, size_t outlen,
 /* Checks a keygen NAME: the file name stem of NAME.key and NAME.pub.
  * Returns 0, or -EINVAL with err saying why. */
 int ctl_keys_check_name(const char *name, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* Writes len bytes of text to path, a new file of mode (O_EXCL, never
+ * through a link; with force an existing file is removed first), synced.
+ * 0; -EEXIST without force when path exists; other -errno (nothing is
+ * left at path then). */
+int ctl_keys_write_new(const char *path, const char *text, size_t len,
+		       mode_t mode, bool force)
 	__attribute__((warn_unused_result));
 
 /* keygen [NAME] [--dir D] [--methods M,...] [--force]: a struct ctl_cmd

@@ -16,6 +16,7 @@
 #include "ctl_people.h"
 #include "ctl_query.h"
 #include "ctl_trend.h"
+#include "ctl_token.h"
 #include "ctl_write.h"
 
 static const struct ctl_cmd pathwaysctl_cmds[] = {
@@ -101,6 +102,10 @@ static const struct ctl_cmd pathwaysctl_cmds[] = {
 	  "make a CURVE key pair: NAME.key (secret) and NAME.pub (public; "
 	  "--methods: what the key may call); NAME: client",
 	  ctl_keys_keygen },
+	{ "token", "NAME [--dir D] [--methods M,...] [--force]",
+	  "make a bearer token for the HTTP door: D/NAME.token (its hash; "
+	  "--methods: what it may call) and the token once on stdout",
+	  ctl_token_token },
 };
 
 int main(int argc, char **argv)

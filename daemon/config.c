@@ -38,6 +38,12 @@ static const struct config_path {
 	  offsetof(struct config, line.allowed_clients_dir), CONFIG_PATH_DIR },
 	{ "log", "access_log", offsetof(struct config, access_log),
 	  offsetof(struct config, line.access_log), CONFIG_PATH_OUT },
+	{ "http", "tls_cert_file", offsetof(struct config, http_tls_cert_file),
+	  offsetof(struct config, line.http_tls_cert_file), CONFIG_PATH_FILE },
+	{ "http", "tls_key_file", offsetof(struct config, http_tls_key_file),
+	  offsetof(struct config, line.http_tls_key_file), CONFIG_PATH_FILE },
+	{ "http", "tokens_dir", offsetof(struct config, http_tokens_dir),
+	  offsetof(struct config, line.http_tokens_dir), CONFIG_PATH_DIR },
 };
 #define CONFIG_NPATHS (sizeof(config_paths) / sizeof(config_paths[0]))
 
@@ -96,6 +102,11 @@ void config_free(struct config *cfg)
 	free(cfg->curve_secret_key_file);
 	free(cfg->allowed_clients_dir);
 	free(cfg->access_log);
+	free(cfg->http_listen);
+	free(cfg->http_tls_cert_file);
+	free(cfg->http_tls_key_file);
+	free(cfg->http_tokens_dir);
+	free(cfg->http_xapi_mbox_attribute);
 	for (size_t i = 0; i < cfg->overrides_n; i++) {
 		free(cfg->overrides[i].section);
 		free(cfg->overrides[i].key);
@@ -210,6 +221,25 @@ static int check_endpoint(const char *v, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/* HOST:PORT, HOST an IPv4 address, [IPv6] or a name; PORT 1-65535 */
+static int check_http_listen(const char *v, char *err, size_t errlen)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	unsigned long port;
+
+	if (colon && colon > v && (v[0] != '[' || colon[-1] == ']')) {
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (isdigit((unsigned char)colon[1]) && !*end && !errno &&
+		    port >= 1 && port <= 65535)
+			return 0;
+	}
+	snprintf(err, errlen, "expected HOST:PORT (127.0.0.1:8080, [::1]:8080), got \"%s\"",
+		 v);
+	return -EINVAL;
+}
+
 int config_set(struct config *cfg, const char *section, const char *key,
 	       const char *value, char *err, size_t errlen)
 {
@@ -279,7 +309,26 @@ int config_set(struct config *cfg, const char *section, const char *key,
 	} else if (IS("log", "access_log"))
 		rc = set_path(&cfg->access_log,
 			      &cfg->line.access_log, value);
-	else {
+	else if (IS("http", "listen")) {
+		if (value[0] && check_http_listen(value, err, errlen))
+			return -EINVAL;
+		rc = set_path(&cfg->http_listen, &cfg->http_listen_line, value);
+	} else if (IS("http", "tls_cert_file"))
+		rc = set_path(&cfg->http_tls_cert_file,
+			      &cfg->line.http_tls_cert_file, value);
+	else if (IS("http", "tls_key_file"))
+		rc = set_path(&cfg->http_tls_key_file,
+			      &cfg->line.http_tls_key_file, value);
+	else if (IS("http", "tokens_dir"))
+		rc = set_path(&cfg->http_tokens_dir,
+			      &cfg->line.http_tokens_dir, value);
+	else if (IS("http", "allow_insecure"))
+		return set_bool(&cfg->http_allow_insecure, value, err, errlen);
+	else if (IS("http", "xapi_mbox_attribute")) {
+		unsigned line = 0;
+
+		rc = set_path(&cfg->http_xapi_mbox_attribute, &line, value);
+	} else {
 		snprintf(err, errlen, "unknown key \"%s\" in [%s]", key, section);
 		return -EINVAL;
 	}
@@ -306,7 +355,7 @@ static char *trim(char *s)
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	static const char *const sections[] = { "server", "database", "cache",
-						"security", "log" };
+						"security", "log", "http" };
 	char line[4096], section[32] = "", what[512];
 	unsigned lineno = 0;
 	bool file_listen = false;
@@ -377,6 +426,9 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		}
 		if (strcmp(section, "server") == 0 && strcmp(key, "listen") == 0)
 			cfg->listen_line[cfg->listen_n - 1] = lineno;
+		else if (strcmp(section, "http") == 0 &&
+			 strcmp(key, "listen") == 0 && cfg->http_listen)
+			cfg->http_listen_line = lineno;
 		else if ((p = config_path_find(section, key)) &&
 			 *config_path_value(cfg, p))
 			*config_path_line(cfg, p) = lineno;
@@ -560,6 +612,36 @@ int config_check_conninfo(const struct config *cfg, const char *path,
 	return 0;
 }
 
+bool config_http_is_loopback(const char *addr)
+{
+	return strncmp(addr, "127.", 4) == 0 || strncmp(addr, "[::1]:", 6) == 0 ||
+	       strncmp(addr, "localhost:", 10) == 0;
+}
+
+/* [http]: TLS needs both files; off loopback, the door needs TLS and
+ * tokens (or allow_insecure), as the ZeroMQ door needs CURVE. */
+static int config_check_http(const struct config *cfg, const char *path,
+			     char *err, size_t errlen)
+{
+	char where[PATH_MAX + 32];
+
+	if (!cfg->http_listen)
+		return 0;
+	config_where(where, sizeof(where), path, cfg->http_listen_line);
+	if (!cfg->http_tls_cert_file != !cfg->http_tls_key_file) {
+		snprintf(err, errlen, "%s[http] TLS needs both tls_cert_file and tls_key_file",
+			 where);
+		return -EINVAL;
+	}
+	if (config_http_is_loopback(cfg->http_listen) ||
+	    cfg->http_allow_insecure ||
+	    (cfg->http_tls_cert_file && cfg->http_tokens_dir))
+		return 0;
+	snprintf(err, errlen, "%s[http] listen %s is not loopback: set tls_cert_file, tls_key_file and tokens_dir, or allow_insecure = true in [http]",
+		 where, cfg->http_listen);
+	return -EINVAL;
+}
+
 int config_validate(const struct config *cfg, const char *path, char *err,
 		    size_t errlen)
 {
@@ -589,6 +671,8 @@ int config_validate(const struct config *cfg, const char *path, char *err,
 		if (rc)
 			return rc;
 	}
+	if (config_check_http(cfg, path, err, errlen))
+		return -EINVAL;
 	return config_check_certs(cfg, path, err, errlen);
 }
 

@@ -1,11 +1,11 @@
 /* config: the daemon's settings, from an INI file and command-line flags.
  *
- * Sections [server] [database] [cache] [security] [log] (docs/operations.md,
+ * Sections [server] [database] [cache] [security] [log] [http] (docs/operations.md,
  * Configuration). Unknown sections or keys and bad values are errors that
  * name file:line. Flags given on the command line override the file. An
  * empty value of an optional path (snapshot_path, curve_secret_key_file,
- * allowed_clients_dir, access_log) means unset, as if the line were not
- * there. */
+ * allowed_clients_dir, access_log, the [http] files) means unset, as if
+ * the line were not there. */
 #ifndef PATHWAYS_CONFIG_H
 #define PATHWAYS_CONFIG_H
 
@@ -43,11 +43,20 @@ struct config {
 	enum log_level log_level;
 	enum log_format log_format;	/* [log] format: text (default), json */
 	char *access_log;
+	/* [http]: the side door, off while http_listen is NULL */
+	char *http_listen;		/* HOST:PORT */
+	unsigned http_listen_line;
+	char *http_tls_cert_file, *http_tls_key_file;
+	char *http_tokens_dir;
+	bool http_allow_insecure;
+	char *http_xapi_mbox_attribute;	/* NULL: mbox actors unknown */
 	/* the line of the file that set each path (0: a flag, or unset),
 	 * for config_validate's messages */
 	struct {
 		unsigned snapshot_path, curve_secret_key_file;
 		unsigned allowed_clients_dir, access_log;
+		unsigned http_tls_cert_file, http_tls_key_file;
+		unsigned http_tokens_dir;
 	} line;
 	/* command-line overrides, re-applied when the file is re-read */
 	struct { char *section, *key, *value; } overrides[32];
@@ -117,5 +126,9 @@ bool config_is_loopback(const char *endpoint);
 int config_check_bound(const struct config *cfg, const char *configured,
 		       const char *bound, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+
+/* true for an HTTP listen address on loopback: 127.x:PORT, [::1]:PORT,
+ * localhost:PORT */
+bool config_http_is_loopback(const char *addr);
 
 #endif

@@ -18,7 +18,8 @@ static void usage(FILE *f)
 		"usage: pathwaysd [--config FILE] [--listen ENDPOINT]... [--db CONNINFO]\n"
 		"                 [--write-db CONNINFO]\n"
 		"                 [--workers N] [--log-level LEVEL] [--log-format text|json]\n"
-		"                 [--snapshot-path FILE] [--allow-writes] [--foreground]\n"
+		"                 [--snapshot-path FILE] [--allow-writes] [--http HOST:PORT]\n"
+		"                 [--foreground]\n"
 		"       pathwaysd --check-config [--config FILE] [flags]\n"
 		"       pathwaysd --version\n"
 		"\n"
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
 		{ "allow-writes", no_argument, NULL, 'A' },
 		{ "snapshot-path", required_argument, NULL, 'S' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "http", required_argument, NULL, 'H' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -94,6 +96,7 @@ int main(int argc, char **argv)
 		case 'F': sec = "log"; key = "format"; break;
 		case 'A': sec = "server"; key = "allow_writes"; optarg = "true"; break;
 		case 'S': sec = "cache"; key = "snapshot_path"; break;
+		case 'H': sec = "http"; key = "listen"; break;
 		case 'C': check = true; break;
 		default: break;
 		}

@@ -1,5 +1,23 @@
 #include "metrics.h"
 
+/* Prometheus' default buckets from 100 us to 10 s, in 1-2.5-5 steps */
+static const uint64_t le_us[METRICS_LE_N] = {
+	100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
+	250000, 500000, 1000000, 2500000, 5000000, 10000000,
+};
+
+uint64_t metrics_le_us(unsigned i)
+{
+	return i < METRICS_LE_N ? le_us[i] : UINT64_MAX;
+}
+
+void metrics_code(struct metrics_method *m, int code)
+{
+	if (code < 0 || code >= METRICS_CODES)
+		code = 2;
+	atomic_fetch_add_explicit(&m->codes[code], 1, memory_order_relaxed);
+}
+
 static unsigned bucket_of(uint64_t us)
 {
 	unsigned log, sub;
@@ -28,12 +46,17 @@ static uint64_t bucket_top(unsigned b)
 void metrics_record(struct metrics_method *m, uint64_t us, int failed)
 {
 	uint64_t max = atomic_load_explicit(&m->max_us, memory_order_relaxed);
+	unsigned le = 0;
 
 	atomic_fetch_add_explicit(&m->calls, 1, memory_order_relaxed);
 	if (failed)
 		atomic_fetch_add_explicit(&m->errors, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&m->hist[bucket_of(us)], 1,
 				  memory_order_relaxed);
+	while (le < METRICS_LE_N && us > le_us[le])
+		le++;
+	atomic_fetch_add_explicit(&m->le[le], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->sum_us, us, memory_order_relaxed);
 	while (us > max &&
 	       !atomic_compare_exchange_weak_explicit(&m->max_us, &max, us,
 						      memory_order_relaxed,

@@ -60,6 +60,11 @@ static bool listed(const char *list, const char *method)
 	return false;
 }
 
+bool security_listed(const char *list, const char *method)
+{
+	return listed(list, method);
+}
+
 /* The log line that says who may call what: the key's first characters
  * (public, and enough to tell keys apart), never the secret. */
 static void log_client(const char *file, const struct cert *c)

@@ -53,6 +53,10 @@ int security_apply(const security_t *s, void *sock)
 int security_probe(const security_t *s, void *zctx, const char *endpoint)
 	__attribute__((warn_unused_result));
 
+/* Whether the methods list list ("Readiness,Gap", "*": every method)
+ * names method: the rule of a certificate's and an HTTP token's methods. */
+bool security_listed(const char *list, const char *method);
+
 /* May the client with this User-Id (NULL: no CURVE) call method (index
  * into the method bit set; writes flagged)? Asks the current list: a key
  * a reload dropped is refused on the connections it still has. Any

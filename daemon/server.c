@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -14,6 +15,8 @@
 int server_base_init(struct server *s, struct config *cfg)
 {
 	pthread_mutex_init(&s->unread_lock, NULL);
+	pthread_mutex_init(&s->calls_lock, NULL);
+	s->call_fd = -1;
 	/* take over the caller's config: SIGHUP replaces parts of it */
 	s->cfg = *cfg;
 	config_init(cfg);
@@ -30,6 +33,7 @@ void server_base_fini(struct server *s)
 	free(s->stats);
 	s->stats = NULL;
 	pthread_mutex_destroy(&s->unread_lock);
+	pthread_mutex_destroy(&s->calls_lock);
 }
 
 int server_run(server_t *s)
@@ -37,13 +41,15 @@ int server_run(server_t *s)
 	int64_t stop_at = 0, last_tick = 0, last_request = 0;
 
 	for (;;) {
-		zmq_pollitem_t items[3] = {
+		zmq_pollitem_t items[4] = {
 			{ s->back, 0, ZMQ_POLLIN, 0 },
 			{ NULL, s->sigfd, ZMQ_POLLIN, 0 },
 			{ s->front, 0, ZMQ_POLLIN, 0 },
+			{ NULL, s->call_fd, ZMQ_POLLIN, 0 },	/* the HTTP door */
 		};
 		/* requests parked for min_lsn are looked at every 2 ms */
-		int n = zmq_poll(items, 3, s->lsn_n ? 2 : 100);
+		int n = zmq_poll(items, s->call_fd >= 0 ? 4 : 3,
+				 s->lsn_n ? 2 : 100);
 		int64_t now = server_mono_us();
 
 		if (n < 0 && errno != EINTR) {
@@ -76,9 +82,15 @@ int server_run(server_t *s)
 		}
 		if (s->lsn_n)
 			server_lsn_recheck(s);
+		if (s->call_fd >= 0 && (items[3].revents & ZMQ_POLLIN)) {
+			server_on_calls(s);
+			last_request = now;
+		}
 		if (now - last_tick > 1000000) {
 			last_tick = now;
-			server_notify("WATCHDOG=1");
+			/* a stuck HTTP door starves the watchdog too */
+			if (!s->http || http_is_alive(s->http))
+				server_notify("WATCHDOG=1");
 			server_update_status(s);
 		}
 		/* Done when nothing runs and the frontend has been quiet for
@@ -260,6 +272,16 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 	rc = server_workers_start(s);
 	if (rc)
 		goto fail;
+	if (s->cfg.http_listen) {
+		s->call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (s->call_fd < 0) {
+			rc = -errno;
+			goto fail;
+		}
+		rc = http_new(s, &s->http);
+		if (rc)
+			goto fail;
+	}
 
 	lo.conninfo = s->cfg.conninfo;
 	lo.debounce_ms = s->cfg.reload_debounce_ms;
@@ -289,6 +311,8 @@ void server_destroy(server_t **sp)
 
 	if (!s)
 		return;
+	/* first the HTTP door: it answers the calls still queued */
+	http_destroy(&s->http);
 	loader_destroy(&s->loader);
 	server_workers_stop(s);
 	while ((j = s->wq_head)) {
@@ -337,6 +361,8 @@ void server_destroy(server_t **sp)
 	query_cache_free(&s->front_cache);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
+	if (s->call_fd >= 0)
+		close(s->call_fd);
 	/* every reply libzmq held is released by now */
 	server_base_fini(s);
 	free(s->cfg_path);

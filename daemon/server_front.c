@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "server_private.h"
@@ -195,8 +196,11 @@ static void queue_write(struct server *s, struct server_job *j)
 bool server_permitted(struct server *s, struct server_job *j)
 {
 	zmq_msg_t *last = &j->frames[j->frames_n - 1];
-	const char *uid = s->sec ? zmq_msg_gets(last, "User-Id") : NULL;
+	const char *uid;
 
+	if (j->call)
+		return http_permitted(s, j);
+	uid = s->sec ? zmq_msg_gets(last, "User-Id") : NULL;
 	/* naming the client costs a metadata lookup and a format: only
 	 * for those who read it (access log, writes, CURVE) */
 	if (s->access || s->sec || j->m->kind == METHODS_WRITE) {
@@ -224,12 +228,10 @@ bool server_permitted(struct server *s, struct server_job *j)
 	return false;
 }
 
-void server_on_request(struct server *s, void *sock)
+/* A request read (off sock, or from the HTTP door): route it, check its
+ * client, and answer it here or queue it. */
+static void take(struct server *s, void *sock, struct server_job *j)
 {
-	struct server_job *j = read_request(s, sock);
-
-	if (!j)
-		return;
 	if (!server_route(s, j) || s->stopping) {
 		if (s->stopping && j->code == QUERY_OK)
 			server_job_fail(j, QUERY_UNAVAILABLE, "server is shutting down");
@@ -265,4 +267,66 @@ void server_dispatch_read(struct server *s, void *sock, struct server_job *j)
 	}
 	server_fair_queue(s, j);
 	server_dispatch_pending(s);
+}
+
+void server_on_request(struct server *s, void *sock)
+{
+	struct server_job *j = read_request(s, sock);
+
+	if (j)
+		take(s, sock, j);
+}
+
+void server_call_submit(struct server *s, struct server_job *j)
+{
+	uint64_t one = 1;
+
+	j->next = NULL;
+	pthread_mutex_lock(&s->calls_lock);
+	if (s->calls_tail)
+		s->calls_tail->next = j;
+	else
+		s->calls_head = j;
+	s->calls_tail = j;
+	pthread_mutex_unlock(&s->calls_lock);
+	/* a full counter (2^64 - 2) still wakes the poll: nothing to do */
+	if (write(s->call_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_err("server: cannot wake the frontend (%s)", strerror(errno));
+}
+
+static struct server_job *calls_take_all(struct server *s)
+{
+	struct server_job *j;
+
+	pthread_mutex_lock(&s->calls_lock);
+	j = s->calls_head;
+	s->calls_head = s->calls_tail = NULL;
+	pthread_mutex_unlock(&s->calls_lock);
+	return j;
+}
+
+void server_on_calls(struct server *s)
+{
+	uint64_t n;
+	struct server_job *j, *next;
+
+	if (read(s->call_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_err("server: eventfd read failed (%s)", strerror(errno));
+	for (j = calls_take_all(s); j; j = next) {
+		next = j->next;
+		j->next = NULL;
+		take(s, s->front, j);
+	}
+}
+
+void server_calls_cancel(struct server *s)
+{
+	struct server_job *j, *next;
+
+	for (j = calls_take_all(s); j; j = next) {
+		next = j->next;
+		server_job_fail(j, QUERY_UNAVAILABLE, "server is shutting down");
+		http_answer(s, j);
+		server_job_put(s, j);
+	}
 }

@@ -12,6 +12,25 @@
 #include "lsn.h"
 #include "server_private.h"
 
+void server_job_init(struct server_job *j)
+{
+	j->next = NULL;
+	j->frames_n = j->routing_n = j->extra_frames = 0;
+	j->deadline_us = 0;
+	j->m = NULL;
+	j->request_id = 0;
+	j->who[0] = '\0';
+	access_ids_clear(&j->employees);
+	j->trace_id[0] = '\0';
+	j->code = QUERY_OK;
+	j->message[0] = '\0';
+	j->snapshot_version = 0;
+	j->min_lsn = j->snapshot_lsn = 0;
+	j->has_body = false;
+	j->heavy = false;
+	j->call = NULL;
+}
+
 struct server_job *server_job_get(struct server *s)
 {
 	struct server_job *j = s->free_jobs;
@@ -20,22 +39,8 @@ struct server_job *server_job_get(struct server *s)
 		s->free_jobs = j->next;
 	else
 		j = calloc(1, sizeof(*j));
-	if (j) {
-		j->next = NULL;
-		j->frames_n = j->routing_n = j->extra_frames = 0;
-		j->deadline_us = 0;
-		j->m = NULL;
-		j->request_id = 0;
-		j->who[0] = '\0';
-		access_ids_clear(&j->employees);
-		j->trace_id[0] = '\0';
-		j->code = QUERY_OK;
-		j->message[0] = '\0';
-		j->snapshot_version = 0;
-		j->min_lsn = j->snapshot_lsn = 0;
-		j->has_body = false;
-		j->heavy = false;
-	}
+	if (j)
+		server_job_init(j);
 	return j;
 }
 
@@ -242,10 +247,15 @@ void server_job_finish(struct server *s, void *sock, struct server_job *j)
 
 		access_write(s->access, &l);
 	}
-	send_reply(sock, j);
-	if (j->m)
+	if (j->call)
+		http_answer(s, j);
+	else
+		send_reply(sock, j);
+	if (j->m) {
 		metrics_record(&s->stats[methods_index(j->m)], us,
 			       j->code != QUERY_OK);
+		metrics_code(&s->stats[methods_index(j->m)], j->code);
+	}
 	server_job_put(s, j);
 }
 

@@ -19,6 +19,7 @@
 #include "access.h"
 #include "config.h"
 #include "graph.h"
+#include "http.h"
 #include "loader.h"
 #include "methods.h"
 #include "metrics.h"
@@ -58,6 +59,8 @@
 /* hazard slots: the frontend's, then one per worker, then the writer's */
 #define SERVER_READER_FRONTEND 0
 #define SERVER_READER_WRITER (SERVER_MAX_WORKERS + 1)
+/* the HTTP door's thread (probes, /metrics) */
+#define SERVER_READER_HTTP (SERVER_MAX_WORKERS + 2)
 /* the worker id that names the writer thread in server_send_ptr() */
 #define SERVER_WRITER_ID 0xffffu
 #define SERVER_WORKERS_ENDPOINT "inproc://pathwaysd-workers"
@@ -89,6 +92,10 @@ struct server_job {
 	int64_t lsn_until_us;		/* parked for min_lsn until then */
 	zmq_msg_t body;
 	bool has_body;
+	/* NULL: a ZeroMQ request; else the HTTP door's call, which named the
+	 * client in who, decides permission (http_permitted) and takes the
+	 * reply (http_answer) instead of a socket */
+	struct http_call *call;
 };
 
 struct server_worker {
@@ -150,6 +157,12 @@ struct server {
 	size_t unread_total;		/* every peer's, counted */
 	size_t unread_peak;		/* the highest since the last trim */
 	struct server_unread *unread[SERVER_UNREAD_BUCKETS];
+	/* the HTTP door: its jobs reach the frontend through calls, and
+	 * call_fd (an eventfd) wakes the frontend's poll */
+	http_t *http;			/* NULL: no [http] listen */
+	pthread_mutex_t calls_lock;	/* guards calls_head, calls_tail */
+	struct server_job *calls_head, *calls_tail;
+	int call_fd;
 };
 
 static inline int64_t server_mono_us(void)
@@ -207,8 +220,19 @@ struct server_job *server_fair_next(struct server *s);
 /* A worker finished j (before j is recycled). */
 void server_fair_done(struct server *s, const struct server_job *j);
 
+/* Hands j (a job of the HTTP door, built on its thread) to the frontend,
+ * which runs it as a request off the ROUTER. Any thread. */
+void server_call_submit(struct server *s, struct server_job *j);
+/* The frontend's side: call_fd is readable, take the jobs submitted. */
+void server_on_calls(struct server *s);
+/* After the frontend has stopped: the jobs submitted and never taken,
+ * answered UNAVAILABLE through http_answer(). */
+void server_calls_cancel(struct server *s);
+
 /* ---- server_job.c: one request ---- */
 
+/* Blanks j for a new request. */
+void server_job_init(struct server_job *j);
 /* A job from the free list (or new), blank; NULL without memory. */
 struct server_job *server_job_get(struct server *s);
 /* Closes j's frames and body and puts it on the free list. */

@@ -56,6 +56,8 @@ static void on_sighup(struct server *s)
 		log_set_level(nc.log_level);
 		log_set_format(nc.log_format);
 		reload_clients(s, &nc);
+		if (s->http)
+			http_reload(s->http, &nc);
 		free(s->cfg.conninfo);
 		s->cfg.conninfo = nc.conninfo;
 		nc.conninfo = NULL;

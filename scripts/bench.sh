@@ -300,6 +300,28 @@ if [ -n "$dpid" ]; then
 	done
 fi
 
+# ---- the HTTP door: Readiness of one pair as JSON, keep-alive, 1 in
+# flight, beside ZeroMQ on the same daemon (no target: what it costs) ----
+if [ -n "$dpid" ]; then
+	say "the HTTP door"
+	hport=$(free_port)
+	hzport=$(free_port)
+	"$daemon" --db "$conninfo" --listen "tcp://127.0.0.1:$hzport" \
+		--http "127.0.0.1:$hport" --workers "$workers" \
+		2>"$work/hdaemon.log" &
+	hpid=$!
+	pids+=("$hpid")
+	for _ in $(seq 1 600); do
+		curl -sf "http://127.0.0.1:$hport/readyz" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	lg http_zmq1 "$hzport" "$hpid" "${d[@]}" --mix readiness --inflight 1
+	"$bin/bench_http_load" --port "$hport" --size "$size" --duration "$secs" \
+		--label http1 >"$work/lg-http1.txt" 2>"$work/lg-http1.err" ||
+		fail "HTTP load: $(tail -n 1 "$work/lg-http1.err")"
+	stop_pid "$hpid"
+fi
+
 # ---- the peer: SQL ----
 say "SQL peer ($runs runs)"
 if [ -n "$dpid" ]; then
@@ -450,6 +472,9 @@ for v in core0 split; do
 	rv=$(ratio "$a" "$b")
 	row "   pinned, $what: p50" "$(fmt_us "$a")" "≤ 1.5 × floor" "floor $(fmt_us "$b")" "$rv×" "$(verdict "$rv" "<=" 1.5)"
 done
+hz=$(lgv http_zmq1 readiness p50_us)
+hj=$(lgv http1 readiness p50_us)
+row "   over the HTTP door (JSON, keep-alive): p50 / req/s" "$(fmt_us "$hj") / $(fmt_n "$(lgv http1 readiness rps)")" "" "ZeroMQ $(fmt_us "$hz") / $(fmt_n "$(lgv http_zmq1 readiness rps)")" "$(ratio "$hj" "$hz")×" ""
 e256=$(lgv echo256 readiness rps)
 r256=$(lgv ready256 readiness rps)
 rat=$(ratio "$r256" "$e256")

@@ -2,7 +2,7 @@
 # Build the libFuzzer targets (clang, ASan+UBSan, build-fuzz/) and run one
 # for a bounded time.
 #
-#   scripts/fuzz.sh TARGET SECONDS     TARGET: request | csv | persist | cert | pgtext
+#   scripts/fuzz.sh TARGET SECONDS     TARGET: request | csv | persist | cert | pgtext | json
 #
 # The seeds (tests/fuzz/corpus/TARGET/) and the kept crash inputs
 # (tests/fuzz/regressions/TARGET/) are read, never written: new inputs go to
@@ -16,14 +16,14 @@
 set -uo pipefail
 
 usage() {
-	echo "usage: $0 request|csv|persist|cert|pgtext SECONDS" >&2
+	echo "usage: $0 request|csv|persist|cert|pgtext|json SECONDS" >&2
 	exit 2
 }
 
 [ $# -eq 2 ] || usage
 target=$1
 seconds=$2
-case $target in request | csv | persist | cert | pgtext) ;; *) usage ;; esac
+case $target in request | csv | persist | cert | pgtext | json) ;; *) usage ;; esac
 case $seconds in '' | *[!0-9]*) usage ;; esac
 
 cd "$(dirname "$0")/.." || exit 1

@@ -8,11 +8,15 @@ PACKAGES=(
 	gcc g++ make cmake pkg-config git ca-certificates
 	libzmq3-dev libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
 	libpq-dev
+	# the HTTP side door: HTTP(S), JSON, token hashes
+	libmicrohttpd-dev libjansson-dev libsodium-dev
 	# tests: unit, sanitizers, fuzzing, leaks
 	libcriterion-dev clang libclang-rt-14-dev llvm valgrind
 	# run and integration tests: private PostgreSQL, Python client
 	postgresql-15 postgresql-client-15
 	python3 python3-zmq python3-protobuf
+	# the HTTP door's tests: a real Prometheus text parser, curl, openssl
+	python3-prometheus-client curl openssl
 	# docs: man pages built from scdoc sources, checked with groff
 	scdoc groff-base
 	# packages: .deb files from cpack (dpkg-dev: dpkg-shlibdeps), checked

@@ -217,7 +217,7 @@ scan_skips() {
 }
 
 # Every libFuzzer target of tests/fuzz (scripts/fuzz.sh knows the same list).
-fuzz_targets=(request csv persist cert pgtext)
+fuzz_targets=(request csv persist cert pgtext json)
 
 # run_fuzz TARGET: scripts/fuzz.sh for PATHWAYS_FUZZ_SECONDS; one test.
 run_fuzz() {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
 #include <zmq.h>
 
 /* What a certificate may hold. size 0: a czmq metadata key we accept and
@@ -30,10 +31,12 @@ static const struct cert_field {
 	{ "metadata", "organization", 0, 0, false },
 	{ "metadata", "version", 0, 0, false },
 	{ "metadata", "created-by", 0, 0, false },
+	{ "token", "sha256", offsetof(struct cert, token_sha256),
+	  sizeof(((struct cert *)0)->token_sha256), false },
 };
 #define CERT_NFIELDS (sizeof(cert_fields) / sizeof(cert_fields[0]))
 
-static const char *const cert_sections[] = { "metadata", "curve" };
+static const char *const cert_sections[] = { "metadata", "curve", "token" };
 #define CERT_NSECTIONS (sizeof(cert_sections) / sizeof(cert_sections[0]))
 
 /* The state of one read: where we are and what was seen where. */
@@ -219,8 +222,9 @@ static int cert_parse(FILE *f, struct cert_parse *p, struct cert *c,
 	return rc;
 }
 
-int cert_read_stream(FILE *f, const char *name, struct cert *out, char *err,
-		     size_t errlen)
+/* a certificate (token false) or a token file (token true) */
+static int cert_read_any(FILE *f, const char *name, bool token,
+			 struct cert *out, char *err, size_t errlen)
 {
 	struct cert_parse p = { .path = name, .section = -1, .err = err,
 				.errlen = errlen };
@@ -233,6 +237,29 @@ int cert_read_stream(FILE *f, const char *name, struct cert *out, char *err,
 	if (rc < 0)
 		goto out;
 	rc = -EINVAL;
+	if (token) {
+		size_t n = strspn(c.token_sha256, "0123456789abcdef");
+
+		if (c.public_key[0] || c.secret_key[0]) {
+			snprintf(err, errlen, "%s: a curve section: a certificate, "
+				 "not a token file", name);
+			goto out;
+		}
+		if (n != CERT_SHA256_HEX || c.token_sha256[n]) {
+			snprintf(err, errlen, "%s: no sha256 of 64 lowercase hex "
+				 "digits in a token section: not a token file",
+				 name);
+			goto out;
+		}
+		rc = 0;
+		*out = c;
+		goto out;
+	}
+	if (c.token_sha256[0]) {
+		snprintf(err, errlen, "%s: a token section: a token file, not "
+			 "a certificate", name);
+		goto out;
+	}
 	if (!c.public_key[0]) {
 		snprintf(err, errlen, "%s: no public-key in a curve section: "
 			 "not a ZeroMQ certificate", name);
@@ -252,7 +279,20 @@ out:
 	return rc;
 }
 
-int cert_read(const char *path, struct cert *out, char *err, size_t errlen)
+int cert_read_stream(FILE *f, const char *name, struct cert *out, char *err,
+		     size_t errlen)
+{
+	return cert_read_any(f, name, false, out, err, errlen);
+}
+
+int cert_read_token_stream(FILE *f, const char *name, struct cert *out,
+			   char *err, size_t errlen)
+{
+	return cert_read_any(f, name, true, out, err, errlen);
+}
+
+static int cert_open_read(const char *path, bool token, struct cert *out,
+			  char *err, size_t errlen)
 {
 	struct stat st;
 	FILE *f;
@@ -271,8 +311,27 @@ int cert_read(const char *path, struct cert *out, char *err, size_t errlen)
 		rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 		snprintf(err, errlen, "%s: not a regular file", path);
 	} else {
-		rc = cert_read_stream(f, path, out, err, errlen);
+		rc = cert_read_any(f, path, token, out, err, errlen);
 	}
 	fclose(f);
 	return rc;
+}
+
+int cert_read(const char *path, struct cert *out, char *err, size_t errlen)
+{
+	return cert_open_read(path, false, out, err, errlen);
+}
+
+int cert_read_token(const char *path, struct cert *out, char *err,
+		    size_t errlen)
+{
+	return cert_open_read(path, true, out, err, errlen);
+}
+
+void cert_token_hash(const char *token, char hex[CERT_SHA256_HEX + 1])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
+	sodium_bin2hex(hex, CERT_SHA256_HEX + 1, h, sizeof(h));
 }

@@ -17,7 +17,18 @@
  * a long line must never be read as a `methods` of its own), as are a NUL
  * byte, a key given twice, an unknown section, an unknown key in curve or
  * metadata (metadata keys: methods, and czmq's name, email, organization,
- * version, created-by), and a value with an unbalanced quote. */
+ * version, created-by), and a value with an unbalanced quote.
+ *
+ * An HTTP bearer token file (`pathwaysctl token`, the daemon's [http]
+ * tokens_dir) is read by the same reader: a metadata section as above and a
+ * token section holding the token's SHA-256 only (the token itself is
+ * never stored):
+ *
+ *   metadata
+ *       name = "lms"
+ *       methods = "RecordCompletions"
+ *   token
+ *       sha256 = "<64 lowercase hex digits>" */
 #ifndef PATHWAYS_CERT_H
 #define PATHWAYS_CERT_H
 
@@ -30,12 +41,15 @@
 #define CERT_LINE_MAX 1024
 /* The longest methods value, NUL included. */
 #define CERT_METHODS_MAX 1024
+/* A token's SHA-256 in hex. */
+#define CERT_SHA256_HEX 64
 
 struct cert {
 	char public_key[CERT_Z85_LEN + 1];
 	char secret_key[CERT_Z85_LEN + 1];	/* "" when it has none */
 	char methods[CERT_METHODS_MAX];		/* metadata's; "" when none */
 	char name[256];				/* metadata's; "" when none */
+	char token_sha256[CERT_SHA256_HEX + 1];	/* token files: "" else */
 };
 
 /* Whether s is a CURVE key in Z85: 40 characters that decode. */
@@ -55,6 +69,20 @@ int cert_read(const char *path, struct cert *out, char *err, size_t errlen)
  * messages, without the regular-file check: for the fuzz target. */
 int cert_read_stream(FILE *f, const char *name, struct cert *out, char *err,
 		     size_t errlen) __attribute__((warn_unused_result));
+
+/* Reads the token file at path (as cert_read(), but a token section with
+ * its sha256 is required and a curve section refused) into *out. 0;
+ * -errno; -EINVAL with err as cert_read(). */
+int cert_read_token(const char *path, struct cert *out, char *err,
+		    size_t errlen) __attribute__((warn_unused_result));
+
+/* cert_read_token() from the open stream f, for tests and fuzzing. */
+int cert_read_token_stream(FILE *f, const char *name, struct cert *out,
+			   char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* The SHA-256 of the bearer token token, in lowercase hex, into hex. */
+void cert_token_hash(const char *token, char hex[CERT_SHA256_HEX + 1]);
 
 /* Zeroes *c in a way the compiler keeps. */
 void cert_wipe(struct cert *c);

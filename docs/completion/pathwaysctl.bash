@@ -6,7 +6,7 @@
 
 _pathwaysctl_commands="health roles readiness gap trend path explore modules mentors
 bench placement audit stats map record-assessment record-completion
-erase-employee migrate import export keygen"
+erase-employee migrate import export keygen token"
 
 _pathwaysctl_globals="--endpoint --json --timeout --server-key --client-key --min-lsn
 --db --help --version"
@@ -30,6 +30,7 @@ _pathwaysctl_flags()
 	record-completion) echo "--file --at --all-or-nothing" ;;
 	import) echo "--replace" ;;
 	keygen) echo "--dir --methods --force" ;;
+	token) echo "--dir --methods --force" ;;
 	esac
 }
 

@@ -254,6 +254,10 @@ class CheckConfig(unittest.TestCase):
             text = text.replace(" " + folder, " " + self.dir + "/")
         self.secret_certificate("server.key_secret")
         os.mkdir(os.path.join(self.dir, "clients"))
+        # [http]: the TLS files (opened, not parsed, by the check), tokens
+        write(self.dir, "http.crt", "certificate\n")
+        write(self.dir, "http.key", "key\n")
+        os.mkdir(os.path.join(self.dir, "tokens"))
         p = write(self.dir, "all.conf", text)
         r = check_config(p)
         self.assertEqual(r.returncode, 0, r.stderr)

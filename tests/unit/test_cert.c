@@ -320,3 +320,53 @@ Test(cert, names_files_that_cannot_be_read)
 			     -EACCES);
 	}
 }
+
+/* ---- HTTP token files ---- */
+
+static const char hash_of_abc[] =
+	"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+Test(cert, a_token_is_hashed_with_sha256)
+{
+	char hex[CERT_SHA256_HEX + 1];
+
+	cert_token_hash("abc", hex);
+	cr_assert_str_eq(hex, hash_of_abc);
+}
+
+Test(cert, a_token_file_gives_its_hash_name_and_methods)
+{
+	struct cert c;
+
+	put("# a token\nmetadata\n    name = \"lms\"\n"
+	    "    methods = \"RecordCompletions\"\ntoken\n    sha256 = \"%s\"\n",
+	    hash_of_abc);
+	cr_assert_eq(cert_read_token(scratch_at("cert"), &c, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_str_eq(c.token_sha256, hash_of_abc);
+	cr_assert_str_eq(c.name, "lms");
+	cr_assert_str_eq(c.methods, "RecordCompletions");
+	/* a token file is not a certificate */
+	cr_assert_eq(read_cert(&c), -EINVAL);
+	cr_assert(strstr(err, "token"), "%s", err);
+}
+
+Test(cert, a_token_file_needs_a_well_formed_hash_and_no_keys)
+{
+	struct cert c;
+
+	put("token\n    sha256 = \"%.63s\"\n", hash_of_abc);
+	cr_assert_eq(cert_read_token(scratch_at("cert"), &c, err, sizeof(err)),
+		     -EINVAL);
+	put("token\n    sha256 = \"%sX\"\n", hash_of_abc);
+	cr_assert_eq(cert_read_token(scratch_at("cert"), &c, err, sizeof(err)),
+		     -EINVAL);
+	put("metadata\n    methods = \"Gap\"\n");
+	cr_assert_eq(cert_read_token(scratch_at("cert"), &c, err, sizeof(err)),
+		     -EINVAL);
+	put("curve\n    public-key = \"%s\"\ntoken\n    sha256 = \"%s\"\n", pub,
+	    hash_of_abc);
+	cr_assert_eq(cert_read_token(scratch_at("cert"), &c, err, sizeof(err)),
+		     -EINVAL);
+	cr_assert(strstr(err, "certificate"), "%s", err);
+}

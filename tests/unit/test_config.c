@@ -562,3 +562,68 @@ Test(config, the_conninfo_check_names_the_key_libpq_refuses)
 	cr_assert_eq(config_check_conninfo(&cfg, NULL, err, sizeof(err)), 0,
 		     "%s", err);
 }
+
+/* ---- [http] ---- */
+
+Test(config, http_keys_are_read_and_an_empty_listen_is_off)
+{
+	cr_assert_eq(load("[http]\nlisten = 127.0.0.1:8080\n"
+			  "allow_insecure = true\n"
+			  "xapi_mbox_attribute = email\n"), 0, "%s", err);
+	cr_assert_str_eq(cfg.http_listen, "127.0.0.1:8080");
+	cr_assert_eq(cfg.http_listen_line, 2);
+	cr_assert(cfg.http_allow_insecure);
+	cr_assert_str_eq(cfg.http_xapi_mbox_attribute, "email");
+	cr_assert_eq(load("[http]\nlisten =\n"), 0, "%s", err);
+	cr_assert_null(cfg.http_listen);
+}
+
+Test(config, an_http_listen_must_be_host_and_port)
+{
+	cr_assert_eq(load("[http]\nlisten = 8080\n"), -EINVAL);
+	names(2, "HOST:PORT");
+	cr_assert_eq(load("[http]\nlisten = 127.0.0.1:0\n"), -EINVAL);
+	cr_assert_eq(load("[http]\nlisten = [::1]\n"), -EINVAL);
+	cr_assert_eq(load("[http]\nlisten = [::1]:80\n"), 0, "%s", err);
+}
+
+Test(config, http_loopback_addresses)
+{
+	cr_assert(config_http_is_loopback("127.0.0.1:8080"));
+	cr_assert(config_http_is_loopback("[::1]:8080"));
+	cr_assert(config_http_is_loopback("localhost:8080"));
+	cr_assert_not(config_http_is_loopback("0.0.0.0:8080"));
+	cr_assert_not(config_http_is_loopback("[::]:8080"));
+	cr_assert_not(config_http_is_loopback("localhost.example:8080"));
+}
+
+Test(config, a_wide_http_listen_needs_tls_and_tokens_or_allow_insecure)
+{
+	const char *dir = scratch_at("tokens");
+
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	cr_assert_eq(check("[database]\nconninfo = x\n"
+			   "[http]\nlisten = 0.0.0.0:8080\n"), -EINVAL);
+	names(4, "not loopback");
+	cr_assert_eq(check("[database]\nconninfo = x\n"
+			   "[http]\nlisten = 0.0.0.0:8080\n"
+			   "allow_insecure = true\n"), 0, "%s", err);
+	cr_assert_eq(check("[database]\nconninfo = x\n[http]\n"
+			   "listen = 0.0.0.0:8080\ntokens_dir = %s\n"
+			   "tls_cert_file = %s\ntls_key_file = %s\n", dir,
+			   scratch_put("c.pem", "x"), scratch_put("k.pem", "x")),
+		     0, "%s", err);
+	/* a certificate without its key is refused, even on loopback */
+	cr_assert_eq(check("[database]\nconninfo = x\n[http]\n"
+			   "listen = 127.0.0.1:8080\ntls_cert_file = %s\n",
+			   scratch_put("c.pem", "x")), -EINVAL);
+	cr_assert(strstr(err, "tls_key_file"), "%s", err);
+}
+
+Test(config, the_check_opens_the_http_files)
+{
+	cr_assert_eq(check("[database]\nconninfo = x\n[http]\n"
+			   "listen = 127.0.0.1:8080\ntokens_dir = %s\n",
+			   scratch_at("none")), -ENOENT);
+	names(5, "tokens_dir");
+}

@@ -99,3 +99,36 @@ Test(metrics, the_median_splits_two_groups)
 	cr_assert_leq(metrics_quantile(m, 0.9), 5000);	/* the max caps it */
 	free(m);
 }
+
+Test(metrics, fixed_buckets_take_each_call_at_its_upper_bound)
+{
+	struct metrics_method *m = fresh();
+
+	metrics_record(m, 100, 0);	/* le 0.0001: bounds are inclusive */
+	metrics_record(m, 101, 0);	/* le 0.00025 */
+	metrics_record(m, 20000000, 0);	/* over 10 s: +Inf */
+	cr_assert_eq(m->le[0], 1);
+	cr_assert_eq(m->le[1], 1);
+	cr_assert_eq(m->le[METRICS_LE_N], 1);
+	cr_assert_eq(m->sum_us, 20000201);
+	cr_assert_eq(metrics_le_us(0), 100);
+	cr_assert_eq(metrics_le_us(METRICS_LE_N - 1), 10000000);
+	for (unsigned i = 1; i < METRICS_LE_N; i++)
+		cr_assert_gt(metrics_le_us(i), metrics_le_us(i - 1));
+	free(m);
+}
+
+Test(metrics, codes_are_counted_and_strange_ones_are_unknown)
+{
+	struct metrics_method *m = fresh();
+
+	metrics_code(m, 0);
+	metrics_code(m, 5);
+	metrics_code(m, 5);
+	metrics_code(m, 99);
+	metrics_code(m, -1);
+	cr_assert_eq(m->codes[0], 1);
+	cr_assert_eq(m->codes[5], 2);
+	cr_assert_eq(m->codes[2], 2);
+	free(m);
+}
