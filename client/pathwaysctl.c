@@ -46,9 +46,11 @@ static const struct ctl_cmd pathwaysctl_cmds[] = {
 	  "colleagues who can mentor an employee towards a role or in a "
 	  "competency",
 	  ctl_people_mentors },
-	{ "bench", "ROLE [--limit N] [--by ATTRIBUTE] [--min-readiness X]",
+	{ "bench", "ROLE [--limit N] [--by ATTRIBUTE] [--min-readiness X] "
+		   "[--successors]",
 	  "the best candidates for a role, the bands of everyone considered "
-	  "(--by: per value of an employee attribute)",
+	  "(--by: per value of an employee attribute; --successors: only "
+	  "those no higher in grade)",
 	  ctl_people_bench },
 	{ "placement", "EMPLOYEE",
 	  "per track, the grade an employee operates at and the next role",

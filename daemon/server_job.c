@@ -146,6 +146,7 @@ void server_job_run(struct server *s, struct server_job *j, unsigned reader,
 	query_ctx_init(&ctx, NULL, server_wall_us());
 	query_ctx_use_cache(&ctx, cache);
 	ctx.who = j->who[0] ? j->who : NULL;
+	ctx.deadline_us = j->deadline_us;
 	arena = query_pb_allocator(&ctx);
 	if (j->deadline_us && server_mono_us() > j->deadline_us) {
 		server_job_fail(j, QUERY_DEADLINE_EXCEEDED,

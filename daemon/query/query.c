@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct query_chunk {
 	struct query_chunk *next;
@@ -20,6 +21,20 @@ void query_ctx_init(struct query_ctx *ctx, const graph_t *g, int64_t now)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->g = g;
 	ctx->now = now;
+}
+
+bool query_past_deadline(struct query_ctx *ctx)
+{
+	struct timespec ts;
+
+	if (!ctx->deadline_us)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 <= ctx->deadline_us)
+		return false;
+	query_fail(ctx, QUERY_DEADLINE_EXCEEDED,
+		   "past its deadline; stopped before the end");
+	return true;
 }
 
 void query_ctx_reset(struct query_ctx *ctx)
