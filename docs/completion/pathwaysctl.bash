@@ -5,7 +5,7 @@
 # Installed as share/bash-completion/completions/pathwaysctl.
 
 _pathwaysctl_commands="health roles readiness gap path explore modules mentors
-bench placement audit stats map record-assessment record-completion
+bench pipeline placement audit stats map record-assessment record-completion
 erase-employee migrate import export keygen"
 
 _pathwaysctl_globals="--endpoint --json --timeout --server-key --client-key
@@ -21,7 +21,8 @@ _pathwaysctl_flags()
 	explore) echo "--from-role --from-employee --max-steps --max-cost --limit" ;;
 	modules) echo "--max-hours --max-modules" ;;
 	mentors) echo "--role --competency --limit" ;;
-	bench) echo "--limit --by --min-readiness" ;;
+	bench) echo "--limit --by --min-readiness --successors" ;;
+	pipeline) echo "--track --area --grade --by --all --min-ready --svg" ;;
 	stats) echo "--prometheus" ;;
 	map) echo "--area --employee" ;;
 	record-assessment) echo "--file --source --at --all-or-nothing" ;;
@@ -44,7 +45,8 @@ _pathwaysctl()
 	-e | --endpoint | -t | --timeout | --db | --track | --area | --grade | \
 	--role | --from-role | --from-employee | --to | --routes | --max-steps | \
 	--avoid | --max-cost | --limit | --max-hours | --max-modules | \
-	--competency | --by | --min-readiness | --employee | --at | --methods)
+	--competency | --by | --min-readiness | --employee | --at | --methods | \
+	--min-ready)
 		return 0
 		;;
 	--kinds)
@@ -58,7 +60,7 @@ _pathwaysctl()
 		COMPREPLY=($(compgen -W "manager self peer certification" -- "$cur"))
 		return 0
 		;;
-	--server-key | --client-key | --file)
+	--server-key | --client-key | --file | --svg)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0
 		;;
