@@ -194,6 +194,7 @@ void graph_owner_unref(struct graph_owner *o)
 
 void graph_free_own(struct graph_priv *p)
 {
+	graph_columns_destroy((struct graph_columns **)&p->pub.columns);
 	free(p->pub.emps);
 	if (p->emp_idx_owner)
 		graph_owner_unref(p->emp_idx_owner);

@@ -197,6 +197,10 @@ struct graph {
 	struct graph_keymap track_idx, area_idx, comp_idx, role_idx,
 		module_idx, emp_idx;
 
+	/* the column index (graph_columns.h), this snapshot's alone; NULL:
+	 * none, score the scalar way */
+	const struct graph_columns *columns;
+
 	/* where the arrays above are stored, which only the graph_*.c files
 	 * see, follows in struct graph_priv (graph_private.h) */
 };

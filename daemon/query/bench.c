@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "columns.h"
 #include "readiness.h"
 
 struct cand {
@@ -100,28 +101,67 @@ static Pathways__V1__BandCount **band_counts(struct query_ctx *ctx,
 	return v;
 }
 
-bool query_bench_considers(const graph_t *g, const struct graph_employee *e,
-			   uint32_t role, bool successors_only)
-{
-	if (!e->active || e->role == role)
-		return false;
-	/* grades compare across tracks: the dual ladder makes equal grades
-	 * equivalent, so a step across is a successor too */
-	return !successors_only ||
-	       g->roles[e->role].grade <= g->roles[role].grade;
-}
-
 /* the best candidates Bench lists, or none (Pipeline) */
 struct top {
+	const graph_t *g;
 	struct cand *h;
 	size_t n, cap;
 	double min_readiness;
 };
 
+static void push_touched(void *arg, uint32_t emp,
+			 const struct query_readiness_score *sc)
+{
+	struct top *top = arg;
+
+	if (sc->readiness >= top->min_readiness)
+		heap_push(top->g, top->h, &top->n, top->cap,
+			  (struct cand){ emp, sc->blockers, sc->readiness,
+					 sc->band });
+}
+
+/* Whether one of the rest employees (all scored z, no level in any
+ * required competency) could be among the best: then their ids decide,
+ * and the scalar pass that visits everyone ranks them. */
+static bool rest_may_rank(const struct top *top, uint32_t rest,
+			  const struct query_readiness_score *z)
+{
+	if (!rest || z->readiness < top->min_readiness)
+		return false;
+	if (top->n < top->cap)
+		return true;
+	return z->readiness > top->h[0].readiness ||
+	       (z->readiness == top->h[0].readiness &&
+		z->blockers <= top->h[0].blockers);
+}
+
+/* The column kernel's pass (query/columns.h): false when the scalar pass
+ * must run instead, as the rest could rank among top. */
+static bool tally_columns(struct query_columns *qc,
+			  struct query_role_scorer *rs, bool successors_only,
+			  struct top *top, uint32_t counts[5],
+			  uint32_t *considered)
+{
+	struct query_readiness_score z;
+	uint32_t rest, n = 0, kc[5] = { 0 };
+
+	query_columns_tally(qc, rs, successors_only, kc, &n,
+			    top ? push_touched : NULL, top, &rest, &z);
+	if (top && rest_may_rank(top, rest, &z)) {
+		top->n = 0;
+		return false;
+	}
+	memcpy(counts, kc, sizeof(kc));
+	*considered += n;
+	return true;
+}
+
 /* One pass over the employees considered for role: band counts, the
- * breakdown by attr ("" none) and, with top, the best candidates. */
-static int tally(struct query_ctx *ctx, uint32_t role, bool successors_only,
-		 const char *attr, struct top *top, uint32_t *considered,
+ * breakdown by attr ("" none) and, with top, the best candidates. With qc
+ * and no attr, the column kernel's pass. */
+static int tally(struct query_ctx *ctx, struct query_columns *qc,
+		 uint32_t role, bool successors_only, const char *attr,
+		 struct top *top, uint32_t *considered,
 		 Pathways__V1__BandCount ***bands, size_t *n_bands,
 		 Pathways__V1__BreakdownRow ***breakdown, size_t *n_breakdown)
 {
@@ -134,6 +174,9 @@ static int tally(struct query_ctx *ctx, uint32_t role, bool successors_only,
 
 	if (query_role_scorer_init(ctx, &rs, role))
 		return -1;
+	if (qc && !attr[0] &&
+	    tally_columns(qc, &rs, successors_only, top, counts, considered))
+		goto bands;
 	if (attr[0]) {
 		rows_cap = 64;
 		mask = 127;
@@ -146,7 +189,7 @@ static int tally(struct query_ctx *ctx, uint32_t role, bool successors_only,
 		const struct graph_employee *e = &g->emps[i];
 		struct query_readiness_score sc;
 
-		if (!query_bench_considers(g, e, role, successors_only))
+		if (!query_considers(g, e, role, successors_only))
 			continue;
 		query_role_scorer_score(&rs, e, ctx->now, &sc);
 		(*considered)++;
@@ -195,6 +238,7 @@ static int tally(struct query_ctx *ctx, uint32_t role, bool successors_only,
 		}
 		rows[slots[h] - 1].counts[sc.band]++;
 	}
+bands:
 	*bands = band_counts(ctx, counts, n_bands);
 	if (!*bands)
 		goto oom;
@@ -221,14 +265,14 @@ oom:
 	return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
 }
 
-int query_bench_tally(struct query_ctx *ctx, uint32_t role,
-		      bool successors_only, const char *attr,
+int query_bench_tally(struct query_ctx *ctx, struct query_columns *qc,
+		      uint32_t role, bool successors_only, const char *attr,
 		      uint32_t *considered, Pathways__V1__BandCount ***bands,
 		      size_t *n_bands, Pathways__V1__BreakdownRow ***breakdown,
 		      size_t *n_breakdown)
 {
-	return tally(ctx, role, successors_only, attr, NULL, considered, bands,
-		     n_bands, breakdown, n_breakdown);
+	return tally(ctx, qc, role, successors_only, attr, NULL, considered,
+		     bands, n_bands, breakdown, n_breakdown);
 }
 
 int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
@@ -238,7 +282,9 @@ int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	Pathways__V1__BenchResponse *resp = (void *)respm;
 	const graph_t *g = ctx->g;
 	unsigned limit = req->limit ? req->limit : 10;
-	struct top top = { .cap = limit, .min_readiness = req->min_readiness };
+	struct top top = { .g = g, .cap = limit,
+			   .min_readiness = req->min_readiness };
+	struct query_columns *qc = NULL;
 	uint32_t role;
 
 	if (limit > QUERY_MAX_LIMIT)
@@ -254,7 +300,12 @@ int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	top.h = query_alloc(ctx, limit, sizeof(*top.h));
 	if (!top.h)
 		goto oom;
-	if (tally(ctx, role, req->successors_only, req->breakdown_attribute,
+	if (!req->breakdown_attribute[0]) {
+		qc = query_columns_new(ctx);
+		if (!qc && ctx->code)
+			return -1;
+	}
+	if (tally(ctx, qc, role, req->successors_only, req->breakdown_attribute,
 		  &top, &resp->considered, &resp->bands, &resp->n_bands,
 		  &resp->breakdown, &resp->n_breakdown))
 		return -1;

@@ -6,17 +6,16 @@
 
 #include "query.h"
 
-/* Whether Bench considers employee e for role: active and not holding it;
- * with successors_only, also no higher in grade (DESIGN.md, Succession). */
-bool query_bench_considers(const graph_t *g, const struct graph_employee *e,
-			   uint32_t role, bool successors_only);
+struct query_columns;
 
 /* Bench's counts for role without its candidates (what Pipeline reports per
- * role): adds the employees considered to *considered, sets *bands to the
+ * role), with the column kernel's scratch qc (query/columns.h) or, NULL,
+ * the scalar way (a breakdown is always scored the scalar way): adds the employees considered to *considered, sets *bands to the
  * four band counts and appends one row per value of attr ("": none) to
  * *breakdown, by value, all from ctx's arena; -1 (ctx status set) on
  * error. */
-int query_bench_tally(struct query_ctx *ctx, uint32_t role,
+int query_bench_tally(struct query_ctx *ctx, struct query_columns *qc,
+		      uint32_t role,
 		      bool successors_only, const char *attr,
 		      uint32_t *considered, Pathways__V1__BandCount ***bands,
 		      size_t *n_bands, Pathways__V1__BreakdownRow ***breakdown,

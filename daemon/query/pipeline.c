@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "columns.h"
 
 static bool selected(const struct graph_role *r, uint32_t track, uint32_t area,
 		     const Pathways__V1__PipelineRequest *req)
@@ -84,6 +85,7 @@ int query_pipeline_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	Pathways__V1__PipelineResponse *resp = (void *)respm;
 	const graph_t *g = ctx->g;
 	uint32_t track = GRAPH_NONE, area = GRAPH_NONE, min_ready, n = 0;
+	struct query_columns *qc = NULL;
 	uint8_t *need;
 
 	if (req->track[0]) {
@@ -109,6 +111,11 @@ int query_pipeline_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	need = query_alloc(ctx, g->comps_n ? g->comps_n : 1, sizeof(*need));
 	if (!resp->roles || !need)
 		goto oom;
+	if (n && !req->breakdown_attribute[0]) {
+		qc = query_columns_new(ctx);
+		if (!qc && ctx->code)
+			return -1;
+	}
 	for (uint32_t k = 0; k < g->roles_n; k++) {
 		uint32_t role = g->roles_by_key[k];
 		const struct graph_role *r = &g->roles[role];
@@ -123,7 +130,7 @@ int query_pipeline_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 			goto oom;
 		pathways__v1__role_bench__init(rb);
 		rb->role_key = query_str(r->key);
-		if (query_bench_tally(ctx, role, !req->include_all,
+		if (query_bench_tally(ctx, qc, role, !req->include_all,
 				      req->breakdown_attribute, &rb->considered,
 				      &rb->bands, &rb->n_bands, &rb->breakdown,
 				      &rb->n_breakdown))

@@ -26,7 +26,7 @@ static inline unsigned random_framework_next(unsigned *s)
  * requirements (levels 1-5, weights 1-3, some must-haves) over competencies
  * k00..; employees E000.. in random roles, a tenth inactive, an attribute
  * loc of three values or none, assessments of every level from trusted and
- * untrusted sources, up to a year old. */
+ * untrusted sources, up to a year old by the hour. */
 static inline graph_t *random_framework(const struct random_framework *f)
 {
 	graph_builder_t *b = fixture_base();
@@ -82,7 +82,10 @@ static inline graph_t *random_framework(const struct random_framework *f)
 			OK(graph_builder_assessment(b, k, k2,
 				random_framework_next(&s) % 6,
 				src[random_framework_next(&s) % 4],
-				T0 - (int64_t)(random_framework_next(&s) % 365) * DAY));
+				/* by the hour: some on the day expiry
+				 * falls, either side of its instant */
+				T0 - (int64_t)(random_framework_next(&s) % (365 * 24)) *
+					     (DAY / 24)));
 		}
 	}
 	return fixture_finish(b);

@@ -1,0 +1,135 @@
+#include "columns.h"
+
+#include "graph_columns.h"
+
+struct query_columns {
+	struct query_ctx *ctx;
+	const struct graph_columns *c;
+	/* per employee, valid where stamp equals seq (no clearing between
+	 * roles) */
+	uint32_t *stamp, seq;
+	double *num;
+	uint8_t *met, *musts_met, *boundary;
+	uint32_t *touched;
+};
+
+struct query_columns *query_columns_new(struct query_ctx *ctx)
+{
+	const graph_t *g = ctx->g;
+	struct query_columns *qc;
+	size_t n = g->emps_n ? g->emps_n : 1;
+
+	if (!g->columns)
+		return NULL;
+	qc = query_alloc(ctx, 1, sizeof(*qc));
+	if (qc) {
+		qc->ctx = ctx;
+		qc->c = g->columns;
+		qc->stamp = query_alloc(ctx, n, sizeof(*qc->stamp));
+		qc->num = query_alloc(ctx, n, sizeof(*qc->num));
+		qc->met = query_alloc(ctx, n, 1);
+		qc->musts_met = query_alloc(ctx, n, 1);
+		qc->boundary = query_alloc(ctx, n, 1);
+		qc->touched = query_alloc(ctx, n, sizeof(*qc->touched));
+	}
+	if (!qc || !qc->stamp || !qc->num || !qc->met || !qc->musts_met ||
+	    !qc->boundary || !qc->touched) {
+		query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+		return NULL;
+	}
+	return qc;
+}
+
+/* the day before which an assessment has expired at now: valid when its
+ * day is after it, expired before it, and on it only its instant says */
+static int64_t oldest_day(int64_t now, unsigned days)
+{
+	int64_t oldest = now - (int64_t)days * GRAPH_US_PER_DAY;
+	int64_t d = oldest / GRAPH_US_PER_DAY;
+
+	return oldest < 0 && d * GRAPH_US_PER_DAY != oldest ? d - 1 : d;
+}
+
+void query_columns_tally(struct query_columns *qc,
+			 struct query_role_scorer *rs, bool successors_only,
+			 uint32_t counts[5], uint32_t *considered,
+			 query_columns_fn each, void *arg, uint32_t *rest,
+			 struct query_readiness_score *rest_score)
+{
+	static const double sixtieths[6] = { 0, 60, 30, 20, 15, 12 };
+	static const struct graph_employee nobody;
+	const graph_t *g = rs->g;
+	const struct graph_columns *c = qc->c;
+	const struct graph_role *r = &g->roles[rs->role];
+	const struct graph_req *req = g->reqs + r->req_off;
+	unsigned days = g->settings.assessment_valid_days, musts = 0;
+	int64_t od = oldest_day(qc->ctx->now, days);
+	uint32_t seq = ++qc->seq, n = 0, total, seen = 0;
+	double den = 0;
+
+	for (uint32_t i = 0; i < r->req_n; i++) {
+		const struct graph_req *q = &req[i];
+		uint32_t lo = c->off[q->comp], hi = c->off[q->comp + 1];
+		double add[6];
+
+		den += q->weight;
+		musts += q->must_have;
+		for (unsigned l = 0; l <= 5; l++)
+			add[l] = q->weight * (double)(l < q->level ? l : q->level) *
+				 sixtieths[q->level];
+		for (uint32_t j = lo; j < hi; j++) {
+			uint32_t e = c->emp[j];
+			unsigned lv = c->level[j];
+
+			if (qc->stamp[e] != seq) {
+				qc->stamp[e] = seq;
+				qc->num[e] = 0;
+				qc->met[e] = 0;
+				qc->musts_met[e] = 0;
+				qc->boundary[e] = 0;
+				qc->touched[n++] = e;
+			}
+			if (days) {
+				int64_t d = c->day[j];
+
+				if (d == od || d == GRAPH_COLUMNS_DAY_LOW ||
+				    d == GRAPH_COLUMNS_DAY_HIGH)
+					qc->boundary[e] = 1;
+				else if (d < od)
+					lv = 0;
+			}
+			if (lv >= q->level) {
+				qc->met[e]++;
+				qc->musts_met[e] += q->must_have;
+			}
+			/* the scalar scorer adds a zero for a level it does
+			 * not have: x + 0 is x, so skipping it is exact */
+			qc->num[e] += add[lv];
+		}
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = qc->touched[k];
+		const struct graph_employee *e = &g->emps[i];
+		struct query_readiness_score sc;
+
+		if (!query_considers(g, e, rs->role, successors_only))
+			continue;
+		if (qc->boundary[i])
+			query_role_scorer_score(rs, e, qc->ctx->now, &sc);
+		else
+			query_readiness_finish(g, r, qc->num[i], den, qc->met[i],
+					       musts - qc->musts_met[i], &sc);
+		counts[sc.band]++;
+		seen++;
+		if (each)
+			each(arg, i, &sc);
+	}
+	total = c->active - c->active_by_role[rs->role];
+	if (successors_only)
+		total = graph_columns_active_upto(c, r->grade) -
+			c->active_by_role[rs->role];
+	query_role_scorer_score(rs, &nobody, qc->ctx->now, rest_score);
+	*rest = total - seen;
+	counts[rest_score->band] += *rest;
+	*considered += total;
+}
