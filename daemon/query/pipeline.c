@@ -88,18 +88,8 @@ int query_pipeline_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	struct query_columns *qc = NULL;
 	uint8_t *need;
 
-	if (req->track[0]) {
-		track = graph_find_track(g, req->track);
-		if (track == GRAPH_NONE)
-			return query_fail(ctx, QUERY_NOT_FOUND,
-					  "unknown track \"%s\"", req->track);
-	}
-	if (req->area[0]) {
-		area = graph_find_area(g, req->area);
-		if (area == GRAPH_NONE)
-			return query_fail(ctx, QUERY_NOT_FOUND,
-					  "unknown area \"%s\"", req->area);
-	}
+	if (query_track_area(ctx, req->track, req->area, &track, &area))
+		return -1;
 	if (req->max_grade && req->min_grade > req->max_grade)
 		return query_fail(ctx, QUERY_INVALID_ARGUMENT,
 				  "min_grade %u is above max_grade %u",

@@ -23,6 +23,25 @@ void query_ctx_init(struct query_ctx *ctx, const graph_t *g, int64_t now)
 	ctx->now = now;
 }
 
+int query_track_area(struct query_ctx *ctx, const char *track_key,
+		     const char *area_key, uint32_t *track, uint32_t *area)
+{
+	*track = *area = GRAPH_NONE;
+	if (track_key[0]) {
+		*track = graph_find_track(ctx->g, track_key);
+		if (*track == GRAPH_NONE)
+			return query_fail(ctx, QUERY_NOT_FOUND,
+					  "unknown track \"%s\"", track_key);
+	}
+	if (area_key[0]) {
+		*area = graph_find_area(ctx->g, area_key);
+		if (*area == GRAPH_NONE)
+			return query_fail(ctx, QUERY_NOT_FOUND,
+					  "unknown area \"%s\"", area_key);
+	}
+	return 0;
+}
+
 bool query_past_deadline(struct query_ctx *ctx)
 {
 	struct timespec ts;

@@ -104,6 +104,11 @@ const char *query_bad_string(const ProtobufCMessage *m);
  * still encodes as a protobuf string. */
 void query_utf8_trim(char *s);
 
+/* A selection by track and area keys ("": any) as indexes (GRAPH_NONE:
+ * any); -1 with NOT_FOUND naming an unknown one. */
+int query_track_area(struct query_ctx *ctx, const char *track_key,
+		     const char *area_key, uint32_t *track, uint32_t *area);
+
 /* True (and ctx status DEADLINE_EXCEEDED) once ctx->deadline_us has passed:
  * a query over many roles asks between roles, so a client that gave up does
  * not keep a worker busy. */
