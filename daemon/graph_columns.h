@@ -22,6 +22,25 @@
 #define GRAPH_COLUMNS_DAY_LOW 0
 #define GRAPH_COLUMNS_DAY_HIGH UINT16_MAX
 
+/* an attribute with more distinct values is not indexed (a breakdown by
+ * it is scored the scalar way) */
+#define GRAPH_COLUMNS_MAX_VALUES 4096u
+
+/* One employee attribute key: each employee's value as an id (0: "",
+ * also for those without it; the last of several wins, as the scalar
+ * breakdown reads it) and the active employees per value. vid NULL: the
+ * key has too many values to index. */
+struct graph_columns_attr {
+	const char *key;
+	uint32_t values_n;
+	const char **values;		/* by id; values[0] = "" */
+	uint32_t *by_value;		/* ids in strcmp order of their values */
+	uint32_t *vid;			/* per employee */
+	uint32_t *active;		/* per value */
+	uint32_t *active_upto;		/* per value, max_grade + 1 each:
+					 * with a role of grade at most g */
+};
+
 struct graph_columns {
 	uint32_t comps_n;
 	/* column c is entries off[c] .. off[c + 1] - 1 */
@@ -36,12 +55,21 @@ struct graph_columns {
 	uint32_t *active_by_role;
 	uint32_t *active_upto_grade;
 	uint32_t max_grade;
+	/* employee indexes by role: role r's are role_emps[role_off[r] ..
+	 * role_off[r + 1] - 1] */
+	uint32_t *role_off, *role_emps;
+	struct graph_columns_attr *attrs;
+	uint32_t attrs_n;
 	size_t bytes;			/* what it holds, for memory figures */
 };
 
 /* The index of g (its employees and roles); NULL without memory. */
 struct graph_columns *graph_columns_new(const graph_t *g);
 void graph_columns_destroy(struct graph_columns **c);
+
+/* The attribute key key; NULL when no employee has it. */
+const struct graph_columns_attr *graph_columns_attr(const struct graph_columns *c,
+						   const char *key);
 
 /* The active employees with a role of grade at most g. */
 static inline uint32_t graph_columns_active_upto(const struct graph_columns *c,

@@ -66,10 +66,8 @@ static void heap_push(const graph_t *g, struct cand *h, size_t *n, size_t cap,
 	}
 }
 
-struct brow {
-	const char *value;
-	uint32_t counts[5];
-};
+/* a breakdown row, as the column kernel fills them */
+#define brow query_columns_row
 
 static int cmp_cand(const void *a, const void *b, void *g)
 {
@@ -135,25 +133,32 @@ static bool rest_may_rank(const struct top *top, uint32_t rest,
 		z->blockers <= top->h[0].blockers);
 }
 
-/* The column kernel's pass (query/columns.h): false when the scalar pass
- * must run instead, as the rest could rank among top. */
-static bool tally_columns(struct query_columns *qc,
-			  struct query_role_scorer *rs, bool successors_only,
-			  struct top *top, uint32_t counts[5],
-			  uint32_t *considered)
+/* The column kernel's pass (query/columns.h): 1 when the scalar pass
+ * must run instead (the rest could rank among top, or attr is not
+ * indexed), 0 done, -1 error. */
+static int tally_columns(struct query_columns *qc,
+			 struct query_role_scorer *rs, bool successors_only,
+			 const char *attr, struct top *top, uint32_t counts[5],
+			 uint32_t *considered, struct brow **rows,
+			 size_t *rows_n)
 {
 	struct query_readiness_score z;
 	uint32_t rest, n = 0, kc[5] = { 0 };
+	int rc;
 
-	query_columns_tally(qc, rs, successors_only, kc, &n,
-			    top ? push_touched : NULL, top, &rest, &z);
+	rc = query_columns_tally(qc, rs, successors_only, attr, kc, &n,
+				 top ? push_touched : NULL, top, &rest, &z,
+				 rows, rows_n);
+	if (rc)
+		return rc;
 	if (top && rest_may_rank(top, rest, &z)) {
 		top->n = 0;
-		return false;
+		*rows_n = 0;
+		return 1;
 	}
 	memcpy(counts, kc, sizeof(kc));
 	*considered += n;
-	return true;
+	return 0;
 }
 
 /* One pass over the employees considered for role: band counts, the
@@ -174,9 +179,15 @@ static int tally(struct query_ctx *ctx, struct query_columns *qc,
 
 	if (query_role_scorer_init(ctx, &rs, role))
 		return -1;
-	if (qc && !attr[0] &&
-	    tally_columns(qc, &rs, successors_only, top, counts, considered))
-		goto bands;
+	if (qc) {
+		int rc = tally_columns(qc, &rs, successors_only, attr, top,
+				       counts, considered, &rows, &rows_n);
+
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			goto bands;
+	}
 	if (attr[0]) {
 		rows_cap = 64;
 		mask = 127;
@@ -243,6 +254,7 @@ bands:
 	if (!*bands)
 		goto oom;
 	if (rows_n) {
+		/* the kernel's rows come sorted; sorting again is cheap */
 		graph_sort(rows, rows_n, sizeof(*rows), cmp_row);
 		*breakdown = query_alloc(ctx, rows_n, sizeof(**breakdown));
 		if (!*breakdown)
@@ -300,11 +312,9 @@ int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	top.h = query_alloc(ctx, limit, sizeof(*top.h));
 	if (!top.h)
 		goto oom;
-	if (!req->breakdown_attribute[0]) {
-		qc = query_columns_new(ctx);
-		if (!qc && ctx->code)
-			return -1;
-	}
+	qc = query_columns_new(ctx);
+	if (!qc && ctx->code)
+		return -1;
 	if (tally(ctx, qc, role, req->successors_only, req->breakdown_attribute,
 		  &top, &resp->considered, &resp->bands, &resp->n_bands,
 		  &resp->breakdown, &resp->n_breakdown))

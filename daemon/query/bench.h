@@ -10,7 +10,7 @@ struct query_columns;
 
 /* Bench's counts for role without its candidates (what Pipeline reports per
  * role), with the column kernel's scratch qc (query/columns.h) or, NULL,
- * the scalar way (a breakdown is always scored the scalar way): adds the employees considered to *considered, sets *bands to the
+ * the scalar way: adds the employees considered to *considered, sets *bands to the
  * four band counts and appends one row per value of attr ("": none) to
  * *breakdown, by value, all from ctx's arena; -1 (ctx status set) on
  * error. */

@@ -43,14 +43,24 @@ struct query_columns *query_columns_new(struct query_ctx *ctx);
 typedef void (*query_columns_fn)(void *arg, uint32_t emp,
 				 const struct query_readiness_score *sc);
 
-/* Scores role over everyone Bench considers (query_bench_considers): adds
- * to counts[band] and *considered; each touched one goes to each (may be
+/* A breakdown row: the band counts of those considered with one value. */
+struct query_columns_row {
+	const char *value;
+	uint32_t counts[5];
+};
+
+/* Scores role over everyone Bench considers (query_considers): adds to
+ * counts[band] and *considered; each touched one goes to each (may be
  * NULL). *rest is the number of the others, *rest_score their common
- * score. */
-void query_columns_tally(struct query_columns *qc,
-			 struct query_role_scorer *rs, bool successors_only,
-			 uint32_t counts[5], uint32_t *considered,
-			 query_columns_fn each, void *arg, uint32_t *rest,
-			 struct query_readiness_score *rest_score);
+ * score. With attr (not ""), *rows gets one row per value of attr among
+ * those considered ("" for those without it), by value, from the arena.
+ * Returns 0; 1 when attr has too many values to be indexed (nothing
+ * counted: score the scalar way); -1 (ctx status set) out of memory. */
+int query_columns_tally(struct query_columns *qc,
+			struct query_role_scorer *rs, bool successors_only,
+			const char *attr, uint32_t counts[5],
+			uint32_t *considered, query_columns_fn each, void *arg,
+			uint32_t *rest, struct query_readiness_score *rest_score,
+			struct query_columns_row **rows, size_t *rows_n);
 
 #endif

@@ -101,7 +101,7 @@ int query_pipeline_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	need = query_alloc(ctx, g->comps_n ? g->comps_n : 1, sizeof(*need));
 	if (!resp->roles || !need)
 		goto oom;
-	if (n && !req->breakdown_attribute[0]) {
+	if (n) {
 		qc = query_columns_new(ctx);
 		if (!qc && ctx->code)
 			return -1;

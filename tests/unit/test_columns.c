@@ -50,8 +50,13 @@ static void check_every_role(const graph_t *g)
 			struct seen s = { g, &rs, 0 };
 
 			OK(query_role_scorer_init(&ctx, &rs, r));
-			query_columns_tally(qc, &rs, succ, got, &n,
-					    same_as_scalar, &s, &rest, &z);
+			struct query_columns_row *rows = NULL;
+			size_t rows_n = 0;
+
+			cr_assert_eq(query_columns_tally(qc, &rs, succ, "", got, &n,
+							 same_as_scalar, &s, &rest,
+							 &z, &rows, &rows_n), 0);
+			cr_assert_eq(rows_n, 0);
 			for (uint32_t i = 0; i < g->emps_n; i++) {
 				if (!query_considers(g, &g->emps[i], r, succ))
 					continue;
@@ -114,47 +119,114 @@ Test(columns, the_index_holds_every_current_level)
 	graph_unref(&g);
 }
 
-/* Bench ranks the same candidates through the kernel (no breakdown) and
- * through the scalar pass (a breakdown by an attribute nobody has). */
-Test(columns, bench_candidates_are_the_same_either_way)
+static void same_bench(const Pathways__V1__BenchResponse *a,
+		       const Pathways__V1__BenchResponse *b, const char *what)
 {
+	cr_assert_eq(a->considered, b->considered, "%s", what);
+	cr_assert_eq(a->n_candidates, b->n_candidates, "%s", what);
+	for (size_t i = 0; i < a->n_candidates; i++) {
+		cr_assert_str_eq(a->candidates[i]->employee_id,
+				 b->candidates[i]->employee_id, "%s", what);
+		cr_assert_eq(a->candidates[i]->readiness,
+			     b->candidates[i]->readiness);
+		cr_assert_eq(a->candidates[i]->band, b->candidates[i]->band);
+		cr_assert_eq(a->candidates[i]->blockers,
+			     b->candidates[i]->blockers);
+	}
+	for (size_t i = 0; i < 4; i++)
+		cr_assert_eq(a->bands[i]->count, b->bands[i]->count, "%s", what);
+	cr_assert_eq(a->n_breakdown, b->n_breakdown, "%s", what);
+	for (size_t k = 0; k < a->n_breakdown; k++) {
+		cr_assert_str_eq(a->breakdown[k]->value, b->breakdown[k]->value);
+		for (size_t i = 0; i < 4; i++)
+			cr_assert_eq(a->breakdown[k]->bands[i]->count,
+				     b->breakdown[k]->bands[i]->count, "%s %s",
+				     what, a->breakdown[k]->value);
+	}
+}
+
+/* Bench through the kernel and through the scalar pass (the snapshot's
+ * index hidden): the same candidates, bands and breakdowns, by an
+ * attribute some have, one nobody has, or none. */
+Test(columns, bench_is_the_same_with_or_without_the_index)
+{
+	static const char *const attrs[] = { "", "loc", "nobody-has-it" };
+
 	for (unsigned seed = 1; seed <= 4; seed++) {
 		struct random_framework f = {
 			.seed = seed, .roles = 16, .comps = 11, .emps = 300,
 			.binary = seed == 2, .expiry = seed >= 3,
 		};
 		graph_t *g = random_framework(&f);
+		const struct graph_columns *index = g->columns;
 
 		for (uint32_t r = 0; r < g->roles_n; r++)
-			for (unsigned limit = 1; limit <= 400; limit *= 20) {
-				Pathways__V1__BenchRequest req = PATHWAYS__V1__BENCH_REQUEST__INIT;
-				Pathways__V1__BenchResponse a, b;
-				struct query_ctx ca, cb;
+			for (unsigned limit = 1; limit <= 400; limit *= 20)
+				for (size_t at = 0; at < 3; at++) {
+					Pathways__V1__BenchRequest req = PATHWAYS__V1__BENCH_REQUEST__INIT;
+					Pathways__V1__BenchResponse a, b;
+					struct query_ctx ca, cb;
 
-				req.role_key = (char *)g->roles[r].key;
-				req.limit = limit;
-				req.successors_only = limit == 20;
-				pathways__v1__bench_response__init(&a);
-				pathways__v1__bench_response__init(&b);
-				cr_assert_eq(fixture_run(&ca, g, query_bench_run, &req, &a), 0);
-				req.breakdown_attribute = "nobody-has-it";
-				cr_assert_eq(fixture_run(&cb, g, query_bench_run, &req, &b), 0);
-				cr_assert_eq(a.considered, b.considered);
-				cr_assert_eq(a.n_candidates, b.n_candidates, "%s limit %u",
-					     req.role_key, limit);
-				for (size_t i = 0; i < a.n_candidates; i++) {
-					cr_assert_str_eq(a.candidates[i]->employee_id,
-							 b.candidates[i]->employee_id);
-					cr_assert_eq(a.candidates[i]->readiness,
-						     b.candidates[i]->readiness);
+					req.role_key = (char *)g->roles[r].key;
+					req.limit = limit;
+					req.successors_only = (limit + at) % 2;
+					req.breakdown_attribute = (char *)attrs[at];
+					pathways__v1__bench_response__init(&a);
+					pathways__v1__bench_response__init(&b);
+					cr_assert_eq(fixture_run(&ca, g, query_bench_run, &req, &a), 0);
+					g->columns = NULL;
+					cr_assert_eq(fixture_run(&cb, g, query_bench_run, &req, &b), 0);
+					g->columns = index;
+					same_bench(&a, &b, req.role_key);
+					query_ctx_reset(&ca);
+					query_ctx_reset(&cb);
 				}
-				for (size_t i = 0; i < 4; i++)
-					cr_assert_eq(a.bands[i]->count, b.bands[i]->count);
-				query_ctx_reset(&ca);
-				query_ctx_reset(&cb);
-			}
 		graph_unref(&g);
 	}
+}
+
+/* An attribute with a value per employee, past what the index holds:
+ * Bench breaks it down the scalar way, with the same answer. */
+Test(columns, an_attribute_with_too_many_values_is_not_indexed)
+{
+	graph_builder_t *b = fixture_base();
+	Pathways__V1__BenchRequest req = PATHWAYS__V1__BENCH_REQUEST__INIT;
+	Pathways__V1__BenchResponse x, y;
+	struct query_ctx cx, cy;
+	const struct graph_columns *index;
+	char id[16];
+	graph_t *g;
+
+	OK(graph_builder_role(b, "R", "", "ic", 1, "eng", 0, 0));
+	OK(graph_builder_role(b, "T", "", "ic", 2, "eng", 0, 0));
+	OK(graph_builder_requirement(b, "T", "a", 2, 1, false));
+	for (unsigned i = 0; i < GRAPH_COLUMNS_MAX_VALUES + 10; i++) {
+		snprintf(id, sizeof(id), "E%05u", i);
+		OK(graph_builder_employee(b, id, "R", NULL, true));
+		OK(graph_builder_attribute(b, id, "badge", id));
+		OK(graph_builder_attribute(b, id, "kind", i % 3 ? "a" : "b"));
+		OK(graph_builder_assessment(b, id, "a", i % 6, GRAPH_SRC_MANAGER, T0));
+	}
+	g = fixture_finish(b);
+	index = g->columns;
+	cr_assert_not_null(graph_columns_attr(index, "badge"));
+	cr_assert_null(graph_columns_attr(index, "badge")->vid);
+	cr_assert_not_null(graph_columns_attr(index, "kind")->vid);
+	req.role_key = "T";
+	for (int k = 0; k < 2; k++) {
+		req.breakdown_attribute = k ? "kind" : "badge";
+		pathways__v1__bench_response__init(&x);
+		pathways__v1__bench_response__init(&y);
+		cr_assert_eq(fixture_run(&cx, g, query_bench_run, &req, &x), 0);
+		g->columns = NULL;
+		cr_assert_eq(fixture_run(&cy, g, query_bench_run, &req, &y), 0);
+		g->columns = index;
+		cr_assert_eq(x.n_breakdown, k ? 2 : GRAPH_COLUMNS_MAX_VALUES + 10);
+		same_bench(&x, &y, req.breakdown_attribute);
+		query_ctx_reset(&cx);
+		query_ctx_reset(&cy);
+	}
+	graph_unref(&g);
 }
 
 /* A delta changes, removes and adds employees: its snapshot has an index
