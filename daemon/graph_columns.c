@@ -131,6 +131,17 @@ static int index_people(struct graph_columns *c, const graph_t *g)
 {
 	uint32_t *at;
 
+	c->emp_role = malloc((g->emps_n ? g->emps_n : 1) * sizeof(*c->emp_role));
+	c->emp_grade_active = malloc((g->emps_n ? g->emps_n : 1) *
+				     sizeof(*c->emp_grade_active));
+	if (!c->emp_role || !c->emp_grade_active)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < g->emps_n; i++) {
+		c->emp_role[i] = g->emps[i].role;
+		c->emp_grade_active[i] = g->roles[g->emps[i].role].grade << 1 |
+					 g->emps[i].active;
+	}
+	c->bytes += (size_t)g->emps_n * 2 * sizeof(uint32_t);
 	c->role_off = calloc((size_t)g->roles_n + 1, sizeof(*c->role_off));
 	c->role_emps = malloc((g->emps_n ? g->emps_n : 1) * sizeof(*c->role_emps));
 	at = malloc(((size_t)g->roles_n + 1) * sizeof(*at));
@@ -178,6 +189,8 @@ void graph_columns_destroy(struct graph_columns **cp)
 	free(c->attrs);
 	free(c->role_off);
 	free(c->role_emps);
+	free(c->emp_role);
+	free(c->emp_grade_active);
 	free(c->off);
 	free(c->emp);
 	free(c->level);

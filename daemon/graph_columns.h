@@ -58,6 +58,9 @@ struct graph_columns {
 	/* employee indexes by role: role r's are role_emps[role_off[r] ..
 	 * role_off[r + 1] - 1] */
 	uint32_t *role_off, *role_emps;
+	/* per employee, packed for the kernel's random accesses: their role,
+	 * and their role's grade << 1 | active */
+	uint32_t *emp_role, *emp_grade_active;
 	struct graph_columns_attr *attrs;
 	uint32_t attrs_n;
 	size_t bytes;			/* what it holds, for memory figures */

@@ -8,10 +8,13 @@ struct query_columns {
 	struct query_ctx *ctx;
 	const struct graph_columns *c;
 	/* per employee, valid where stamp equals seq (no clearing between
-	 * roles) */
-	uint32_t *stamp, seq;
-	double *num;
-	uint8_t *met, *musts_met, *boundary;
+	 * roles); one cache line's worth together */
+	struct sums {
+		double num;
+		uint32_t stamp;
+		uint8_t met, musts_met, boundary;
+	} *sums;
+	uint32_t seq;
 	uint32_t *touched;
 	/* per value of the breakdown's attribute: considered, considered
 	 * and touched, band counts */
@@ -31,15 +34,10 @@ struct query_columns *query_columns_new(struct query_ctx *ctx)
 	if (qc) {
 		qc->ctx = ctx;
 		qc->c = g->columns;
-		qc->stamp = query_alloc(ctx, n, sizeof(*qc->stamp));
-		qc->num = query_alloc(ctx, n, sizeof(*qc->num));
-		qc->met = query_alloc(ctx, n, 1);
-		qc->musts_met = query_alloc(ctx, n, 1);
-		qc->boundary = query_alloc(ctx, n, 1);
+		qc->sums = query_alloc(ctx, n, sizeof(*qc->sums));
 		qc->touched = query_alloc(ctx, n, sizeof(*qc->touched));
 	}
-	if (!qc || !qc->stamp || !qc->num || !qc->met || !qc->musts_met ||
-	    !qc->boundary || !qc->touched) {
+	if (!qc || !qc->sums || !qc->touched) {
 		query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
 		return NULL;
 	}
@@ -160,14 +158,11 @@ int query_columns_tally(struct query_columns *qc,
 				 sixtieths[q->level];
 		for (uint32_t j = lo; j < hi; j++) {
 			uint32_t e = c->emp[j];
+			struct sums *s = &qc->sums[e];
 			unsigned lv = c->level[j];
 
-			if (qc->stamp[e] != seq) {
-				qc->stamp[e] = seq;
-				qc->num[e] = 0;
-				qc->met[e] = 0;
-				qc->musts_met[e] = 0;
-				qc->boundary[e] = 0;
+			if (s->stamp != seq) {
+				*s = (struct sums){ .stamp = seq };
 				qc->touched[n++] = e;
 			}
 			if (days) {
@@ -175,31 +170,34 @@ int query_columns_tally(struct query_columns *qc,
 
 				if (d == od || d == GRAPH_COLUMNS_DAY_LOW ||
 				    d == GRAPH_COLUMNS_DAY_HIGH)
-					qc->boundary[e] = 1;
+					s->boundary = 1;
 				else if (d < od)
 					lv = 0;
 			}
 			if (lv >= q->level) {
-				qc->met[e]++;
-				qc->musts_met[e] += q->must_have;
+				s->met++;
+				s->musts_met += q->must_have;
 			}
 			/* the scalar scorer adds a zero for a level it does
 			 * not have: x + 0 is x, so skipping it is exact */
-			qc->num[e] += add[lv];
+			s->num += add[lv];
 		}
 	}
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = qc->touched[k];
-		const struct graph_employee *e = &g->emps[i];
+		uint32_t i = qc->touched[k], ga = c->emp_grade_active[i];
+		const struct sums *s = &qc->sums[i];
 		struct query_readiness_score sc;
 
-		if (!query_considers(g, e, rs->role, successors_only))
+		/* query_considers() from the packed arrays */
+		if (!(ga & 1) || c->emp_role[i] == rs->role ||
+		    (successors_only && ga >> 1 > r->grade))
 			continue;
-		if (qc->boundary[i])
-			query_role_scorer_score(rs, e, qc->ctx->now, &sc);
+		if (s->boundary)
+			query_role_scorer_score(rs, &g->emps[i], qc->ctx->now,
+						&sc);
 		else
-			query_readiness_finish(g, r, qc->num[i], den, qc->met[i],
-					       musts - qc->musts_met[i], &sc);
+			query_readiness_finish(g, r, s->num, den, s->met,
+					       musts - s->musts_met, &sc);
 		counts[sc.band]++;
 		seen++;
 		if (a) {
