@@ -66,7 +66,7 @@ class Live(unittest.TestCase):
 
     def test_every_method_of_the_service_is_a_method_of_the_client(self):
         names = pathways.method_names()
-        self.assertEqual(len(names), 15)
+        self.assertEqual(len(names), 16)
         for name in names:
             snake = "".join("_" + ch.lower() if ch.isupper() else ch for ch in name)[1:]
             self.assertTrue(callable(getattr(pathways.Client, snake, None)), snake)
