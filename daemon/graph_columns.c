@@ -177,6 +177,28 @@ static int index_people(struct graph_columns *c, const graph_t *g)
 	return 0;
 }
 
+const struct graph_columns *graph_columns_of(const graph_t *g)
+{
+	/* the snapshot is otherwise immutable: the index is derived data,
+	 * set once, atomically */
+	graph_t *m = (graph_t *)(uintptr_t)g;
+	const struct graph_columns *c, *none = NULL;
+	struct graph_columns *n;
+
+	c = atomic_load_explicit(&m->columns, memory_order_acquire);
+	if (c || !g->columns_lazy)
+		return c;
+	n = graph_columns_new(g);
+	if (!n)
+		return NULL;
+	if (atomic_compare_exchange_strong_explicit(&m->columns, &none, n,
+						    memory_order_acq_rel,
+						    memory_order_acquire))
+		return n;
+	graph_columns_destroy(&n);
+	return none;
+}
+
 void graph_columns_destroy(struct graph_columns **cp)
 {
 	struct graph_columns *c = *cp;

@@ -66,6 +66,12 @@ struct graph_columns {
 	size_t bytes;			/* what it holds, for memory figures */
 };
 
+/* g's index: the one it has, else for a delta (columns_lazy) one built
+ * now and kept with g (if two threads race, one index wins and the other
+ * is freed); NULL: none (out of memory, or a snapshot built without
+ * one). */
+const struct graph_columns *graph_columns_of(const graph_t *g);
+
 /* The index of g (its employees and roles); NULL without memory. */
 struct graph_columns *graph_columns_new(const graph_t *g);
 void graph_columns_destroy(struct graph_columns **c);

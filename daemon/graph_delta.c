@@ -66,7 +66,8 @@ int graph_builder_finish_delta(graph_builder_t **bp, const graph_t *old,
 	       (const char *)op + offsetof(graph_t, version),
 	       sizeof(*np) - offsetof(graph_t, version));
 	atomic_init(&g->refs, 1);
-	g->columns = NULL;	/* old's; this one's is built below */
+	g->columns = NULL;	/* old's; this one's on first use */
+	g->columns_lazy = true;
 	g->version = version;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	g->loaded_unix_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -165,7 +166,6 @@ int graph_builder_finish_delta(graph_builder_t **bp, const graph_t *old,
 		}
 		np->owners[np->owners_n++] = o;
 	}
-	g->columns = graph_columns_new(g);	/* NULL: scalar scoring */
 	*out = g;
 	np = NULL;
 	rc = 0;

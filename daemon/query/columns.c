@@ -25,15 +25,16 @@ struct query_columns {
 struct query_columns *query_columns_new(struct query_ctx *ctx)
 {
 	const graph_t *g = ctx->g;
+	const struct graph_columns *index = graph_columns_of(g);
 	struct query_columns *qc;
 	size_t n = g->emps_n ? g->emps_n : 1;
 
-	if (!g->columns)
+	if (!index)
 		return NULL;
 	qc = query_alloc(ctx, 1, sizeof(*qc));
 	if (qc) {
 		qc->ctx = ctx;
-		qc->c = g->columns;
+		qc->c = index;
 		qc->sums = query_alloc(ctx, n, sizeof(*qc->sums));
 		qc->touched = query_alloc(ctx, n, sizeof(*qc->touched));
 	}

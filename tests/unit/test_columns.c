@@ -246,7 +246,10 @@ Test(columns, a_delta_gets_its_own_index)
 	OK(graph_builder_employee(b, "NEW", "R02", NULL, true));
 	OK(graph_builder_assessment(b, "NEW", "k03", 3, GRAPH_SRC_PEER, T0));
 	OK(graph_builder_finish_delta(&b, old, changed, 3, 2, &g));
-	cr_assert_not_null(g->columns);
+	/* built on first use, not before it is published */
+	cr_assert_null(g->columns);
+	cr_assert_not_null(graph_columns_of(g));
+	cr_assert_eq(graph_columns_of(g), g->columns);
 	cr_assert_neq(g->columns, old->columns);
 	check_every_role(g);
 	check_every_role(old);
