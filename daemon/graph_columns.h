@@ -6,9 +6,10 @@
  * (query/columns.c) instead of every employee's levels.
  *
  * It is built from the snapshot's employees (their levels as
- * graph_level_of reads them) when a snapshot is finished and again for
- * every delta; the per-employee levels stay the source of truth. A
- * snapshot without one (built out of memory) is scored the scalar way. */
+ * graph_level_of reads them) when a full load is finished, and for a delta
+ * on its first use (graph_columns_of), so a change is published without
+ * waiting for it; the per-employee levels stay the source of truth. A
+ * snapshot without one (out of memory) is scored the scalar way. */
 #ifndef PATHWAYS_GRAPH_COLUMNS_H
 #define PATHWAYS_GRAPH_COLUMNS_H
 
