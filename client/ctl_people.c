@@ -291,11 +291,12 @@ static int ctl_people_print_bench(struct ctl_cli *cli,
 
 int ctl_people_bench(struct ctl_cli *cli, int argc, char **argv)
 {
-	enum { OPT_LIMIT = 1, OPT_BY, OPT_MIN_READINESS };
+	enum { OPT_LIMIT = 1, OPT_BY, OPT_MIN_READINESS, OPT_SUCCESSORS };
 	static const struct option opts[] = {
 		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "min-readiness", required_argument, NULL, OPT_MIN_READINESS },
+		{ "successors", no_argument, NULL, OPT_SUCCESSORS },
 		{ 0 },
 	};
 	Pathways__V1__BenchRequest req = PATHWAYS__V1__BENCH_REQUEST__INIT;
@@ -321,6 +322,9 @@ int ctl_people_bench(struct ctl_cli *cli, int argc, char **argv)
 				return ctl_cli_usage_error(cli,
 					"invalid --min-readiness '%s' (0 to "
 					"100)", optarg);
+			break;
+		case OPT_SUCCESSORS:
+			req.successors_only = true;
 			break;
 		default:
 			return status;

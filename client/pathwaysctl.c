@@ -14,6 +14,7 @@
 #include "ctl_ops.h"
 #include "ctl_path.h"
 #include "ctl_people.h"
+#include "ctl_pipeline.h"
 #include "ctl_query.h"
 #include "ctl_trend.h"
 #include "ctl_token.h"
@@ -57,10 +58,17 @@ static const struct ctl_cmd pathwaysctl_cmds[] = {
 	  "colleagues who can mentor an employee towards a role or in a "
 	  "competency",
 	  ctl_people_mentors },
-	{ "bench", "ROLE [--limit N] [--by ATTRIBUTE] [--min-readiness X]",
+	{ "bench", "ROLE [--limit N] [--by ATTRIBUTE] [--min-readiness X] "
+		   "[--successors]",
 	  "the best candidates for a role, the bands of everyone considered "
-	  "(--by: per value of an employee attribute)",
+	  "(--by: per value of an employee attribute; --successors: only "
+	  "those no higher in grade)",
 	  ctl_people_bench },
+	{ "pipeline", "[--track T] [--area A] [--grade LO-HI] [--by ATTRIBUTE] "
+		      "[--all] [--min-ready N] [--svg FILE]",
+	  "every selected role's bench at once, thin roles first (--all: "
+	  "everyone, not only successors; --svg: the grid as a picture)",
+	  ctl_pipeline_run },
 	{ "placement", "EMPLOYEE",
 	  "per track, the grade an employee operates at and the next role",
 	  ctl_people_placement },

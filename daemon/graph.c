@@ -229,6 +229,10 @@ void graph_owner_unref(struct graph_owner *o)
 
 void graph_free_own(struct graph_priv *p)
 {
+	struct graph_columns *c = (struct graph_columns *)(uintptr_t)
+		atomic_load_explicit(&p->pub.columns, memory_order_acquire);
+
+	graph_columns_destroy(&c);
 	free(p->pub.emps);
 	if (p->emp_idx_owner)
 		graph_owner_unref(p->emp_idx_owner);

@@ -239,6 +239,13 @@ struct graph {
 	struct graph_keymap track_idx, area_idx, comp_idx, role_idx,
 		module_idx, emp_idx;
 
+	/* the column index (graph_columns.h), this snapshot's alone; NULL:
+	 * none, score the scalar way — or, with columns_lazy (a delta), not
+	 * built yet: graph_columns_of() builds it on first use, so a change
+	 * is published without waiting for it */
+	_Atomic(const struct graph_columns *) columns;
+	bool columns_lazy;
+
 	/* where the arrays above are stored, which only the graph_*.c files
 	 * see, follows in struct graph_priv (graph_private.h) */
 };

@@ -66,6 +66,8 @@ int graph_builder_finish_delta(graph_builder_t **bp, const graph_t *old,
 	       (const char *)op + offsetof(graph_t, version),
 	       sizeof(*np) - offsetof(graph_t, version));
 	atomic_init(&g->refs, 1);
+	g->columns = NULL;	/* old's; this one's on first use */
+	g->columns_lazy = true;
 	g->version = version;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	g->loaded_unix_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;

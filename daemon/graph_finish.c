@@ -736,6 +736,7 @@ int graph_builder_finish(graph_builder_t **bp, uint64_t version, graph_t **out)
 			goto out;
 		}
 	}
+	g->columns = graph_columns_new(g);	/* NULL: scalar scoring */
 	*out = g;
 	p = NULL;
 out:

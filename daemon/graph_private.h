@@ -17,6 +17,7 @@
 
 #include "array.h"
 #include "graph.h"
+#include "graph_columns.h"
 
 /* A reference-counted set of allocations, freed together at zero. */
 struct graph_owner {

@@ -8,6 +8,7 @@
 #include "query/mentors.h"
 #include "query/modules.h"
 #include "query/path.h"
+#include "query/pipeline.h"
 #include "query/placement.h"
 #include "query/readiness.h"
 #include "query/roles.h"
@@ -135,6 +136,7 @@ static const struct methods_row methods[] = {
 	      writer_record_completions, reads_records),
 	WRITE("EraseEmployee", erase_employee, writer_erase_employee,
 	      reads_employee_id),
+	QUERY("Pipeline", pipeline, query_pipeline_run, 0, reads_everyone),
 	QUERY("Trend", trend, query_trend_run, 0, reads_employee_id),
 };
 #undef QUERY

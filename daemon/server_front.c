@@ -253,7 +253,10 @@ static void take(struct server *s, void *sock, struct server_job *j)
 
 void server_dispatch_read(struct server *s, void *sock, struct server_job *j)
 {
-	if (zmq_msg_size(&j->frames[j->routing_n + 1]) <= j->m->inline_max ||
+	/* inline_max 0: always a worker, even for an empty body (a Pipeline
+	 * over everything with every field at its default is one) */
+	if ((j->m->inline_max &&
+	     zmq_msg_size(&j->frames[j->routing_n + 1]) <= j->m->inline_max) ||
 	    s->workers_n == 0) {
 		server_job_run(s, j, SERVER_READER_FRONTEND, &s->front_cache);
 		server_job_finish(s, sock, j);

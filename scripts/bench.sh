@@ -280,6 +280,9 @@ if [ -n "$dpid" ]; then
 	lg batch_raw "$dport" "$dpid" "${d[@]}" --mix batch --inflight 1 \
 		--batch-emps 1000 --batch-roles 10
 	lg bench "$dport" "$dpid" "${d[@]}" --mix bench --inflight 1 --decode
+	lg pipeline "$dport" "$dpid" "${d[@]}" --mix pipeline --inflight 1 --decode
+	lg pipeline_succ "$dport" "$dpid" "${d[@]}" --mix pipeline_succ \
+		--inflight 1 --decode
 	lg path "$dport" "$dpid" "${d[@]}" --mix path --inflight 1 --decode
 	lg mix "$dport" "$dpid" "${d[@]}" --inflight 32 --decode \
 		--mix readiness=70,gap=10,modules=5,mentors=3,placement=5,path=3,explore=3,bench=1 \
@@ -499,6 +502,10 @@ if [ "$v1" = PASS ] && [ "$v2" = PASS ]; then vb=PASS
 elif [ "$v1" = n/a ] || [ "$v2" = n/a ]; then vb=n/a
 else vb=MISS; fi
 row "4. Bench over $(fmt_n "$(get employees)") employees: p50" "$(fmt_us "$bn") $(cpu bench)" "≤ 10 ms, ≥ 50× SQL" "SQL $(fmt_us "$sbn")" "${speed}× faster" "$vb"
+pl=$(lgv pipeline pipeline p50_us)
+row "   Pipeline, every role × everyone (include_all): p50" "$(fmt_us "$pl") $(cpu pipeline)" "≤ 1 s" "Bench $(fmt_us "$bn")" "$(ratio "$pl" "$bn")× one Bench" "$(verdict "$pl" "<=" 1000000)"
+ps=$(lgv pipeline_succ pipeline_succ p50_us)
+row "   Pipeline, every role, successors only: p50" "$(fmt_us "$ps") $(cpu pipeline_succ)" "≤ include_all" "include_all $(fmt_us "$pl")" "$(ratio "$ps" "$pl")×" "$(verdict "$(ratio "$ps" "$pl")" "<=" 1)"
 pa=$(lgv path path p50_us)
 row "5. Path, 3 routes: p50" "$(fmt_us "$pa") $(cpu path)" "≤ 2 ms" "floor $(fmt_us "$e1")" "$(ratio "$pa" "$e1")×" "$(verdict "$pa" "<=" 2000)"
 cm=$(get cold_ms)
@@ -564,7 +571,7 @@ machine="$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1), $ncpu CPUs
 	echo "Where threads ran (client: sched_getcpu at each reply; threads: share of one CPU over the run @ the CPU it last ran on; per request: the server's CPU time and its time runnable but waiting for a CPU, all threads):"
 	echo
 	echo '```'
-	for n in echo1 ready1 echo256 ready256 batch batch_arena batch_raw bench path mix echo_core0 ready_core0 echo_split ready_split; do
+	for n in echo1 ready1 echo256 ready256 batch batch_arena batch_raw bench pipeline pipeline_succ path mix echo_core0 ready_core0 echo_split ready_split; do
 		[ -s "$work/lg-$n.txt" ] || continue
 		l=$(grep ' kind=all ' "$work/lg-$n.txt")
 		printf '%-11s client cpu %-10s client %-40s server %s; per request CPU %s µs, waited %s µs\n' "$n" \

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "columns.h"
 #include "readiness.h"
 
 struct cand {
@@ -65,10 +66,8 @@ static void heap_push(const graph_t *g, struct cand *h, size_t *n, size_t cap,
 	}
 }
 
-struct brow {
-	const char *value;
-	uint32_t counts[5];
-};
+/* a breakdown row, as the column kernel fills them */
+#define brow query_columns_row
 
 static int cmp_cand(const void *a, const void *b, void *g)
 {
@@ -100,36 +99,95 @@ static Pathways__V1__BandCount **band_counts(struct query_ctx *ctx,
 	return v;
 }
 
-int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
-		    ProtobufCMessage *respm)
+/* the best candidates Bench lists, or none (Pipeline) */
+struct top {
+	const graph_t *g;
+	struct cand *h;
+	size_t n, cap;
+	double min_readiness;
+};
+
+static void push_touched(void *arg, uint32_t emp,
+			 const struct query_readiness_score *sc)
 {
-	const Pathways__V1__BenchRequest *req = (const void *)reqm;
-	Pathways__V1__BenchResponse *resp = (void *)respm;
+	struct top *top = arg;
+
+	if (sc->readiness >= top->min_readiness)
+		heap_push(top->g, top->h, &top->n, top->cap,
+			  (struct cand){ emp, sc->blockers, sc->readiness,
+					 sc->band });
+}
+
+/* Whether one of the rest employees (all scored z, no level in any
+ * required competency) could be among the best: then their ids decide,
+ * and the scalar pass that visits everyone ranks them. */
+static bool rest_may_rank(const struct top *top, uint32_t rest,
+			  const struct query_readiness_score *z)
+{
+	if (!rest || z->readiness < top->min_readiness)
+		return false;
+	if (top->n < top->cap)
+		return true;
+	return z->readiness > top->h[0].readiness ||
+	       (z->readiness == top->h[0].readiness &&
+		z->blockers <= top->h[0].blockers);
+}
+
+/* The column kernel's pass (query/columns.h): 1 when the scalar pass
+ * must run instead (the rest could rank among top, or attr is not
+ * indexed), 0 done, -1 error. */
+static int tally_columns(struct query_columns *qc,
+			 struct query_role_scorer *rs, bool successors_only,
+			 const char *attr, struct top *top, uint32_t counts[5],
+			 uint32_t *considered, struct brow **rows,
+			 size_t *rows_n)
+{
+	struct query_readiness_score z;
+	uint32_t rest, n = 0, kc[5] = { 0 };
+	int rc;
+
+	rc = query_columns_tally(qc, rs, successors_only, attr, kc, &n,
+				 top ? push_touched : NULL, top, &rest, &z,
+				 rows, rows_n);
+	if (rc)
+		return rc;
+	if (top && rest_may_rank(top, rest, &z)) {
+		top->n = 0;
+		*rows_n = 0;
+		return 1;
+	}
+	memcpy(counts, kc, sizeof(kc));
+	*considered += n;
+	return 0;
+}
+
+/* One pass over the employees considered for role: band counts, the
+ * breakdown by attr ("" none) and, with top, the best candidates. With qc
+ * and no attr, the column kernel's pass. */
+static int tally(struct query_ctx *ctx, struct query_columns *qc,
+		 uint32_t role, bool successors_only, const char *attr,
+		 struct top *top, uint32_t *considered,
+		 Pathways__V1__BandCount ***bands, size_t *n_bands,
+		 Pathways__V1__BreakdownRow ***breakdown, size_t *n_breakdown)
+{
 	const graph_t *g = ctx->g;
-	unsigned limit = req->limit ? req->limit : 10;
-	const char *attr = req->breakdown_attribute;
 	struct query_role_scorer rs;
-	uint32_t counts[5] = { 0 }, role;
-	struct cand *top;
+	uint32_t counts[5] = { 0 };
 	struct brow *rows = NULL;
 	uint32_t *slots = NULL;
-	size_t top_n = 0, rows_n = 0, rows_cap = 0, mask = 0;
+	size_t rows_n = 0, rows_cap = 0, mask = 0;
 
-	if (limit > QUERY_MAX_LIMIT)
-		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED,
-				  "limit %u is over %u", limit, QUERY_MAX_LIMIT);
-	if (isnan(req->min_readiness))
-		return query_fail(ctx, QUERY_INVALID_ARGUMENT,
-				  "min_readiness is not a number");
-	role = graph_find_role(g, req->role_key);
-	if (role == GRAPH_NONE)
-		return query_fail(ctx, QUERY_NOT_FOUND, "unknown role \"%s\"",
-				  req->role_key);
 	if (query_role_scorer_init(ctx, &rs, role))
 		return -1;
-	top = query_alloc(ctx, limit, sizeof(*top));
-	if (!top)
-		goto oom;
+	if (qc) {
+		int rc = tally_columns(qc, &rs, successors_only, attr, top,
+				       counts, considered, &rows, &rows_n);
+
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			goto bands;
+	}
 	if (attr[0]) {
 		rows_cap = 64;
 		mask = 127;
@@ -142,13 +200,13 @@ int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 		const struct graph_employee *e = &g->emps[i];
 		struct query_readiness_score sc;
 
-		if (!e->active || e->role == role)
+		if (!query_considers(g, e, role, successors_only))
 			continue;
 		query_role_scorer_score(&rs, e, ctx->now, &sc);
-		resp->considered++;
+		(*considered)++;
 		counts[sc.band]++;
-		if (sc.readiness >= req->min_readiness)
-			heap_push(g, top, &top_n, limit,
+		if (top && sc.readiness >= top->min_readiness)
+			heap_push(g, top->h, &top->n, top->cap,
 				  (struct cand){ i, sc.blockers, sc.readiness,
 						 sc.band });
 		if (!attr[0])
@@ -191,32 +249,15 @@ int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 		}
 		rows[slots[h] - 1].counts[sc.band]++;
 	}
-	if (top_n > 1)
-		qsort_r(top, top_n, sizeof(*top), cmp_cand, (void *)g);
-	resp->candidates = query_alloc(ctx, top_n ? top_n : 1,
-				       sizeof(*resp->candidates));
-	if (!resp->candidates)
-		goto oom;
-	for (size_t i = 0; i < top_n; i++) {
-		Pathways__V1__BenchCandidate *c = query_alloc(ctx, 1, sizeof(*c));
-
-		if (!c)
-			goto oom;
-		pathways__v1__bench_candidate__init(c);
-		c->employee_id = query_str(g->emps[top[i].emp].id);
-		c->current_role = query_str(g->roles[g->emps[top[i].emp].role].key);
-		c->readiness = query_round1(top[i].readiness);
-		c->band = top[i].band;
-		c->blockers = top[i].blockers;
-		resp->candidates[resp->n_candidates++] = c;
-	}
-	resp->bands = band_counts(ctx, counts, &resp->n_bands);
-	if (!resp->bands)
+bands:
+	*bands = band_counts(ctx, counts, n_bands);
+	if (!*bands)
 		goto oom;
 	if (rows_n) {
+		/* the kernel's rows come sorted; sorting again is cheap */
 		graph_sort(rows, rows_n, sizeof(*rows), cmp_row);
-		resp->breakdown = query_alloc(ctx, rows_n, sizeof(*resp->breakdown));
-		if (!resp->breakdown)
+		*breakdown = query_alloc(ctx, rows_n, sizeof(**breakdown));
+		if (!*breakdown)
 			goto oom;
 		for (size_t i = 0; i < rows_n; i++) {
 			Pathways__V1__BreakdownRow *row = query_alloc(ctx, 1, sizeof(*row));
@@ -228,8 +269,75 @@ int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 			row->bands = band_counts(ctx, rows[i].counts, &row->n_bands);
 			if (!row->bands)
 				goto oom;
-			resp->breakdown[resp->n_breakdown++] = row;
+			(*breakdown)[(*n_breakdown)++] = row;
 		}
+	}
+	return 0;
+oom:
+	return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+int query_bench_tally(struct query_ctx *ctx, struct query_columns *qc,
+		      uint32_t role, bool successors_only, const char *attr,
+		      uint32_t *considered, Pathways__V1__BandCount ***bands,
+		      size_t *n_bands, Pathways__V1__BreakdownRow ***breakdown,
+		      size_t *n_breakdown)
+{
+	return tally(ctx, qc, role, successors_only, attr, NULL, considered,
+		     bands, n_bands, breakdown, n_breakdown);
+}
+
+int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
+		    ProtobufCMessage *respm)
+{
+	const Pathways__V1__BenchRequest *req = (const void *)reqm;
+	Pathways__V1__BenchResponse *resp = (void *)respm;
+	const graph_t *g = ctx->g;
+	unsigned limit = req->limit ? req->limit : 10;
+	struct top top = { .g = g, .cap = limit,
+			   .min_readiness = req->min_readiness };
+	struct query_columns *qc = NULL;
+	uint32_t role;
+
+	if (limit > QUERY_MAX_LIMIT)
+		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED,
+				  "limit %u is over %u", limit, QUERY_MAX_LIMIT);
+	if (isnan(req->min_readiness))
+		return query_fail(ctx, QUERY_INVALID_ARGUMENT,
+				  "min_readiness is not a number");
+	role = graph_find_role(g, req->role_key);
+	if (role == GRAPH_NONE)
+		return query_fail(ctx, QUERY_NOT_FOUND, "unknown role \"%s\"",
+				  req->role_key);
+	top.h = query_alloc(ctx, limit, sizeof(*top.h));
+	if (!top.h)
+		goto oom;
+	qc = query_columns_new(ctx);
+	if (!qc && ctx->code)
+		return -1;
+	if (tally(ctx, qc, role, req->successors_only, req->breakdown_attribute,
+		  &top, &resp->considered, &resp->bands, &resp->n_bands,
+		  &resp->breakdown, &resp->n_breakdown))
+		return -1;
+	if (top.n > 1)
+		qsort_r(top.h, top.n, sizeof(*top.h), cmp_cand, (void *)g);
+	resp->candidates = query_alloc(ctx, top.n ? top.n : 1,
+				       sizeof(*resp->candidates));
+	if (!resp->candidates)
+		goto oom;
+	for (size_t i = 0; i < top.n; i++) {
+		const struct cand *t = &top.h[i];
+		Pathways__V1__BenchCandidate *c = query_alloc(ctx, 1, sizeof(*c));
+
+		if (!c)
+			goto oom;
+		pathways__v1__bench_candidate__init(c);
+		c->employee_id = query_str(g->emps[t->emp].id);
+		c->current_role = query_str(g->roles[g->emps[t->emp].role].key);
+		c->readiness = query_round1(t->readiness);
+		c->band = t->band;
+		c->blockers = t->blockers;
+		resp->candidates[resp->n_candidates++] = c;
 	}
 	return 0;
 oom:

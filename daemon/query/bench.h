@@ -6,6 +6,22 @@
 
 #include "query.h"
 
+struct query_columns;
+
+/* Bench's counts for role without its candidates (what Pipeline reports per
+ * role), with the column kernel's scratch qc (query/columns.h) or, NULL,
+ * the scalar way: adds the employees considered to *considered, sets *bands to the
+ * four band counts and appends one row per value of attr ("": none) to
+ * *breakdown, by value, all from ctx's arena; -1 (ctx status set) on
+ * error. */
+int query_bench_tally(struct query_ctx *ctx, struct query_columns *qc,
+		      uint32_t role,
+		      bool successors_only, const char *attr,
+		      uint32_t *considered, Pathways__V1__BandCount ***bands,
+		      size_t *n_bands, Pathways__V1__BreakdownRow ***breakdown,
+		      size_t *n_breakdown);
+
+/* Method handler: Pathways__V1__BenchRequest → BenchResponse. */
 int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *req,
 		    ProtobufCMessage *resp);
 

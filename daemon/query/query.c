@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct query_chunk {
 	struct query_chunk *next;
@@ -21,6 +22,39 @@ void query_ctx_init(struct query_ctx *ctx, const graph_t *g, int64_t now)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->g = g;
 	ctx->now = now;
+}
+
+int query_track_area(struct query_ctx *ctx, const char *track_key,
+		     const char *area_key, uint32_t *track, uint32_t *area)
+{
+	*track = *area = GRAPH_NONE;
+	if (track_key[0]) {
+		*track = graph_find_track(ctx->g, track_key);
+		if (*track == GRAPH_NONE)
+			return query_fail(ctx, QUERY_NOT_FOUND,
+					  "unknown track \"%s\"", track_key);
+	}
+	if (area_key[0]) {
+		*area = graph_find_area(ctx->g, area_key);
+		if (*area == GRAPH_NONE)
+			return query_fail(ctx, QUERY_NOT_FOUND,
+					  "unknown area \"%s\"", area_key);
+	}
+	return 0;
+}
+
+bool query_past_deadline(struct query_ctx *ctx)
+{
+	struct timespec ts;
+
+	if (!ctx->deadline_us)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 <= ctx->deadline_us)
+		return false;
+	query_fail(ctx, QUERY_DEADLINE_EXCEEDED,
+		   "past its deadline; stopped before the end");
+	return true;
 }
 
 void query_ctx_reset(struct query_ctx *ctx)

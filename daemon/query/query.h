@@ -51,6 +51,9 @@ struct query_ctx {
 	/* the client (key fingerprint or peer address), for the log lines
 	 * that must name it; NULL: unknown */
 	const char *who;
+	/* CLOCK_MONOTONIC microseconds past which a long query stops with
+	 * DEADLINE_EXCEEDED (query_past_deadline); 0: none */
+	int64_t deadline_us;
 };
 
 /* Initializes ctx for one request against g at time now. */
@@ -103,6 +106,16 @@ const char *query_bad_string(const ProtobufCMessage *m);
  * message truncated by a bounded buffer (or quoting a client's bad string)
  * still encodes as a protobuf string. */
 void query_utf8_trim(char *s);
+
+/* A selection by track and area keys ("": any) as indexes (GRAPH_NONE:
+ * any); -1 with NOT_FOUND naming an unknown one. */
+int query_track_area(struct query_ctx *ctx, const char *track_key,
+		     const char *area_key, uint32_t *track, uint32_t *area);
+
+/* True (and ctx status DEADLINE_EXCEEDED) once ctx->deadline_us has passed:
+ * a query over many roles asks between roles, so a client that gave up does
+ * not keep a worker busy. */
+bool query_past_deadline(struct query_ctx *ctx);
 
 /* Rounds to one decimal, half away from zero (every readiness on the wire). */
 double query_round1(double x);

@@ -27,6 +27,13 @@ static void score_levels(const graph_t *g, const struct graph_role *r,
 		num += req[i].weight * (double)(c < l ? c : l) * sixtieths[l];
 		den += req[i].weight;
 	}
+	query_readiness_finish(g, r, num, den, met, blockers, out);
+}
+
+void query_readiness_finish(const graph_t *g, const struct graph_role *r,
+			    double num, double den, unsigned met,
+			    unsigned blockers, struct query_readiness_score *out)
+{
 	if (r->req_n == 0)
 		out->readiness = 100.0;
 	else if (g->settings.readiness_mode == GRAPH_MODE_BINARY)

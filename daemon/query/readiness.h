@@ -27,6 +27,13 @@ struct query_role_scorer {
 	uint8_t *cur;			/* per requirement: scratch */
 };
 
+/* The score from the sums over r's requirements in their order: num of
+ * weight × min(level, L) × 60 / L, den of weights, met and blockers (what
+ * both scorers and the column kernel, query/columns.c, end with). */
+void query_readiness_finish(const graph_t *g, const struct graph_role *r,
+			    double num, double den, unsigned met,
+			    unsigned blockers, struct query_readiness_score *out);
+
 /* Allocates the maps from ctx's arena; -1 (ctx status set) on OOM. */
 int query_role_scorer_init(struct query_ctx *ctx, struct query_role_scorer *rs,
 			   uint32_t role);

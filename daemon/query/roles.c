@@ -8,18 +8,8 @@ int query_roles_run(struct query_ctx *ctx, const ProtobufCMessage *reqm,
 	const graph_t *g = ctx->g;
 	uint32_t track = GRAPH_NONE, area = GRAPH_NONE;
 
-	if (req->track[0]) {
-		track = graph_find_track(g, req->track);
-		if (track == GRAPH_NONE)
-			return query_fail(ctx, QUERY_NOT_FOUND,
-					  "unknown track \"%s\"", req->track);
-	}
-	if (req->area[0]) {
-		area = graph_find_area(g, req->area);
-		if (area == GRAPH_NONE)
-			return query_fail(ctx, QUERY_NOT_FOUND,
-					  "unknown area \"%s\"", req->area);
-	}
+	if (query_track_area(ctx, req->track, req->area, &track, &area))
+		return -1;
 	resp->roles = query_alloc(ctx, g->roles_n, sizeof(*resp->roles));
 	if (!resp->roles)
 		goto oom;

@@ -5,7 +5,7 @@
 # Installed as share/bash-completion/completions/pathwaysctl.
 
 _pathwaysctl_commands="health roles readiness gap trend path explore modules mentors
-bench placement audit stats map record-assessment record-completion
+bench pipeline placement audit stats map record-assessment record-completion
 erase-employee migrate import export keygen token"
 
 _pathwaysctl_globals="--endpoint --json --timeout --server-key --client-key --min-lsn
@@ -23,7 +23,8 @@ _pathwaysctl_flags()
 	explore) echo "--from-role --from-employee --max-steps --max-cost --limit" ;;
 	modules) echo "--max-hours --max-modules" ;;
 	mentors) echo "--role --competency --limit" ;;
-	bench) echo "--limit --by --min-readiness" ;;
+	bench) echo "--limit --by --min-readiness --successors" ;;
+	pipeline) echo "--track --area --grade --by --all --min-ready --svg" ;;
 	stats) echo "--prometheus" ;;
 	map) echo "--area --employee" ;;
 	record-assessment) echo "--file --source --at --all-or-nothing" ;;
@@ -48,7 +49,7 @@ _pathwaysctl()
 	--role | --from-role | --from-employee | --to | --routes | --max-steps | \
 	--avoid | --max-cost | --limit | --max-hours | --max-modules | \
 	--competency | --by | --min-readiness | --employee | --at | --methods | \
-	--as-of | --since | --until | --bands)
+	--as-of | --since | --until | --bands | --min-ready)
 		return 0
 		;;
 	--kinds)

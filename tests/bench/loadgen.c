@@ -16,7 +16,9 @@
  * ladder), batch (batch-emps x batch-roles pairs in one request), gap,
  * modules (RecommendModules), mentors, placement, bench (one role over
  * every employee, top 10, breakdown by employment_type), path (3 routes
- * between roles of two areas), explore (from an employee), health.
+ * between roles of two areas), explore (from an employee), health,
+ * pipeline (Pipeline over every role with include_all: items are roles x
+ * employees) and pipeline_succ (the same, successors only).
  *
  * Prints one line per kind and one for all:
  *   RESULT label=.. kind=.. n=.. errors=.. p50_us=.. p99_us=.. p999_us=..
@@ -57,7 +59,8 @@
 #define PREFIX "/pathways.v1.Pathways/"
 
 enum kind { K_READINESS, K_BATCH, K_GAP, K_MODULES, K_MENTORS, K_PLACEMENT,
-	    K_BENCH, K_PATH, K_EXPLORE, K_HEALTH, K_N };
+	    K_BENCH, K_PATH, K_EXPLORE, K_HEALTH, K_PIPELINE, K_PIPELINE_SUCC,
+	    K_N };
 
 static const struct kind_info {
 	const char *name, *method;
@@ -73,6 +76,8 @@ static const struct kind_info {
 	{ "path", PREFIX "Path", &pathways__v1__path_response__descriptor },
 	{ "explore", PREFIX "Explore", &pathways__v1__explore_response__descriptor },
 	{ "health", PREFIX "Health", &pathways__v1__health_response__descriptor },
+	{ "pipeline", PREFIX "Pipeline", &pathways__v1__pipeline_response__descriptor },
+	{ "pipeline_succ", PREFIX "Pipeline", &pathways__v1__pipeline_response__descriptor },
 };
 
 struct body {
@@ -291,6 +296,16 @@ static int make_body(const struct opts *o, enum kind k, unsigned i,
 	case K_HEALTH: {
 		Pathways__V1__HealthRequest m = PATHWAYS__V1__HEALTH_REQUEST__INIT;
 
+		return pack_into(&m.base, b);
+	}
+	case K_PIPELINE:
+	case K_PIPELINE_SUCC: {
+		/* every role over everyone (or every successor): one
+		 * readiness evaluation per role and employee considered */
+		Pathways__V1__PipelineRequest m = PATHWAYS__V1__PIPELINE_REQUEST__INIT;
+
+		m.include_all = k == K_PIPELINE;
+		b->items = (uint64_t)z->roles * z->employees;
 		return pack_into(&m.base, b);
 	}
 	default:
@@ -686,7 +701,7 @@ static void usage(FILE *f)
 		"               [--decode] [--arena] [--pin CPU] [--server-pid PID]\n"
 		"               [--seed N] [--label NAME] [--timeout-ms MS]\n"
 		"kinds: readiness batch gap modules mentors placement bench path\n"
-		"       explore health\n");
+		"       explore health pipeline pipeline_succ\n");
 }
 
 int main(int argc, char **argv)

@@ -165,6 +165,49 @@ Test(bench, errors)
 	graph_unref(&g);
 }
 
+/* T is grade 2 on ic. V (mgmt 3) outranks it and, at 100, sits on the
+ * bench beside S (mgmt 2, a step across); E2 (R, ic 1) is a step up. */
+Test(bench, successors_only_leaves_out_everyone_above_the_grade)
+{
+	graph_builder_t *b = fixture_base();
+	Pathways__V1__BenchRequest req = PATHWAYS__V1__BENCH_REQUEST__INIT;
+	Pathways__V1__BenchResponse r;
+	struct query_ctx ctx;
+	const char *want_all[] = { "S", "V", "E2" }, *want_succ[] = { "S", "E2" };
+	graph_t *g;
+
+	OK(graph_builder_role(b, "R", "", "ic", 1, "eng", 0, 0));
+	OK(graph_builder_role(b, "T", "", "ic", 2, "eng", 0, 0));
+	OK(graph_builder_role(b, "M2", "", "mgmt", 2, "eng", 0, 0));
+	OK(graph_builder_role(b, "M3", "", "mgmt", 3, "eng", 0, 0));
+	OK(graph_builder_requirement(b, "T", "a", 2, 1, false));
+	OK(graph_builder_employee(b, "V", "M3", NULL, true));
+	OK(graph_builder_employee(b, "S", "M2", NULL, true));
+	OK(graph_builder_employee(b, "E2", "R", NULL, true));
+	OK(graph_builder_employee(b, "H", "T", NULL, true));
+	OK(graph_builder_assessment(b, "V", "a", 3, GRAPH_SRC_MANAGER, T0));
+	OK(graph_builder_assessment(b, "S", "a", 2, GRAPH_SRC_MANAGER, T0));
+	OK(graph_builder_assessment(b, "E2", "a", 1, GRAPH_SRC_MANAGER, T0));
+	g = fixture_finish(b);
+	req.role_key = "T";
+	for (int succ = 0; succ <= 1; succ++) {
+		const char **want = succ ? want_succ : want_all;
+		size_t n = succ ? 2 : 3;
+
+		req.successors_only = succ;
+		pathways__v1__bench_response__init(&r);
+		cr_assert_eq(fixture_run(&ctx, g, query_bench_run, &req, &r), 0);
+		cr_assert_eq(r.considered, n);
+		cr_assert_eq(r.n_candidates, n);
+		for (size_t i = 0; i < n; i++)
+			cr_assert_str_eq(r.candidates[i]->employee_id, want[i]);
+		/* READY_NOW: V and S, or S alone */
+		cr_assert_eq(r.bands[3]->count, succ ? 1 : 2);
+		query_ctx_reset(&ctx);
+	}
+	graph_unref(&g);
+}
+
 /* ---- mentors ----
  * learner L (a1) for T (a L2, b L2): needs a and b; bar max(2, 4) = 4.
  *   M1 a5 -> top 5, covers 1      M3 b5 -> top 5, covers 1

@@ -170,6 +170,7 @@ static const struct sample {
 	{ "RecordAssessments", build_assessments, "E5,E6" },
 	{ "RecordCompletions", build_completions, "E8" },
 	{ "EraseEmployee", build_employee_id, "E7" },
+	{ "Pipeline", build_none, "*" },
 	{ "Trend", build_employee_id, "E7" },
 };
 

@@ -281,7 +281,7 @@ struct asker {
 	security_t *s;
 	const char *key;
 	volatile int *stop;
-	unsigned long yes;
+	_Atomic unsigned long yes;
 };
 
 static void *ask(void *arg)
@@ -306,11 +306,19 @@ Test(security, a_reload_while_another_thread_asks_is_safe)
 	k.s = sec;
 	k.key = a;
 	cr_assert_eq(pthread_create(&t, NULL, ask, &k), 0);
-	for (int i = 0; i < 200; i++)
+	/* at least 200 swaps, and on until the asker has asked across a good
+	 * many of them: on a loaded machine it may start late (the bound is
+	 * only there for a hang) */
+	unsigned long before = 0;
+	for (long i = 0; i < 200 || (k.yes - before < 1000 && i < 1000000);
+	     i++) {
+		if (i == 0)
+			before = k.yes;
 		cr_assert_eq(security_reload_clients(sec, clients, err,
 						     sizeof(err)), 0, "%s", err);
+	}
 	stop = 1;
 	pthread_join(t, NULL);
-	cr_assert_gt(k.yes, 0);
+	cr_assert_geq(k.yes - before, 1000, "asked while the list was swapped");
 	cr_assert(security_allows(sec, a, "Readiness", false));
 }
