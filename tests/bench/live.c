@@ -1,7 +1,7 @@
 /* live: how soon an assessment change is visible to readers.
  *
  *   live --db CONNINFO --endpoint EP --size S|M|L [--iterations 100]
- *        [--budget SEC] [--timeout SEC]
+ *        [--budget SEC] [--timeout SEC] [--jitter MS]
  *
  * Picks an employee and the next role up their ladder, and that role's
  * first (must-have) requirement. Each iteration UPDATEs the latest trusted
@@ -9,6 +9,10 @@
  * the daemon for the pair's readiness every 0.2 ms until the answer
  * changes: the time from COMMIT returning to the first answer that shows
  * the change. The original level is restored at the end.
+ * --jitter MS waits a random 0..MS ms before each UPDATE: a daemon that
+ * polls (on a hot standby, every poll_ms) sees a change at its next poll,
+ * and an UPDATE sent right after the last change showed would always land
+ * just after a poll: the worst case every time, not a fair sample.
  * Prints LIVE n=.. p50_ms=.. p99_ms=.. max_ms=.. timeouts=..
  */
 #include <errno.h>
@@ -81,11 +85,13 @@ int main(int argc, char **argv)
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "budget", required_argument, NULL, 'b' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "jitter", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conninfo = NULL, *endpoint = NULL;
 	const struct org_size *z = NULL;
-	unsigned iterations = 100, n = 0, timeouts = 0;
+	unsigned iterations = 100, n = 0, timeouts = 0, jitter_ms = 0;
+	unsigned seed = 41;
 	double budget = 60, timeout = 10, *lat, t_start, prev;
 	struct org_req q[ORG_MAX_REQS];
 	char ek[16], rk[24], ck[24], orig[8] = "";
@@ -103,12 +109,14 @@ int main(int argc, char **argv)
 		case 'n': iterations = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'b': budget = strtod(optarg, NULL); break;
 		case 't': timeout = strtod(optarg, NULL); break;
+		case 'j': jitter_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
 	if (!conninfo || !endpoint || !z || !iterations) {
 		fprintf(stderr, "usage: live --db CONNINFO --endpoint EP --size S|M|L "
-				"[--iterations N] [--budget SEC] [--timeout SEC]\n");
+				"[--iterations N] [--budget SEC] [--timeout SEC] "
+				"[--jitter MS]\n");
 		return 2;
 	}
 	lat = calloc(iterations, sizeof(*lat));
@@ -151,6 +159,8 @@ int main(int argc, char **argv)
 		const char *p[3] = { ek, ck, lv };
 		double t0, cur = prev;
 
+		if (jitter_ms)
+			usleep((useconds_t)(rand_r(&seed) % (jitter_ms * 1000)));
 		r = PQexecParams(db, sql_update, 3, NULL, p, NULL, NULL, 0);
 		t0 = now_ms();
 		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
