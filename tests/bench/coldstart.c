@@ -35,15 +35,8 @@
 
 #include <zmq.h>
 
+#include "clock.h"
 #include "pathways/v1/pathways.pb-c.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static long status_kb(int pid, const char *field)
 {
@@ -192,7 +185,7 @@ static int cmd_start(int argc, char **argv)
 		fprintf(stderr, "coldstart: %s: %s\n", listen, zmq_strerror(errno));
 		return 1;
 	}
-	t0 = now_ms();
+	t0 = clock_now_ms();
 	pid = fork();
 	if (pid < 0) {
 		perror("coldstart: fork");
@@ -239,7 +232,7 @@ static int cmd_start(int argc, char **argv)
 					hr = pathways__v1__health_response__unpack(
 						NULL, zmq_msg_size(&bm), zmq_msg_data(&bm));
 				if (hr && hr->serving && !t1) {
-					t1 = now_ms();
+					t1 = clock_now_ms();
 					emps = hr->employees;
 					assessments = hr->assessments;
 				}
@@ -257,7 +250,7 @@ static int cmd_start(int argc, char **argv)
 			fprintf(stderr, "coldstart: the daemon exited (see %s)\n", log);
 			return 1;
 		}
-		if (now_ms() - t0 > timeout_s * 1e3) {
+		if (clock_now_ms() - t0 > timeout_s * 1e3) {
 			fprintf(stderr, "coldstart: not serving after %.0f s\n", timeout_s);
 			kill(pid, SIGTERM);
 			waitpid(pid, &st, 0);
@@ -333,14 +326,14 @@ static int cmd_copy(int argc, char **argv)
 	}
 	b0 = proc_cpu_ms(backend);
 	c0 = task_cpu_ms(getpid());
-	t0 = now_ms();
+	t0 = clock_now_ms();
 	if (exec_ok(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) {
 		rc = 1;
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof(tables) / sizeof(*tables) && !rc; i++) {
 		char sql[128], *buf = NULL;
-		double ts = now_ms();
+		double ts = clock_now_ms();
 		PGresult *r;
 		int n;
 
@@ -369,14 +362,14 @@ static int cmd_copy(int argc, char **argv)
 		while ((r = PQgetResult(db)))
 			PQclear(r);
 		if (strcmp(tables[i], "assessment") == 0)
-			ta = now_ms() - ts;
+			ta = clock_now_ms() - ts;
 	}
 	if (!rc && exec_ok(db, "COMMIT"))
 		rc = 1;
 	if (!rc)
 		printf("COPY total_ms=%.1f assessment_ms=%.1f db_cpu_ms=%.1f "
 		       "cpu_ms=%.1f bytes=%" PRIu64 " rows=%" PRIu64 "\n",
-		       now_ms() - t0, ta, proc_cpu_ms(backend) - b0,
+		       clock_now_ms() - t0, ta, proc_cpu_ms(backend) - b0,
 		       task_cpu_ms(getpid()) - c0, bytes, rows);
 out:
 	PQfinish(db);

@@ -32,6 +32,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+
 #define MAX_RUNS 15
 
 static const char sql_feed_off[] =
@@ -70,24 +72,9 @@ struct load {
 	double wal[MAX_RUNS];
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median(double *v, unsigned n)
 {
-	qsort(v, n, sizeof(*v), cmp_d);
+	qsort(v, n, sizeof(*v), clock_cmp_ms);
 	return v[n / 2];
 }
 
@@ -193,11 +180,11 @@ static int run_load(PGconn *db, const char *feed_on_sql, struct load *l,
 	    exec_ok(db, "TRUNCATE assessment") || exec_ok(db, "CHECKPOINT") ||
 	    query_one(db, "SELECT pg_current_wal_insert_lsn()", a, sizeof(a)))
 		return -1;
-	t0 = now_ms();
+	t0 = clock_now_ms();
 	if (strcmp(l->mode, "one") == 0 ? write_one(db, rows)
 					: write_single(db, emp, comp, rows))
 		return -1;
-	t1 = now_ms();
+	t1 = clock_now_ms();
 	if (query_one(db, "SELECT pg_current_wal_insert_lsn()", b, sizeof(b)) ||
 	    wal_diff(db, a, b, &l->wal[run]))
 		return -1;

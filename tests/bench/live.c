@@ -26,23 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "libpathways.h"
 #include "org.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static int readiness(pw_client_t *c, char *emp, char *role, double *out)
 {
@@ -151,8 +137,8 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	t_start = now_ms();
-	for (unsigned i = 0; i < iterations && now_ms() - t_start < budget * 1e3; i++) {
+	t_start = clock_now_ms();
+	for (unsigned i = 0; i < iterations && clock_now_ms() - t_start < budget * 1e3; i++) {
 		/* first away from the original: its level may already meet */
 		bool met = (unsigned)atoi(orig) >= q[0].level;
 		const char *lv = (i % 2 == 0) == met ? "0" : "5";
@@ -162,7 +148,7 @@ int main(int argc, char **argv)
 		if (jitter_ms)
 			usleep((useconds_t)(rand_r(&seed) % (jitter_ms * 1000)));
 		r = PQexecParams(db, sql_update, 3, NULL, p, NULL, NULL, 0);
-		t0 = now_ms();
+		t0 = clock_now_ms();
 		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
 			fprintf(stderr, "live: update: %s", PQerrorMessage(db));
 			PQclear(r);
@@ -170,7 +156,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		PQclear(r);
-		while (cur == prev && now_ms() - t0 < timeout * 1e3) {
+		while (cur == prev && clock_now_ms() - t0 < timeout * 1e3) {
 			if (readiness(cl, ek, rk, &cur)) {
 				rc = 1;
 				goto out;
@@ -184,7 +170,7 @@ int main(int argc, char **argv)
 				i, timeout);
 			break;	/* the daemon does not follow changes */
 		}
-		lat[n++] = now_ms() - t0;
+		lat[n++] = clock_now_ms() - t0;
 		prev = cur;
 	}
 	{
@@ -193,7 +179,7 @@ int main(int argc, char **argv)
 		r = PQexecParams(db, sql_update, 3, NULL, p, NULL, NULL, 0);
 		PQclear(r);
 	}
-	qsort(lat, n, sizeof(*lat), cmp_d);
+	qsort(lat, n, sizeof(*lat), clock_cmp_ms);
 	printf("LIVE n=%u p50_ms=%.1f p99_ms=%.1f max_ms=%.1f timeouts=%u "
 	       "pair=%s/%s competency=%s\n",
 	       n, n ? lat[n / 2] : 0.0,
