@@ -629,18 +629,21 @@ fi
 # feedv MODE on|off KEY: a median from bench_feed_cost
 feedv() { field "$3" "$(grep " mode=$1 feed=$2 " "$work/feed.txt" 2>/dev/null)"; }
 fmt_kb() { num "$1" && echo "$(fmt_n "$(awk -v v="$1" 'BEGIN { print v / 1024 }')") kB" || echo n/a; }
+ms_us() { awk -v v="$1" 'BEGIN { print v * 1000 }'; }
 for m in one single; do
 	won=$(feedv "$m" on wal_bytes)
 	woff=$(feedv "$m" off wal_bytes)
 	ton=$(feedv "$m" on ms)
 	toff=$(feedv "$m" off ms)
+	con=$(feedv "$m" on db_cpu_ms)
+	coff=$(feedv "$m" off db_cpu_ms)
 	num "$won" || continue
 	case $m in
 	one) what="10,000 assessment rows in one INSERT" div=1 per="in all" ;;
 	single) what="10,000 one-row INSERTs, a transaction each" div=10000 per="per INSERT" ;;
 	esac
 	extra=$(awk -v a="$won" -v b="$woff" -v n="$div" 'BEGIN { printf "%+.0f", (a - b) / n }')
-	row "   change feed's cost to writers, $what: WAL, time" "$(fmt_kb "$won") ($extra B $per), $(fmt_us "$(awk -v v="$ton" 'BEGIN { print v * 1000 }')")" "" "without the feed $(fmt_kb "$woff"), $(fmt_us "$(awk -v v="$toff" 'BEGIN { print v * 1000 }')")" "WAL $(ratio "$won" "$woff")×, time $(ratio "$ton" "$toff")×" ""
+	row "   change feed's cost to writers, $what: WAL, backend CPU (wall)" "$(fmt_kb "$won") ($extra B $per), $(fmt_us "$(ms_us "$con")") ($(fmt_us "$(ms_us "$ton")"))" "" "without the feed $(fmt_kb "$woff"), $(fmt_us "$(ms_us "$coff")") ($(fmt_us "$(ms_us "$toff")"))" "WAL $(ratio "$won" "$woff")×, CPU $(ratio "$con" "$coff")×" ""
 done
 if [ -n "$flood_n" ]; then
 	for k in bench readiness; do
@@ -699,7 +702,7 @@ machine="$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1), $ncpu CPUs
 	echo "Notes: the floor is tests/bench/echo_floor.c (ROUTER, same socket options, unpacks the RequestHeader and packs a ResponseHeader, echoes the body); it and the daemon's Readiness both answer on the socket's thread. Batch: 1,000 employees × 10 roles per request; end to end = until the client has unpacked the reply (into one arena per reply, as libpathways does). Server CPU and waits are per request, over all the server's threads (schedstat); wall times on a shared machine include the waits. COPY: every table the daemon loads, COPY TO STDOUT into /dev/null (median of 3, warm cache); the daemon's own log says it loaded in ${load_ms:-?} ms. SQL: one prepared statement per question over the schema's own indexes, checked against the daemon's answers: ${check_line:-not checked}."
 	if [ -s "$work/feed.txt" ] || [ -n "$standby_line$flood_n" ]; then
 		echo
-		echo "Scale-out and fair share: the hot standby streams from the bench's cluster (pg_basebackup -R) and its daemon polls the replicated change feed; changes are UPDATEs on the primary, each after a random 0-100 ms wait (so it lands anywhere between two polls), timed until the standby's daemon answers with them (bench_live). The feed's cost (bench_feed_cost, median of 3) is measured in a scratch cluster of its own (fsync and full_page_writes off, as every cluster here), the feed filled to its bound so its pruning runs; without the feed = migration 002's NOTIFY alone, in the same run. The flood: four sockets, two requests in flight each, alternately 100,000 pairs and 2,000 pairs with estimates; the measured client asks Bench and Readiness in turn, one at a time; its quiet p99 is the lower of a run before and one after the flood."
+		echo "Scale-out and fair share: the hot standby streams from the bench's cluster (pg_basebackup -R) and its daemon polls the replicated change feed; changes are UPDATEs on the primary, each after a random 0-100 ms wait (so it lands anywhere between two polls), timed until the standby's daemon answers with them (bench_live). The feed's cost (bench_feed_cost, median of 3; the backend's CPU time is the steady figure, wall time swings with other load) is measured in a scratch cluster of its own (fsync and full_page_writes off, as every cluster here), the feed filled to its bound so its pruning runs; without the feed = migration 002's NOTIFY alone, in the same run. The flood: four sockets, two requests in flight each, alternately 100,000 pairs and 2,000 pairs with estimates; the measured client asks Bench and Readiness in turn, one at a time; its quiet p99 is the lower of a run before and one after the flood."
 	fi
 	if [ -s "$work/callgrind-top.txt" ]; then
 		echo

@@ -89,25 +89,6 @@ static double task_cpu_ms(int pid)
 	return ms;
 }
 
-/* CPU time of a single-threaded process (a PostgreSQL backend), ms, from
- * /proc/PID/schedstat: readable for other users' processes too */
-static double proc_cpu_ms(int pid)
-{
-	char path[64];
-	unsigned long long run;
-	double ms = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%llu", &run) == 1)
-		ms = (double)run / 1e6;
-	fclose(f);
-	return ms;
-}
-
 /* CPU of the database backends serving other sessions than ours (after a
  * load: the daemon's), ms; -1 if unknown */
 static double backends_cpu_ms(const char *conninfo)
@@ -124,7 +105,7 @@ static double backends_cpu_ms(const char *conninfo)
 		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
 			ms = 0;
 			for (int i = 0; i < PQntuples(r); i++) {
-				double v = proc_cpu_ms(atoi(PQgetvalue(r, i, 0)));
+				double v = clock_cpu_ms(atoi(PQgetvalue(r, i, 0)));
 
 				if (v > 0)
 					ms += v;
@@ -324,7 +305,7 @@ static int cmd_copy(int argc, char **argv)
 			backend = atoi(PQgetvalue(r, 0, 0));
 		PQclear(r);
 	}
-	b0 = proc_cpu_ms(backend);
+	b0 = clock_cpu_ms(backend);
 	c0 = task_cpu_ms(getpid());
 	t0 = clock_now_ms();
 	if (exec_ok(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) {
@@ -369,7 +350,7 @@ static int cmd_copy(int argc, char **argv)
 	if (!rc)
 		printf("COPY total_ms=%.1f assessment_ms=%.1f db_cpu_ms=%.1f "
 		       "cpu_ms=%.1f bytes=%" PRIu64 " rows=%" PRIu64 "\n",
-		       clock_now_ms() - t0, ta, proc_cpu_ms(backend) - b0,
+		       clock_now_ms() - t0, ta, clock_cpu_ms(backend) - b0,
 		       task_cpu_ms(getpid()) - c0, bytes, rows);
 out:
 	PQfinish(db);

@@ -21,7 +21,9 @@
  *
  * Each of the four loads runs --runs times, "on" and "off" alternating
  * which goes first; the medians are printed, one line per load:
- *   FEED mode=one|single feed=on|off rows=.. wal_bytes=.. ms=..
+ *   FEED mode=one|single feed=on|off rows=.. wal_bytes=.. ms=.. db_cpu_ms=..
+ * ms is wall time; db_cpu_ms the backend's CPU time (/proc/PID/schedstat),
+ * steadier than wall time on a shared machine.
  * Exit status: 0, 1 on a database error, 2 on usage errors.
  */
 #include <getopt.h>
@@ -70,6 +72,7 @@ struct load {
 	bool feed;
 	double ms[MAX_RUNS];
 	double wal[MAX_RUNS];
+	double cpu[MAX_RUNS];
 };
 
 static double median(double *v, unsigned n)
@@ -174,21 +177,24 @@ static int run_load(PGconn *db, const char *feed_on_sql, struct load *l,
 		    unsigned run, char **emp, const char *comp, unsigned rows)
 {
 	char a[32], b[32];
-	double t0, t1;
+	double t0, t1, c0, c1;
 
 	if (exec_ok(db, l->feed ? feed_on_sql : sql_feed_off) ||
 	    exec_ok(db, "TRUNCATE assessment") || exec_ok(db, "CHECKPOINT") ||
 	    query_one(db, "SELECT pg_current_wal_insert_lsn()", a, sizeof(a)))
 		return -1;
+	c0 = clock_cpu_ms(PQbackendPID(db));
 	t0 = clock_now_ms();
 	if (strcmp(l->mode, "one") == 0 ? write_one(db, rows)
 					: write_single(db, emp, comp, rows))
 		return -1;
 	t1 = clock_now_ms();
+	c1 = clock_cpu_ms(PQbackendPID(db));
 	if (query_one(db, "SELECT pg_current_wal_insert_lsn()", b, sizeof(b)) ||
 	    wal_diff(db, a, b, &l->wal[run]))
 		return -1;
 	l->ms[run] = t1 - t0;
+	l->cpu[run] = c0 < 0 || c1 < 0 ? -1 : c1 - c0;
 	return 0;
 }
 
@@ -289,9 +295,11 @@ int main(int argc, char **argv)
 		}
 	}
 	for (unsigned k = 0; k < 4; k++)
-		printf("FEED mode=%s feed=%s rows=%u wal_bytes=%.0f ms=%.1f\n",
+		printf("FEED mode=%s feed=%s rows=%u wal_bytes=%.0f ms=%.1f "
+		       "db_cpu_ms=%.1f\n",
 		       loads[k].mode, loads[k].feed ? "on" : "off", rows,
-		       median(loads[k].wal, runs), median(loads[k].ms, runs));
+		       median(loads[k].wal, runs), median(loads[k].ms, runs),
+		       median(loads[k].cpu, runs));
 	rc = 0;
 out:
 	/* leave the feed as migrated */
