@@ -81,11 +81,15 @@ build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")
 work=$(mktemp -d /tmp/pathways-bench.XXXXXX)
 chmod 755 "$work"
 pids=()
+extra_pg=()	# more clusters (a standby, a scratch one): destroyed first
 pgdir=${PATHWAYS_BENCH_PG:-$work/pg}
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	for p in "${extra_pg[@]}"; do
+		bash "$root/scripts/pg.sh" destroy "$p" >/dev/null 2>&1
 	done
 	if [ -z "${PATHWAYS_BENCH_PG:-}" ]; then
 		bash "$root/scripts/pg.sh" destroy "$pgdir" >/dev/null 2>&1
@@ -393,6 +397,113 @@ if [ -n "$dpid" ]; then
 	wq_line=ok
 fi
 
+# ---- scale-out and fair share (issues 13 and 14): a daemon on a hot
+# standby follows changes written on the primary; what the change feed
+# costs writers; cheap calls while another client floods ----
+# serve_daemon NAME CONNINFO: a daemon on CONNINFO, serving; sets xport and
+# xpid (in pids), 1 when it never serves
+serve_daemon() {
+	xport=$(free_port)
+	"$daemon" --db "$2" --listen "tcp://127.0.0.1:$xport" \
+		--workers "$workers" 2>"$work/$1.log" &
+	xpid=$!
+	pids+=("$xpid")
+	for _ in $(seq 1 600); do
+		"$ctl" --endpoint "tcp://127.0.0.1:$xport" --json health 2>/dev/null |
+			grep -q '"serving": *true' && return 0
+		kill -0 "$xpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "daemon $1 never served: $(tail -n 1 "$work/$1.log")"
+	return 1
+}
+standby_line=""
+if [ -n "$dpid" ]; then
+	# streaming from the bench's own cluster: changes are UPDATEs on the
+	# primary (bench_live, as row 7), answers come from the standby's
+	# daemon, which polls the replicated change feed (poll_ms 100: each
+	# UPDATE waits a random 0-100 ms, so it lands anywhere between polls)
+	say "a daemon on a hot standby"
+	sbdir=$work/pg-standby
+	extra_pg+=("$sbdir")
+	if sbconn=$(bash "$root/scripts/pg.sh" standby "$sbdir" "$pgdir" \
+		2>"$work/standby.err"); then
+		if serve_daemon sdaemon "$sbconn"; then
+			standby_line=$("$bin/bench_live" --db "$conninfo" \
+				--endpoint "tcp://127.0.0.1:$xport" \
+				--size "$size" --iterations 100 --jitter 100 \
+				--budget $((secs * 10)) --timeout 30 \
+				2>"$work/slive.err") ||
+				fail "live data on a standby: $(tail -n 1 "$work/slive.err")"
+		fi
+		stop_pid "$xpid"
+	else
+		fail "hot standby: $(tail -n 3 "$work/standby.err" | tr '\n' ' ')"
+	fi
+	bash "$root/scripts/pg.sh" destroy "$sbdir" >/dev/null 2>&1
+fi
+# The feed's cost in a cluster of its own: the WAL position is the
+# cluster's, and the bench's cluster may be vacuuming what it generated.
+say "the change feed's cost to writers"
+feeddir=$work/pg-feed
+extra_pg+=("$feeddir")
+if feedconn=$(bash "$root/scripts/pg.sh" start "$feeddir" 2>"$work/feed.err") &&
+	"$ctl" migrate --db "$feedconn" >/dev/null 2>>"$work/feed.err"; then
+	"$bin/bench_feed_cost" --db "$feedconn" --rows 10000 --runs 3 \
+		>"$work/feed.txt" 2>>"$work/feed.err" ||
+		fail "feed cost: $(tail -n 2 "$work/feed.err" | tr '\n' ' ')"
+else
+	fail "feed cost: its cluster: $(tail -n 2 "$work/feed.err" | tr '\n' ' ')"
+fi
+bash "$root/scripts/pg.sh" destroy "$feeddir" >/dev/null 2>&1
+# One client (Bench of one role, Readiness of one pair, in turn) quiet,
+# then while four other sockets flood the heaviest Readiness the caps
+# allow, two in flight each (tests/integration/test_trust.py,
+# FairShareUnderFlood): 100,000 pairs (QUERY_MAX_READINESS_PAIRS), and
+# 2,000 pairs with estimates (QUERY_MAX_ESTIMATE_PAIRS).
+flood_n=""
+if [ -n "$dpid" ]; then
+	say "cheap calls during another client's flood"
+	if serve_daemon fdaemon "$conninfo"; then
+		lg fquiet "$xport" "$xpid" "${d[@]}" --mix bench=1,readiness=1 \
+			--inflight 1
+		fl=()
+		for i in 1 2 3 4; do
+			if [ $((i % 2)) = 1 ]; then
+				heavy=(--batch-emps 2000 --batch-roles 50)
+			else
+				heavy=(--batch-emps 200 --batch-roles 10 --estimates)
+			fi
+			# outlasts the measured run: 1 s ahead, its warmup, 1.5 s
+			"$bin/bench_loadgen" --endpoint "tcp://127.0.0.1:$xport" \
+				--size "$size" --label "flood$i" --seed "$i" \
+				--mix batch --inflight 2 --warmup 0 \
+				--duration "$(awk -v s="$secs" 'BEGIN { print s + 3 }')" \
+				"${heavy[@]}" >"$work/flood$i.txt" 2>"$work/flood$i.err" &
+			fl+=("$!")
+			pids+=("$!")
+		done
+		sleep 1
+		lg fflood "$xport" "$xpid" "${d[@]}" --mix bench=1,readiness=1 \
+			--inflight 1
+		flood_n=0
+		for i in 1 2 3 4; do
+			if wait "${fl[i - 1]}"; then
+				n=$(field n "$(grep ' kind=batch ' "$work/flood$i.txt")")
+				flood_n=$((flood_n + ${n:-0}))
+			else
+				fail "flood $i: $(tail -n 1 "$work/flood$i.err")"
+			fi
+			stop_pid "${fl[i - 1]}"
+		done
+		# quiet again: other load on the machine only adds, so the
+		# lower quiet p99 of before and after is the baseline
+		lg fquiet2 "$xport" "$xpid" "${d[@]}" --mix bench=1,readiness=1 \
+			--inflight 1
+	fi
+	stop_pid "$xpid"
+fi
+
 # ---- callgrind: instructions for fixed request mixes at S ----
 # cg_run NAME PROBE_KIND -- COMMAND...: runs COMMAND (a server listening on
 # $cport) under callgrind with instrumentation off until it answers a
@@ -541,6 +652,45 @@ if [ -n "$live_line" ]; then
 else
 	row "7. Assessment change visible: p99" "n/a (live data not built yet)" "≤ 100 ms" "" "" "n/a"
 fi
+# ---- rows: scale-out and fair share (issues 13 and 14) ----
+if [ -n "$standby_line" ]; then
+	sp=$(field p99_ms "$standby_line")
+	pp=$(field p99_ms "$live_line")
+	row "   same, through a daemon on a hot standby (poll_ms 100): p99" "$sp ms" "≤ 250 ms" "p50 $(field p50_ms "$standby_line") ms, n=$(field n "$standby_line"); the primary's daemon: p99 ${pp:-n/a} ms" "$(ratio "$sp" "$pp")× primary" "$(verdict "$sp" "<=" 250)"
+fi
+# feedv MODE on|off KEY: a median from bench_feed_cost
+feedv() { field "$3" "$(grep " mode=$1 feed=$2 " "$work/feed.txt" 2>/dev/null)"; }
+fmt_kb() { num "$1" && echo "$(fmt_n "$(awk -v v="$1" 'BEGIN { print v / 1024 }')") kB" || echo n/a; }
+ms_us() { awk -v v="$1" 'BEGIN { print v * 1000 }'; }
+for m in one single; do
+	won=$(feedv "$m" on wal_bytes)
+	woff=$(feedv "$m" off wal_bytes)
+	ton=$(feedv "$m" on ms)
+	toff=$(feedv "$m" off ms)
+	con=$(feedv "$m" on db_cpu_ms)
+	coff=$(feedv "$m" off db_cpu_ms)
+	num "$won" || continue
+	case $m in
+	one) what="10,000 assessment rows in one INSERT" div=1 per="in all" ;;
+	single) what="10,000 one-row INSERTs, a transaction each" div=10000 per="per INSERT" ;;
+	esac
+	extra=$(awk -v a="$won" -v b="$woff" -v n="$div" 'BEGIN { printf "%+.0f", (a - b) / n }')
+	row "   change feed's cost to writers, $what: WAL, backend CPU (wall)" "$(fmt_kb "$won") ($extra B $per), $(fmt_us "$(ms_us "$con")") ($(fmt_us "$(ms_us "$ton")"))" "" "without the feed $(fmt_kb "$woff"), $(fmt_us "$(ms_us "$coff")") ($(fmt_us "$(ms_us "$toff")"))" "WAL $(ratio "$won" "$woff")×, CPU $(ratio "$con" "$coff")×" ""
+done
+if [ -n "$flood_n" ]; then
+	for k in bench readiness; do
+		q=$(lgv fquiet "$k" p99_us)
+		q2=$(lgv fquiet2 "$k" p99_us)
+		num "$q2" && { ! num "$q" || awk -v a="$q2" -v b="$q" 'BEGIN { exit !(a < b) }'; } && q=$q2
+		f=$(lgv fflood "$k" p99_us)
+		rv=$(ratio "$f" "$q")
+		case $k in
+		bench) what="Bench of one role" ;;
+		readiness) what="Readiness of one pair" ;;
+		esac
+		row "   $what while another client floods the heaviest Readiness from 4 sockets: p99" "$(fmt_us "$f") (p50 $(fmt_us "$(lgv fflood "$k" p50_us)"))" "≤ 5 × quiet" "quiet $(fmt_us "$q") (the lower of before and after); $(fmt_n "$flood_n") heavy requests answered" "$rv×" "$(verdict "$rv" "<=" 5)"
+	done
+fi
 sr=$(peer sql_readiness p50_us)
 row "   SQL peer: Readiness one pair p50" "$(fmt_us "$sr")" "" "daemon $(fmt_us "$r1")" "$(ratio "$sr" "$r1")× daemon" ""
 row "   mixed load, 32 in flight: req/s, p99" "$(fmt_n "$(lgv mix all rps)"), $(fmt_us "$(lgv mix all p99_us)")" "" "" "" ""
@@ -582,6 +732,10 @@ machine="$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1), $ncpu CPUs
 	echo '```'
 	echo
 	echo "Notes: the floor is tests/bench/echo_floor.c (ROUTER, same socket options, unpacks the RequestHeader and packs a ResponseHeader, echoes the body); it and the daemon's Readiness both answer on the socket's thread. Batch: 1,000 employees × 10 roles per request; end to end = until the client has unpacked the reply (into one arena per reply, as libpathways does). Server CPU and waits are per request, over all the server's threads (schedstat); wall times on a shared machine include the waits. COPY: every table the daemon loads, COPY TO STDOUT into /dev/null (median of 3, warm cache); the daemon's own log says it loaded in ${load_ms:-?} ms. SQL: one prepared statement per question over the schema's own indexes, checked against the daemon's answers: ${check_line:-not checked}."
+	if [ -s "$work/feed.txt" ] || [ -n "$standby_line$flood_n" ]; then
+		echo
+		echo "Scale-out and fair share: the hot standby streams from the bench's cluster (pg_basebackup -R) and its daemon polls the replicated change feed; changes are UPDATEs on the primary, each after a random 0-100 ms wait (so it lands anywhere between two polls), timed until the standby's daemon answers with them (bench_live). The feed's cost (bench_feed_cost, median of 3; the backend's CPU time is the steady figure, wall time swings with other load) is measured in a scratch cluster of its own (fsync and full_page_writes off, as every cluster here), the feed filled to its bound so its pruning runs; without the feed = migration 002's NOTIFY alone, in the same run. The flood: four sockets, two requests in flight each, alternately 100,000 pairs and 2,000 pairs with estimates; the measured client asks Bench and Readiness in turn, one at a time; its quiet p99 is the lower of a run before and one after the flood."
+	fi
 	if [ -s "$work/callgrind-top.txt" ]; then
 		echo
 		echo "Callgrind, the mix $cg_mix (top functions, instructions):"

@@ -35,15 +35,8 @@
 
 #include <zmq.h>
 
+#include "clock.h"
 #include "pathways/v1/pathways.pb-c.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static long status_kb(int pid, const char *field)
 {
@@ -96,25 +89,6 @@ static double task_cpu_ms(int pid)
 	return ms;
 }
 
-/* CPU time of a single-threaded process (a PostgreSQL backend), ms, from
- * /proc/PID/schedstat: readable for other users' processes too */
-static double proc_cpu_ms(int pid)
-{
-	char path[64];
-	unsigned long long run;
-	double ms = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%llu", &run) == 1)
-		ms = (double)run / 1e6;
-	fclose(f);
-	return ms;
-}
-
 /* CPU of the database backends serving other sessions than ours (after a
  * load: the daemon's), ms; -1 if unknown */
 static double backends_cpu_ms(const char *conninfo)
@@ -131,7 +105,7 @@ static double backends_cpu_ms(const char *conninfo)
 		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
 			ms = 0;
 			for (int i = 0; i < PQntuples(r); i++) {
-				double v = proc_cpu_ms(atoi(PQgetvalue(r, i, 0)));
+				double v = clock_cpu_ms(atoi(PQgetvalue(r, i, 0)));
 
 				if (v > 0)
 					ms += v;
@@ -192,7 +166,7 @@ static int cmd_start(int argc, char **argv)
 		fprintf(stderr, "coldstart: %s: %s\n", listen, zmq_strerror(errno));
 		return 1;
 	}
-	t0 = now_ms();
+	t0 = clock_now_ms();
 	pid = fork();
 	if (pid < 0) {
 		perror("coldstart: fork");
@@ -239,7 +213,7 @@ static int cmd_start(int argc, char **argv)
 					hr = pathways__v1__health_response__unpack(
 						NULL, zmq_msg_size(&bm), zmq_msg_data(&bm));
 				if (hr && hr->serving && !t1) {
-					t1 = now_ms();
+					t1 = clock_now_ms();
 					emps = hr->employees;
 					assessments = hr->assessments;
 				}
@@ -257,7 +231,7 @@ static int cmd_start(int argc, char **argv)
 			fprintf(stderr, "coldstart: the daemon exited (see %s)\n", log);
 			return 1;
 		}
-		if (now_ms() - t0 > timeout_s * 1e3) {
+		if (clock_now_ms() - t0 > timeout_s * 1e3) {
 			fprintf(stderr, "coldstart: not serving after %.0f s\n", timeout_s);
 			kill(pid, SIGTERM);
 			waitpid(pid, &st, 0);
@@ -331,16 +305,16 @@ static int cmd_copy(int argc, char **argv)
 			backend = atoi(PQgetvalue(r, 0, 0));
 		PQclear(r);
 	}
-	b0 = proc_cpu_ms(backend);
+	b0 = clock_cpu_ms(backend);
 	c0 = task_cpu_ms(getpid());
-	t0 = now_ms();
+	t0 = clock_now_ms();
 	if (exec_ok(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) {
 		rc = 1;
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof(tables) / sizeof(*tables) && !rc; i++) {
 		char sql[128], *buf = NULL;
-		double ts = now_ms();
+		double ts = clock_now_ms();
 		PGresult *r;
 		int n;
 
@@ -369,14 +343,14 @@ static int cmd_copy(int argc, char **argv)
 		while ((r = PQgetResult(db)))
 			PQclear(r);
 		if (strcmp(tables[i], "assessment") == 0)
-			ta = now_ms() - ts;
+			ta = clock_now_ms() - ts;
 	}
 	if (!rc && exec_ok(db, "COMMIT"))
 		rc = 1;
 	if (!rc)
 		printf("COPY total_ms=%.1f assessment_ms=%.1f db_cpu_ms=%.1f "
 		       "cpu_ms=%.1f bytes=%" PRIu64 " rows=%" PRIu64 "\n",
-		       now_ms() - t0, ta, proc_cpu_ms(backend) - b0,
+		       clock_now_ms() - t0, ta, clock_cpu_ms(backend) - b0,
 		       task_cpu_ms(getpid()) - c0, bytes, rows);
 out:
 	PQfinish(db);

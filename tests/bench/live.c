@@ -1,7 +1,7 @@
 /* live: how soon an assessment change is visible to readers.
  *
  *   live --db CONNINFO --endpoint EP --size S|M|L [--iterations 100]
- *        [--budget SEC] [--timeout SEC]
+ *        [--budget SEC] [--timeout SEC] [--jitter MS]
  *
  * Picks an employee and the next role up their ladder, and that role's
  * first (must-have) requirement. Each iteration UPDATEs the latest trusted
@@ -9,6 +9,10 @@
  * the daemon for the pair's readiness every 0.2 ms until the answer
  * changes: the time from COMMIT returning to the first answer that shows
  * the change. The original level is restored at the end.
+ * --jitter MS waits a random 0..MS ms before each UPDATE: a daemon that
+ * polls (on a hot standby, every poll_ms) sees a change at its next poll,
+ * and an UPDATE sent right after the last change showed would always land
+ * just after a poll: the worst case every time, not a fair sample.
  * Prints LIVE n=.. p50_ms=.. p99_ms=.. max_ms=.. timeouts=..
  */
 #include <errno.h>
@@ -22,23 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "libpathways.h"
 #include "org.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static int readiness(pw_client_t *c, char *emp, char *role, double *out)
 {
@@ -81,11 +71,13 @@ int main(int argc, char **argv)
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "budget", required_argument, NULL, 'b' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "jitter", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conninfo = NULL, *endpoint = NULL;
 	const struct org_size *z = NULL;
-	unsigned iterations = 100, n = 0, timeouts = 0;
+	unsigned iterations = 100, n = 0, timeouts = 0, jitter_ms = 0;
+	unsigned seed = 41;
 	double budget = 60, timeout = 10, *lat, t_start, prev;
 	struct org_req q[ORG_MAX_REQS];
 	char ek[16], rk[24], ck[24], orig[8] = "";
@@ -103,12 +95,14 @@ int main(int argc, char **argv)
 		case 'n': iterations = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'b': budget = strtod(optarg, NULL); break;
 		case 't': timeout = strtod(optarg, NULL); break;
+		case 'j': jitter_ms = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
 	if (!conninfo || !endpoint || !z || !iterations) {
 		fprintf(stderr, "usage: live --db CONNINFO --endpoint EP --size S|M|L "
-				"[--iterations N] [--budget SEC] [--timeout SEC]\n");
+				"[--iterations N] [--budget SEC] [--timeout SEC] "
+				"[--jitter MS]\n");
 		return 2;
 	}
 	lat = calloc(iterations, sizeof(*lat));
@@ -143,16 +137,18 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	t_start = now_ms();
-	for (unsigned i = 0; i < iterations && now_ms() - t_start < budget * 1e3; i++) {
+	t_start = clock_now_ms();
+	for (unsigned i = 0; i < iterations && clock_now_ms() - t_start < budget * 1e3; i++) {
 		/* first away from the original: its level may already meet */
 		bool met = (unsigned)atoi(orig) >= q[0].level;
 		const char *lv = (i % 2 == 0) == met ? "0" : "5";
 		const char *p[3] = { ek, ck, lv };
 		double t0, cur = prev;
 
+		if (jitter_ms)
+			usleep((useconds_t)(rand_r(&seed) % (jitter_ms * 1000)));
 		r = PQexecParams(db, sql_update, 3, NULL, p, NULL, NULL, 0);
-		t0 = now_ms();
+		t0 = clock_now_ms();
 		if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
 			fprintf(stderr, "live: update: %s", PQerrorMessage(db));
 			PQclear(r);
@@ -160,7 +156,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		PQclear(r);
-		while (cur == prev && now_ms() - t0 < timeout * 1e3) {
+		while (cur == prev && clock_now_ms() - t0 < timeout * 1e3) {
 			if (readiness(cl, ek, rk, &cur)) {
 				rc = 1;
 				goto out;
@@ -174,7 +170,7 @@ int main(int argc, char **argv)
 				i, timeout);
 			break;	/* the daemon does not follow changes */
 		}
-		lat[n++] = now_ms() - t0;
+		lat[n++] = clock_now_ms() - t0;
 		prev = cur;
 	}
 	{
@@ -183,7 +179,7 @@ int main(int argc, char **argv)
 		r = PQexecParams(db, sql_update, 3, NULL, p, NULL, NULL, 0);
 		PQclear(r);
 	}
-	qsort(lat, n, sizeof(*lat), cmp_d);
+	qsort(lat, n, sizeof(*lat), clock_cmp_ms);
 	printf("LIVE n=%u p50_ms=%.1f p99_ms=%.1f max_ms=%.1f timeouts=%u "
 	       "pair=%s/%s competency=%s\n",
 	       n, n ? lat[n / 2] : 0.0,

@@ -2,7 +2,8 @@
  *
  *   loadgen --endpoint E --size S|M|L [--mix readiness=90,gap=10]
  *           [--inflight N] [--duration SEC | --count N] [--warmup SEC]
- *           [--batch-emps 1000] [--batch-roles 10] [--decode] [--pin CPU]
+ *           [--batch-emps 1000] [--batch-roles 10] [--estimates] [--decode]
+ *           [--pin CPU]
  *           [--server-pid PID] [--seed N] [--label NAME]
  *
  * Requests are built from the deterministic organization (org.h), packed
@@ -13,7 +14,8 @@
  * --arena unpacks into one reusable arena instead of malloc per field).
  *
  * Kinds: readiness (one pair: an employee and the next role up their
- * ladder), batch (batch-emps x batch-roles pairs in one request), gap,
+ * ladder), batch (batch-emps x batch-roles pairs in one request; with
+ * --estimates each pair also plans its learning pathway), gap,
  * modules (RecommendModules), mentors, placement, bench (one role over
  * every employee, top 10, breakdown by employment_type), path (3 routes
  * between roles of two areas), explore (from an employee), health,
@@ -107,7 +109,7 @@ struct opts {
 	double duration, warmup;
 	uint64_t count;
 	unsigned batch_emps, batch_roles;
-	bool decode, arena;
+	bool decode, arena, estimates;
 	int pin;
 	int server_pid;
 	uint64_t seed;
@@ -223,6 +225,7 @@ static int make_body(const struct opts *o, enum kind k, unsigned i,
 			m.employee_ids = ids;
 			m.n_role_keys = o->batch_roles;
 			m.role_keys = roles;
+			m.with_estimates = o->estimates;
 			rc = pack_into(&m.base, b);
 			b->items = (uint64_t)o->batch_emps * o->batch_roles;
 		}
@@ -698,7 +701,7 @@ static void usage(FILE *f)
 		"usage: loadgen --endpoint E --size S|M|L [--mix K=W,...]\n"
 		"               [--inflight N] [--duration SEC | --count N]\n"
 		"               [--warmup SEC] [--batch-emps N] [--batch-roles N]\n"
-		"               [--decode] [--arena] [--pin CPU] [--server-pid PID]\n"
+		"               [--estimates] [--decode] [--arena] [--pin CPU] [--server-pid PID]\n"
 		"               [--seed N] [--label NAME] [--timeout-ms MS]\n"
 		"kinds: readiness batch gap modules mentors placement bench path\n"
 		"       explore health pipeline pipeline_succ\n");
@@ -716,6 +719,7 @@ int main(int argc, char **argv)
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "batch-emps", required_argument, NULL, 'E' },
 		{ "batch-roles", required_argument, NULL, 'R' },
+		{ "estimates", no_argument, NULL, 'X' },
 		{ "decode", no_argument, NULL, 'D' },
 		{ "arena", no_argument, NULL, 'A' },
 		{ "pin", required_argument, NULL, 'p' },
@@ -748,6 +752,7 @@ int main(int argc, char **argv)
 		case 'w': o.warmup = strtod(optarg, NULL); break;
 		case 'E': o.batch_emps = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'R': o.batch_roles = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'X': o.estimates = true; break;
 		case 'D': o.decode = true; break;
 		case 'A': o.arena = o.decode = true; break;
 		case 'p': o.pin = atoi(optarg); break;
