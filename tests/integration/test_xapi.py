@@ -23,6 +23,8 @@ class DurableXapi(unittest.TestCase):
         cls.dir = tempfile.mkdtemp(prefix="pathways-xapi-")
         cls.lms = H.ctl("token", "lms", "--dir", cls.dir, "--methods",
                         "RecordCompletions").stdout.strip()
+        cls.admin = H.ctl("token", "admin", "--dir", cls.dir, "--methods",
+                          "EraseEmployee").stdout.strip()
         cls.conf = os.path.join(cls.dir, "pathwaysd.conf")
         with open(cls.conf, "w") as f:
             f.write("[http]\ntokens_dir = %s\n" % cls.dir)
@@ -105,12 +107,9 @@ class DurableXapi(unittest.TestCase):
             self.assertEqual((status, ids), (200, [used, ignored]))
             self.assertEqual(self.statements(used, ignored), 2)
         # through the daemon
-        c = H.Client(self.d.endpoint)
-        try:
-            h, body = c.call("EraseEmployee", H.pb().EraseEmployeeRequest(employee_id="E1005"))
-        finally:
-            c.close()
-        self.assertEqual((h.code, body.erased), (0, True), h.message)
+        status, _, js = self.d.call("EraseEmployee", {"employeeId": "E1005"},
+                                    {"Authorization": "Bearer " + self.admin})
+        self.assertEqual((status, js.get("erased")), (200, True), js)
         self.assertEqual(self.statements(*mine["E1005"]), 0)
         # straight in PostgreSQL
         r = H.ctl("--db", self.db, "erase-employee", "E1006", check=False)
