@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "http_private.h"
 #include "log.h"
 
@@ -74,15 +75,9 @@ static int statement_add(struct xapi_call *x, const char *id, const char *hash,
 {
 	struct writer_statement *s;
 
-	if (x->st.n == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 8;
-
-		s = realloc(x->st.v, cap * sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		x->st.v = s;
-		x->cap = cap;
-	}
+	if (array_grow((void **)&x->st.v, &x->cap, x->st.n + 1,
+		       sizeof(*x->st.v), 8))
+		return -ENOMEM;
 	s = &x->st.v[x->st.n];
 	memset(s, 0, sizeof(*s));
 	snprintf(s->id, sizeof(s->id), "%s", id);
