@@ -832,7 +832,6 @@ void http_destroy(http_t **hp)
 		gen_stop(&h->old[--h->old_n]);
 	gen_stop(&h->gen);
 	http_tokens_free(&h->tokens, &h->tokens_n);
-	http_xapi_fini(h);
 	free(h->mbox_attribute);
 	free(h->reload_tokens_dir);
 	free(h->reload_cert_file);

@@ -28,6 +28,7 @@
 
 typedef struct http http_t;
 struct http_call;
+struct writer_statements;
 struct server;
 struct server_job;
 
@@ -58,5 +59,8 @@ bool http_permitted(struct server *s, struct server_job *j);
  * message, snapshot version and body go to the waiting connection. j
  * itself stays the caller's. */
 void http_answer(struct server *s, struct server_job *j);
+/* The xAPI statements a call's RecordCompletions carries (writer.h), for
+ * the writer; NULL: none (any other call). */
+struct writer_statements *http_call_statements(struct http_call *call);
 
 #endif

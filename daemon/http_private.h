@@ -25,8 +25,6 @@
 #define HTTP_ALIVE_US 10000000
 /* daemons kept after a TLS reload until their connections are done */
 #define HTTP_OLD_MAX 4
-/* xAPI statement ids remembered for idempotence */
-#define HTTP_XAPI_REMEMBER 100000
 
 struct http_token {
 	char name[256];
@@ -112,11 +110,6 @@ struct http {
 	/* counters for /metrics (any thread) */
 	atomic_uint_fast64_t responses[6];	/* by status class, 1xx..5xx */
 	atomic_uint_fast64_t xapi_used, xapi_ignored, xapi_repeated;
-	/* xAPI statements stored (the door's thread): id -> hash, and the
-	 * ids in a ring, the oldest forgotten first */
-	void *xapi_seen;		/* json_t * object */
-	char **xapi_ring;
-	size_t xapi_ring_pos;
 };
 
 /* ---- http.c ---- */
@@ -178,8 +171,6 @@ enum MHD_Result http_xapi_start(struct http *h, struct http_call *call);
 enum MHD_Result http_xapi_reply(struct http *h, struct http_call *call);
 /* Frees what the xAPI part of call holds. */
 void http_xapi_free(struct http_call *call);
-/* Frees the statements remembered. */
-void http_xapi_fini(struct http *h);
 /* An xAPI timestamp (ISO 8601 with a zone) in unix ms. 0 or -EINVAL. */
 int http_xapi_time(const char *s, int64_t *out)
 	__attribute__((warn_unused_result));

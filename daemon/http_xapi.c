@@ -10,12 +10,13 @@
  * statements are accepted and ignored (counted). The answer is the
  * statements' ids, as an LRS gives.
  *
- * Idempotent by statement id: the door remembers the ids it stored (the
- * last HTTP_XAPI_REMEMBER, with a hash of each statement) and a repeated
- * id changes nothing: the same statement again is answered as stored, a
- * different one under a stored id is 409 Conflict (xAPI 1.0.3, 2.2.3).
- * The memory is the daemon's: after a restart a repeated statement is
- * recorded again, which leaves an equal completion as it was. */
+ * Idempotent by statement id, durably: every statement goes to the writer
+ * with the call (id, a digest of its content, the employee its actor
+ * names) and is stored in the table xapi_statement in the transaction of
+ * its completion. A repeated id changes nothing: the same statement again
+ * is answered as stored, a different one under a stored id is 409
+ * Conflict (xAPI 1.0.3, 2.2.3), across restarts and across daemons.
+ * Erasing the employee forgets their statements (the table's cascade). */
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "http_private.h"
 #include "log.h"
 
@@ -34,8 +36,10 @@
 /* what a call holds between its submission and its answer */
 struct xapi_call {
 	json_t *ids;			/* the statements' ids, in order */
-	json_t *hashes;			/* id -> hash of the statement */
-	size_t used, ignored, repeated;	/* counted once stored */
+	json_t *hashes;			/* id -> hash: one id twice is 400 */
+	struct writer_statements st;	/* for the writer; st.v grows */
+	size_t cap;
+	size_t used, ignored;		/* counted once stored */
 };
 
 static void xapi_call_free(struct xapi_call *x)
@@ -44,7 +48,18 @@ static void xapi_call_free(struct xapi_call *x)
 		return;
 	json_decref(x->ids);
 	json_decref(x->hashes);
+	for (size_t i = 0; i < x->st.n; i++)
+		free(x->st.v[i].employee_id);
+	free(x->st.v);
 	free(x);
+}
+
+struct writer_statements *http_call_statements(struct http_call *call)
+{
+	struct xapi_call *x = call->route == HTTP_ROUTE_XAPI ? call->xapi
+							     : NULL;
+
+	return x ? &x->st : NULL;
 }
 
 void http_xapi_free(struct http_call *call)
@@ -53,38 +68,25 @@ void http_xapi_free(struct http_call *call)
 	call->xapi = NULL;
 }
 
-void http_xapi_fini(struct http *h)
+/* One statement for the writer: id, hash, the employee (copied: the
+ * snapshot is let go before the writer runs; NULL none), its record. */
+static int statement_add(struct xapi_call *x, const char *id, const char *hash,
+			 const char *employee, long record)
 {
-	for (size_t i = 0; h->xapi_ring && i < HTTP_XAPI_REMEMBER; i++)
-		free(h->xapi_ring[i]);
-	free(h->xapi_ring);
-	h->xapi_ring = NULL;
-	json_decref(h->xapi_seen);
-	h->xapi_seen = NULL;
-}
+	struct writer_statement *s;
 
-/* Remembers id (with hash) as stored, forgetting the oldest past the cap. */
-static void remember(struct http *h, const char *id, const char *hash)
-{
-	char **slot;
-
-	if (!h->xapi_seen && !(h->xapi_seen = json_object()))
-		return;
-	if (!h->xapi_ring &&
-	    !(h->xapi_ring = calloc(HTTP_XAPI_REMEMBER, sizeof(char *))))
-		return;
-	if (json_object_get(h->xapi_seen, id))
-		return;
-	slot = &h->xapi_ring[h->xapi_ring_pos];
-	if (*slot) {
-		json_object_del(h->xapi_seen, *slot);
-		free(*slot);
-	}
-	*slot = strdup(id);
-	if (!*slot)
-		return;
-	h->xapi_ring_pos = (h->xapi_ring_pos + 1) % HTTP_XAPI_REMEMBER;
-	json_object_set_new(h->xapi_seen, id, json_string(hash));
+	if (array_grow((void **)&x->st.v, &x->cap, x->st.n + 1,
+		       sizeof(*x->st.v), 8))
+		return -ENOMEM;
+	s = &x->st.v[x->st.n];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	snprintf(s->digest, sizeof(s->digest), "%s", hash);
+	s->record = record;
+	if (employee && !(s->employee_id = strdup(employee)))
+		return -ENOMEM;
+	x->st.n++;
+	return 0;
 }
 
 /* The statement's hash: SHA-256 of its JSON with sorted keys. */
@@ -268,7 +270,7 @@ static int statement(struct http *h, const graph_t *g, json_t *st,
 	char hash[CERT_SHA256_HEX + 1], fresh[37];
 	const struct graph_employee *e;
 	const struct graph_module *m;
-	const char *seen;
+	bool used;
 	int64_t at;
 
 	if (!json_is_object(st) || !verb ||
@@ -287,12 +289,6 @@ static int statement(struct http *h, const graph_t *g, json_t *st,
 		uuid_new(fresh);
 		id = fresh;
 	}
-	seen = json_string_value(json_object_get(h->xapi_seen, id));
-	if (seen && strcmp(seen, hash) != 0) {
-		snprintf(why, whylen, "statement %s is stored with other content",
-			 id);
-		return -EEXIST;
-	}
 	if (json_object_get(x->hashes, id)) {
 		snprintf(why, whylen, "statement %s is given twice", id);
 		return -EINVAL;
@@ -300,15 +296,15 @@ static int statement(struct http *h, const graph_t *g, json_t *st,
 	if (json_array_append_new(x->ids, json_string(id)) ||
 	    json_object_set_new(x->hashes, id, json_string(hash)))
 		return -ENOMEM;
-	if (seen) {
-		x->repeated++;
-		return 0;
-	}
-	if (strcmp(verb, XAPI_COMPLETED) != 0 && strcmp(verb, XAPI_PASSED) != 0) {
-		x->ignored++;
-		return 0;
-	}
+	used = strcmp(verb, XAPI_COMPLETED) == 0 ||
+	       strcmp(verb, XAPI_PASSED) == 0;
 	e = actor_of(h, g, json_object_get(st, "actor"), why, whylen);
+	if (!used) {
+		/* stored all the same (its id is taken), with the person it
+		 * names when it names one, so erasure forgets it too */
+		x->ignored++;
+		return statement_add(x, id, hash, e ? e->id : NULL, -1);
+	}
 	if (!e)
 		return -EINVAL;
 	m = iri ? activity_of(g, iri) : NULL;
@@ -325,6 +321,8 @@ static int statement(struct http *h, const graph_t *g, json_t *st,
 		return -EINVAL;
 	}
 	x->used++;
+	if (statement_add(x, id, hash, e->id, (long)records->n))
+		return -ENOMEM;
 	return records_add(records, e->id, m->key, at);
 }
 
@@ -333,20 +331,24 @@ static enum MHD_Result reply_ids(struct http *h, struct http_call *call)
 {
 	struct xapi_call *x = call->xapi;
 	char *text = json_dumps(x->ids, JSON_COMPACT);
-	const char *id, *hash;
-	json_t *v;
+	size_t repeated = 0;
 	enum MHD_Result ret;
 
 	if (!text)
 		return MHD_NO;
-	/* stored: from now on these ids are repeats */
-	json_object_foreach(x->hashes, id, v) {
-		hash = json_string_value(v);
-		remember(h, id, hash);
+	/* the writer found these stored before: not used again */
+	for (size_t i = 0; i < x->st.n; i++) {
+		if (!x->st.v[i].repeated)
+			continue;
+		repeated++;
+		if (x->st.v[i].record >= 0)
+			x->used--;
+		else
+			x->ignored--;
 	}
 	atomic_fetch_add(&h->xapi_used, x->used);
 	atomic_fetch_add(&h->xapi_ignored, x->ignored);
-	atomic_fetch_add(&h->xapi_repeated, x->repeated);
+	atomic_fetch_add(&h->xapi_repeated, repeated);
 	ret = http_reply(h, call->conn, call, MHD_HTTP_OK, "application/json",
 			 text, strlen(text));
 	free(text);
@@ -408,12 +410,8 @@ enum MHD_Result http_xapi_start(struct http *h, struct http_call *call)
 	} else {
 		rc = statement(h, g, root, x, &records, why, sizeof(why));
 	}
-	if (rc == -EEXIST) {
-		status = MHD_HTTP_CONFLICT;
-		code = 6;	/* ALREADY_EXISTS */
-	}
-	if (rc == -ENOMEM || (!rc && !records.n)) {
-		/* nothing to write: answered here */
+	if (rc == -ENOMEM || (!rc && !x->st.n)) {
+		/* no statement at all: answered here */
 		ret = rc ? MHD_NO : reply_ids(h, call);
 		goto out;
 	}
@@ -422,7 +420,7 @@ enum MHD_Result http_xapi_start(struct http *h, struct http_call *call)
 		goto out;
 	}
 	req.n_records = records.n;
-	req.records = calloc(records.n, sizeof(*req.records));
+	req.records = calloc(records.n ? records.n : 1, sizeof(*req.records));
 	ret = MHD_NO;
 	if (!req.records)
 		goto out;
@@ -448,9 +446,34 @@ out:
 
 enum MHD_Result http_xapi_reply(struct http *h, struct http_call *call)
 {
+	struct xapi_call *x = call->xapi;
+	Pathways__V1__RecordCompletionsResponse *resp;
+	char why[512];
+
 	if (call->code != QUERY_OK)
 		return http_reply_error(h, call->conn, call,
 					http_status_of(call->code), call->code,
 					call->message);
+	/* a record the writer refused (all or nothing: none was stored) */
+	resp = call->has_resp ? pathways__v1__record_completions_response__unpack(
+			NULL, zmq_msg_size(&call->resp), zmq_msg_data(&call->resp))
+			      : NULL;
+	if (resp && resp->n_results) {
+		const char *id = "?";
+
+		for (size_t i = 0; i < x->st.n; i++)
+			if (x->st.v[i].record == (long)resp->results[0]->index)
+				id = x->st.v[i].id;
+		snprintf(why, sizeof(why), "statement %s: %s", id,
+			 resp->results[0]->error);
+		pathways__v1__record_completions_response__free_unpacked(resp,
+									 NULL);
+		return http_reply_error(h, call->conn, call,
+					MHD_HTTP_BAD_REQUEST,
+					QUERY_INVALID_ARGUMENT, why);
+	}
+	if (resp)
+		pathways__v1__record_completions_response__free_unpacked(resp,
+									 NULL);
 	return reply_ids(h, call);
 }

@@ -147,6 +147,7 @@ void server_job_run(struct server *s, struct server_job *j, unsigned reader,
 	query_ctx_use_cache(&ctx, cache);
 	ctx.who = j->who[0] ? j->who : NULL;
 	ctx.deadline_us = j->deadline_us;
+	ctx.statements = j->call ? http_call_statements(j->call) : NULL;
 	arena = query_pb_allocator(&ctx);
 	/* before the deadline: a client that waited for a position is better
 	 * told how far behind we are, and tries another daemon */

@@ -358,6 +358,7 @@ struct batch {
 	uint32_t *written, *unchanged;
 	uint64_t *snapshot_version;
 	char **commit_lsn;
+	struct writer_statements *statements;	/* NULL: none */
 };
 
 static int check_assessment(writer_t *w, const void *reqv, size_t i,
@@ -467,6 +468,49 @@ static const struct record_kind completion_kind = {
 	"RETURNING 1", 3,
 };
 
+/* Stores the call's xAPI statements (writer.h) in its transaction; a
+ * repeated one marks its record in skip. 0, or -1 with ctx's status set
+ * (rolled back): ALREADY_EXISTS for an id stored with another digest. */
+static int store_statements(writer_t *w, struct query_ctx *ctx,
+			    struct writer_statements *st, bool *skip,
+			    size_t n_records)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		struct writer_statement *s = &st->v[i];
+		const char *p[3] = { s->id, s->digest, s->employee_id };
+		PGresult *r;
+		bool same;
+
+		/* a concurrent writer of the same id: we wait for its commit,
+		 * then find its row */
+		r = exec(w, "INSERT INTO xapi_statement (id, digest, employee_id) "
+			 "SELECT $1::uuid, decode($2, 'hex'), "
+			 "(SELECT id FROM employee WHERE external_id = $3) "
+			 "ON CONFLICT (id) DO NOTHING RETURNING 1", 3, p);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			return db_fail(w, ctx, r);
+		s->repeated = !PQntuples(r);
+		PQclear(r);
+		if (!s->repeated)
+			continue;
+		r = exec(w, "SELECT encode(digest, 'hex') FROM xapi_statement "
+			 "WHERE id = $1::uuid", 1, p);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK || !PQntuples(r))
+			return db_fail(w, ctx, r);
+		same = strcmp(PQgetvalue(r, 0, 0), s->digest) == 0;
+		PQclear(r);
+		if (!same) {
+			PQclear(PQexec(w->db, "ROLLBACK"));
+			return query_fail(ctx, QUERY_ALREADY_EXISTS,
+					  "statement %s is stored with other content",
+					  s->id);
+		}
+		if (s->record >= 0 && (size_t)s->record < n_records)
+			skip[s->record] = true;
+	}
+	return 0;
+}
+
 /* One transaction over the batch: each record checked (a bad one gets its
  * RecordResult), the good ones upserted unless all_or_nothing already met
  * a bad one, then end_batch. */
@@ -474,6 +518,7 @@ static int record_batch(writer_t *w, struct query_ctx *ctx,
 			const struct record_kind *kind, const struct batch *b)
 {
 	int64_t now = wall_ms();
+	bool *skip = NULL;
 	uint64_t xid;
 
 	if (b->n_records > WRITER_MAX_RECORDS)
@@ -484,13 +529,28 @@ static int record_batch(writer_t *w, struct query_ctx *ctx,
 				  sizeof(**b->results));
 	if (!*b->results)
 		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+	if (b->statements) {
+		skip = query_alloc(ctx, b->n_records ? b->n_records : 1,
+				   sizeof(*skip));
+		if (!skip)
+			return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED,
+					  "out of memory");
+	}
 	if (begin(w, ctx, &xid))
+		return -1;
+	if (b->statements &&
+	    store_statements(w, ctx, b->statements, skip, b->n_records))
 		return -1;
 	for (size_t i = 0; i < b->n_records; i++) {
 		const char *p[5];
 		char buf[2][32], why[256];
-		int rc = kind->check(w, b->req, i, now, p, buf, why,
-				     sizeof(why));
+		int rc;
+
+		if (skip && skip[i]) {
+			(*b->unchanged)++;	/* a repeated statement's */
+			continue;
+		}
+		rc = kind->check(w, b->req, i, now, p, buf, why, sizeof(why));
 
 		if (rc < 0)
 			return db_fail(w, ctx, NULL);
@@ -524,7 +584,7 @@ int writer_record_assessments(writer_t *w, struct query_ctx *ctx,
 		req, req->n_records,
 		req->all_or_nothing, &resp->results, &resp->n_results,
 		&resp->written, &resp->unchanged, &resp->snapshot_version,
-		&resp->commit_lsn,
+		&resp->commit_lsn, NULL,
 	};
 
 	return record_batch(w, ctx, &assessment_kind, &b);
@@ -540,7 +600,7 @@ int writer_record_completions(writer_t *w, struct query_ctx *ctx,
 		req, req->n_records,
 		req->all_or_nothing, &resp->results, &resp->n_results,
 		&resp->written, &resp->unchanged, &resp->snapshot_version,
-		&resp->commit_lsn,
+		&resp->commit_lsn, ctx->statements,
 	};
 
 	return record_batch(w, ctx, &completion_kind, &b);

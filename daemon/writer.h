@@ -45,6 +45,25 @@ int writer_record_assessments(writer_t *w, struct query_ctx *ctx,
 			      const ProtobufCMessage *req, ProtobufCMessage *resp);
 int writer_record_completions(writer_t *w, struct query_ctx *ctx,
 			      const ProtobufCMessage *req, ProtobufCMessage *resp);
+/* The xAPI statements a RecordCompletions from the HTTP door carries
+ * (ctx->statements): each is stored in xapi_statement in the call's
+ * transaction, so it is stored exactly when its completion is. A statement
+ * id stored before with the same digest is a repeat (its record is not
+ * written: counted unchanged); with another digest the call fails
+ * ALREADY_EXISTS and nothing is written. */
+struct writer_statement {
+	char id[37];			/* a UUID */
+	char digest[65];		/* SHA-256 of its content, hex */
+	char *employee_id;		/* the actor's employee; NULL: none */
+	long record;			/* its record's index; -1: none */
+	bool repeated;			/* set by the writer: stored before */
+};
+
+struct writer_statements {
+	struct writer_statement *v;
+	size_t n;
+};
+
 int writer_erase_employee(writer_t *w, struct query_ctx *ctx,
 			  const ProtobufCMessage *req, ProtobufCMessage *resp);
 

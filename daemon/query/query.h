@@ -22,6 +22,7 @@ enum query_code {
 	QUERY_INVALID_ARGUMENT = 3,
 	QUERY_DEADLINE_EXCEEDED = 4,
 	QUERY_NOT_FOUND = 5,
+	QUERY_ALREADY_EXISTS = 6,
 	QUERY_PERMISSION_DENIED = 7,
 	QUERY_RESOURCE_EXHAUSTED = 8,
 	QUERY_UNIMPLEMENTED = 12,
@@ -39,6 +40,7 @@ enum query_code {
 #define QUERY_MAX_LIMIT 10000u
 
 struct query_chunk;
+struct writer_statements;
 
 struct query_ctx {
 	const graph_t *g;
@@ -54,6 +56,9 @@ struct query_ctx {
 	/* CLOCK_MONOTONIC microseconds past which a long query stops with
 	 * DEADLINE_EXCEEDED (query_past_deadline); 0: none */
 	int64_t deadline_us;
+	/* RecordCompletions from the HTTP door's xAPI statements: the
+	 * statements, stored in the same transaction (writer.h); NULL: none */
+	struct writer_statements *statements;
 };
 
 /* Initializes ctx for one request against g at time now. */
