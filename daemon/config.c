@@ -14,6 +14,7 @@
 
 #include <libpq-fe.h>
 
+#include "persist.h"
 #include "security.h"
 
 /* The optional paths: empty means unset; config_validate opens them.
@@ -673,6 +674,19 @@ int config_validate(const struct config *cfg, const char *path, char *err,
 	}
 	if (config_check_http(cfg, path, err, errlen))
 		return -EINVAL;
+	if (cfg->snapshot_path) {
+		char where[PATH_MAX + 32], reason[1024];
+		int rc = persist_check_dir(cfg->snapshot_path, reason,
+					   sizeof(reason));
+
+		if (rc) {
+			config_where(where, sizeof(where), path,
+				     cfg->line.snapshot_path);
+			snprintf(err, errlen, "%ssnapshot_path: %s", where,
+				 reason);
+			return rc;
+		}
+	}
 	return config_check_certs(cfg, path, err, errlen);
 }
 

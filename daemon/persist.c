@@ -191,7 +191,7 @@ static void write_graph(struct wr *w, const graph_t *g)
 /* The snapshot's directory, checked before the file is written or
  * trusted: anyone who may write into it may replace the file, so a group-
  * or world-writable one is refused (its parents are the operator's). */
-static int dir_is_private(const char *path, char *err, size_t errlen)
+int persist_check_dir(const char *path, char *err, size_t errlen)
 {
 	const char *slash = strrchr(path, '/');
 	char dir[4096];
@@ -235,7 +235,7 @@ int persist_save(const graph_t *g, int schema_version, const char *path,
 		snprintf(err, errlen, "out of memory");
 		return rc;
 	}
-	rc = dir_is_private(path, err, errlen);
+	rc = persist_check_dir(path, err, errlen);
 	if (rc)
 		goto out;
 	/* a fresh name made with O_EXCL (mode 0600): a file or symlink that
@@ -658,7 +658,7 @@ int persist_load(const char *path, int schema_version, graph_t **out,
 	int fd, rc;
 	size_t n;
 
-	rc = dir_is_private(path, err, errlen);
+	rc = persist_check_dir(path, err, errlen);
 	if (rc)
 		return rc;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -715,7 +715,7 @@ int persist_new(const char *path, int schema_version, persist_t **out,
 		char *err, size_t errlen)
 {
 	persist_t *p;
-	int rc = dir_is_private(path, err, errlen);
+	int rc = persist_check_dir(path, err, errlen);
 
 	if (rc)
 		return rc;

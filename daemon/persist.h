@@ -44,6 +44,13 @@ int persist_load_mem(const void *buf, size_t n, int schema_version,
  * erased person again (it is rewritten without them or removed). */
 typedef struct persist persist_t;
 
+/* The folder of the snapshot file path, checked as a save and a load
+ * check it: it must exist and be neither group- nor world-writable
+ * (whoever can write there could plant or replace the snapshot). 0, or a
+ * negative errno with err naming the folder and why. For --check-config. */
+int persist_check_dir(const char *path, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
 /* path copied; schema_version is what saves are written under. Caller
  * must destroy. 0, or -errno with err set: -EPERM the directory is group-
  * or world-writable, -ENOENT it does not exist, -ENOMEM. */

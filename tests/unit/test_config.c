@@ -464,6 +464,21 @@ Test(config, the_check_opens_the_clients_folder_and_reads_its_certificates)
 		     0, "%s", err);
 }
 
+Test(config, the_check_refuses_a_snapshot_folder_others_may_write_into)
+{
+	cr_assert_eq(mkdir(scratch_at("shared"), 0700), 0);
+	cr_assert_eq(chmod(scratch_at("shared"), 0777), 0);
+	cr_assert_eq(check("[database]\nconninfo = x\n[cache]\n"
+			   "snapshot_path = %s/s.bin\n", scratch_at("shared")),
+		     -EPERM);
+	names(4, "snapshot_path");
+	cr_assert_neq(strstr(err, "world-writable"), NULL, "%s", err);
+	cr_assert_eq(chmod(scratch_at("shared"), 0750), 0);
+	cr_assert_eq(check("[database]\nconninfo = x\n[cache]\n"
+			   "snapshot_path = %s/s.bin\n", scratch_at("shared")),
+		     0, "%s", err);
+}
+
 Test(config, the_check_opens_the_folders_of_the_files_the_daemon_writes)
 {
 	cr_assert_eq(check("[database]\nconninfo = x\n[cache]\n"
