@@ -250,6 +250,18 @@ static int tally(struct query_ctx *ctx, struct query_columns *qc,
 		rows[slots[h] - 1].counts[sc.band]++;
 	}
 bands:
+	return query_bench_messages(ctx, counts, rows, rows_n, bands, n_bands,
+				    breakdown, n_breakdown);
+oom:
+	return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+int query_bench_messages(struct query_ctx *ctx, const uint32_t counts[5],
+			 struct query_columns_row *rows, size_t rows_n,
+			 Pathways__V1__BandCount ***bands, size_t *n_bands,
+			 Pathways__V1__BreakdownRow ***breakdown,
+			 size_t *n_breakdown)
+{
 	*bands = band_counts(ctx, counts, n_bands);
 	if (!*bands)
 		goto oom;

@@ -21,6 +21,17 @@ int query_bench_tally(struct query_ctx *ctx, struct query_columns *qc,
 		      size_t *n_bands, Pathways__V1__BreakdownRow ***breakdown,
 		      size_t *n_breakdown);
 
+struct query_columns_row;
+/* The band counts (by band) and breakdown rows (sorted here by value) of
+ * one role as Bench's messages, from ctx's arena: *bands gets the four
+ * counts, *breakdown one row per row; -1 (ctx status set) out of
+ * memory. */
+int query_bench_messages(struct query_ctx *ctx, const uint32_t counts[5],
+			 struct query_columns_row *rows, size_t rows_n,
+			 Pathways__V1__BandCount ***bands, size_t *n_bands,
+			 Pathways__V1__BreakdownRow ***breakdown,
+			 size_t *n_breakdown);
+
 /* Method handler: Pathways__V1__BenchRequest → BenchResponse. */
 int query_bench_run(struct query_ctx *ctx, const ProtobufCMessage *req,
 		    ProtobufCMessage *resp);

@@ -1,5 +1,6 @@
 #include "columns.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "graph_columns.h"
@@ -232,4 +233,502 @@ int query_columns_tally(struct query_columns *qc,
 		*rows_n = 1;
 	}
 	return 0;
+}
+
+/* ---- the sweep: roles that share competencies, at once ---- */
+
+/* competencies one group of roles may span: its byte columns */
+#define SWEEP_COMPS 16u
+/* the grade byte of an employee the vector pass leaves out: inactive, or
+ * with an assessment on an expiry boundary day (scored the scalar way) */
+#define SWEEP_OUT 255u
+
+/* A role in whole units: requirement i's level l adds min(l, L) × mul[i]
+ * (weighted mode) or l ≥ L (binary mode) to an employee's sum v; v's band
+ * is read off thr[blocked]: the least v of DEVELOPING, READY_SOON and
+ * READY_NOW, vmax + 1 for a band never reached. */
+struct unit_role {
+	uint16_t mul[SWEEP_COMPS];
+	uint8_t col[SWEEP_COMPS];	/* requirement i's byte column */
+	uint16_t thr[2][3];
+	double den;
+	unsigned musts;
+	int shift;			/* v is num × 2^shift */
+};
+
+/* the scratch of a sweep, over every employee */
+struct sweep {
+	uint32_t *pos;		/* per employee: its index in tl + 1, 0 none */
+	uint32_t *tl;		/* the group's touched employees */
+	uint32_t *bl;		/* those of them left to the scalar scorer */
+	uint8_t *lv;		/* SWEEP_COMPS byte columns of cap levels */
+	uint8_t *gr;		/* per touched: grade, SWEEP_OUT */
+	uint8_t *bnd;		/* per touched: 1 on a boundary day */
+	uint8_t *blk;		/* per touched: a must-have unmet */
+	uint16_t *num;		/* per touched: the sum v */
+	size_t cap, tn, bn;
+	uint32_t comps[SWEEP_COMPS];
+	unsigned comps_n;
+};
+
+static Pathways__V1__Band unit_band(const graph_t *g,
+				    const struct graph_role *r,
+				    const struct unit_role *u, unsigned v,
+				    unsigned blocked)
+{
+	struct query_readiness_score sc;
+
+	if (g->settings.readiness_mode == GRAPH_MODE_BINARY)
+		query_readiness_finish(g, r, 0, u->den, v, blocked, &sc);
+	else
+		query_readiness_finish(g, r, ldexp(v, -u->shift), u->den, 0,
+				       blocked, &sc);
+	return sc.band;
+}
+
+/* Whether role r can be summed in whole units, and those units in u.
+ * With every weight w a multiple of 2^-shift, every term the scalar
+ * scorer adds, w × min(l, L) × 60 / L, is too, and so is every partial
+ * sum: below 2^16 units no double operation rounds, and the scalar num
+ * is v × 2^-shift exactly. The band thresholds are then found on the
+ * scalar scorer's own finish, so they cannot disagree with it. */
+static bool unit_role(const graph_t *g, const struct graph_role *r,
+		      struct unit_role *u)
+{
+	static const unsigned sixtieths[6] = { 0, 60, 30, 20, 15, 12 };
+	const struct graph_req *req = g->reqs + r->req_off;
+	bool binary = g->settings.readiness_mode == GRAPH_MODE_BINARY;
+	unsigned vmax = 0;
+
+	if (!r->req_n || r->req_n > SWEEP_COMPS)
+		return false;
+	u->den = 0;
+	u->musts = 0;
+	u->shift = 0;
+	for (; !binary; u->shift++) {
+		bool whole = true;
+
+		for (uint32_t i = 0; i < r->req_n && whole; i++) {
+			double w = ldexp(req[i].weight, u->shift);
+
+			whole = w == floor(w);
+		}
+		if (whole)
+			break;
+		if (u->shift == 10)
+			return false;
+	}
+	for (uint32_t i = 0; i < r->req_n; i++) {
+		double w = ldexp(req[i].weight, u->shift);
+
+		if (!binary && !(w >= 0 && w <= 1092))
+			return false;
+		u->mul[i] = binary ? 1 : (uint16_t)(w * sixtieths[req[i].level]);
+		vmax += binary ? 1 : (unsigned)w * 60;
+		u->den += req[i].weight;
+		u->musts += req[i].must_have;
+	}
+	if (vmax >= UINT16_MAX)
+		return false;
+	for (unsigned blocked = 0; blocked < 2; blocked++)
+		for (unsigned b = 0; b < 3; b++) {
+			unsigned lo = 0, hi = vmax + 1;
+
+			/* bands rise with v: the least v at or above b */
+			while (lo < hi) {
+				unsigned mid = (lo + hi) / 2;
+
+				if (unit_band(g, r, u, mid, blocked) >=
+				    PATHWAYS__V1__BAND__DEVELOPING + b)
+					hi = mid;
+				else
+					lo = mid + 1;
+			}
+			u->thr[blocked][b] = (uint16_t)lo;
+		}
+	return true;
+}
+
+static struct sweep *sweep_new(struct query_columns *qc)
+{
+	struct query_ctx *ctx = qc->ctx;
+	size_t n = ctx->g->emps_n ? ctx->g->emps_n : 1;
+	struct sweep *s = query_alloc(ctx, 1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->cap = n;
+	s->pos = query_alloc(ctx, n, sizeof(*s->pos));
+	s->tl = query_alloc(ctx, n, sizeof(*s->tl));
+	s->bl = query_alloc(ctx, n, sizeof(*s->bl));
+	s->lv = query_alloc(ctx, n, SWEEP_COMPS);
+	s->gr = query_alloc(ctx, n, 1);
+	s->bnd = query_alloc(ctx, n, 1);
+	s->blk = query_alloc(ctx, n, 1);
+	s->num = query_alloc(ctx, n, sizeof(*s->num));
+	if (!s->pos || !s->tl || !s->bl || !s->lv || !s->gr || !s->bnd ||
+	    !s->blk || !s->num)
+		return NULL;
+	return s;
+}
+
+/* Lays out the group's columns: every employee holding a level in one of
+ * its competencies, once, with their levels (expired ones 0). */
+static void sweep_layout(struct query_columns *qc, struct sweep *s)
+{
+	const struct graph_columns *c = qc->c;
+	unsigned days = qc->ctx->g->settings.assessment_valid_days;
+	int64_t od = oldest_day(qc->ctx->now, days);
+
+	s->tn = s->bn = 0;
+	for (unsigned k = 0; k < s->comps_n; k++) {
+		uint32_t comp = s->comps[k];
+		uint8_t *col = s->lv + (size_t)k * s->cap;
+
+		for (uint32_t j = c->off[comp]; j < c->off[comp + 1]; j++) {
+			uint32_t e = c->emp[j], t = s->pos[e];
+			unsigned lv = c->level[j];
+
+			if (!t) {
+				uint32_t ga = c->emp_grade_active[e];
+
+				t = (uint32_t)++s->tn;
+				s->pos[e] = t;
+				s->tl[t - 1] = e;
+				s->gr[t - 1] = ga & 1 ? (uint8_t)(ga >> 1) :
+					       SWEEP_OUT;
+			}
+			if (days) {
+				int64_t d = c->day[j];
+
+				if (d == od || d == GRAPH_COLUMNS_DAY_LOW ||
+				    d == GRAPH_COLUMNS_DAY_HIGH) {
+					if (!s->bnd[t - 1]) {
+						s->bnd[t - 1] = 1;
+						s->gr[t - 1] = SWEEP_OUT;
+						s->bl[s->bn++] = e;
+					}
+				} else if (d < od) {
+					lv = 0;
+				}
+			}
+			col[t - 1] = (uint8_t)lv;
+		}
+	}
+}
+
+/* Clears what sweep_layout wrote, for the next group. */
+static void sweep_clear(struct sweep *s)
+{
+	for (size_t t = 0; t < s->tn; t++)
+		s->pos[s->tl[t]] = 0;
+	for (unsigned k = 0; k < s->comps_n; k++)
+		memset(s->lv + (size_t)k * s->cap, 0, s->tn);
+	memset(s->bnd, 0, s->tn);
+	s->comps_n = 0;
+}
+
+/* The sums v and must-have flags of role (units u) over the touched. */
+static void sweep_sums(const graph_t *g, const struct graph_role *r,
+		       const struct unit_role *u, struct sweep *s)
+{
+	const struct graph_req *req = g->reqs + r->req_off;
+	bool binary = g->settings.readiness_mode == GRAPH_MODE_BINARY;
+	uint16_t *restrict num = s->num;
+	uint8_t *restrict blk = s->blk;
+	size_t n = s->tn;
+
+	memset(num, 0, n * sizeof(*num));
+	memset(blk, 0, n);
+	for (uint32_t i = 0; i < r->req_n; i++) {
+		const uint8_t *restrict col = s->lv + (size_t)u->col[i] * s->cap;
+		uint8_t l = req[i].level;
+		uint16_t m = u->mul[i];
+
+		if (binary)
+			for (size_t t = 0; t < n; t++)
+				num[t] += col[t] >= l;
+		else
+			for (size_t t = 0; t < n; t++)
+				num[t] += (uint16_t)((col[t] < l ? col[t] : l) * m);
+		if (req[i].must_have)
+			for (size_t t = 0; t < n; t++)
+				blk[t] |= col[t] < l;
+	}
+}
+
+/* the band of sum v, blocked or not: 0 NOT_READY .. 3 READY_NOW */
+static inline unsigned unit_level(const struct unit_role *u, uint16_t v,
+				  uint8_t blocked)
+{
+	const uint16_t *thr = u->thr[blocked];
+
+	return (v >= thr[0]) + (v >= thr[1]) + (v >= thr[2]);
+}
+
+/* Band counts of the touched considered for role with grade byte at most
+ * lim (holders of the role included): ge[b] of them at band b + 1 or
+ * above; returns how many. */
+static uint32_t sweep_count(const struct unit_role *u, const struct sweep *s,
+			    uint8_t lim, uint32_t ge[3])
+{
+	const uint16_t *restrict num = s->num;
+	const uint8_t *restrict blk = s->blk, *restrict gr = s->gr;
+	uint16_t u0 = u->thr[0][0], u1 = u->thr[0][1], u2 = u->thr[0][2];
+	uint16_t b0 = u->thr[1][0], b1 = u->thr[1][1], b2 = u->thr[1][2];
+	uint32_t ok = 0, g0 = 0, g1 = 0, g2 = 0;
+
+	for (size_t t = 0; t < s->tn; t++) {
+		uint32_t o = gr[t] <= lim;
+		uint16_t v = num[t];
+		bool b = blk[t];
+
+		ok += o;
+		g0 += o & (v >= (b ? b0 : u0));
+		g1 += o & (v >= (b ? b1 : u1));
+		g2 += o & (v >= (b ? b2 : u2));
+	}
+	ge[0] = g0;
+	ge[1] = g1;
+	ge[2] = g2;
+	return ok;
+}
+
+/* One role of a laid-out group: its counts and, with a, rows. */
+static int sweep_role(struct query_columns *qc, struct sweep *s,
+		      const struct unit_role *u, bool successors_only,
+		      const struct graph_columns_attr *a, bool attr,
+		      struct query_columns_role *out)
+{
+	struct query_ctx *ctx = qc->ctx;
+	const graph_t *g = ctx->g;
+	const struct graph_columns *c = qc->c;
+	uint32_t role = out->role, total, seen = 0;
+	const struct graph_role *r = &g->roles[role];
+	uint8_t lim = successors_only ? (uint8_t)r->grade : SWEEP_OUT - 1;
+	uint32_t counts[5] = { 0 };
+	struct query_readiness_score z;
+
+	sweep_sums(g, r, u, s);
+	if (a && attr_scratch(qc, a))
+		return -1;
+	if (a) {
+		/* by value: the scalar way over the sums */
+		for (size_t t = 0; t < s->tn; t++) {
+			uint32_t e = s->tl[t], v = a->vid[e];
+			unsigned b;
+
+			if (s->gr[t] > lim || c->emp_role[e] == role)
+				continue;
+			b = 1 + unit_level(u, s->num[t], s->blk[t]);
+			counts[b]++;
+			qc->vcounts[v][b]++;
+			qc->tcons[v]++;
+			seen++;
+		}
+	} else {
+		uint32_t ge[3], ok = sweep_count(u, s, lim, ge);
+
+		/* the role's own holders were counted: take them out */
+		for (uint32_t k = c->role_off[role]; k < c->role_off[role + 1];
+		     k++) {
+			uint32_t t = s->pos[c->role_emps[k]];
+
+			if (!t || s->gr[t - 1] > lim)
+				continue;
+			ok--;
+			for (unsigned b = unit_level(u, s->num[t - 1],
+						     s->blk[t - 1]);
+			     b > 0; b--)
+				ge[b - 1]--;
+		}
+		counts[PATHWAYS__V1__BAND__NOT_READY] = ok - ge[0];
+		counts[PATHWAYS__V1__BAND__DEVELOPING] = ge[0] - ge[1];
+		counts[PATHWAYS__V1__BAND__READY_SOON] = ge[1] - ge[2];
+		counts[PATHWAYS__V1__BAND__READY_NOW] = ge[2];
+		seen = ok;
+	}
+	if (s->bn) {
+		struct query_role_scorer rs;
+
+		if (query_role_scorer_init(ctx, &rs, role))
+			return -1;
+		for (size_t k = 0; k < s->bn; k++) {
+			const struct graph_employee *e = &g->emps[s->bl[k]];
+			struct query_readiness_score sc;
+
+			if (!query_considers(g, e, role, successors_only))
+				continue;
+			query_role_scorer_score(&rs, e, ctx->now, &sc);
+			counts[sc.band]++;
+			seen++;
+			if (a) {
+				qc->vcounts[a->vid[s->bl[k]]][sc.band]++;
+				qc->tcons[a->vid[s->bl[k]]]++;
+			}
+		}
+	}
+	total = (successors_only ? graph_columns_active_upto(c, r->grade) :
+				   c->active) -
+		c->active_by_role[role];
+	/* everyone else has no level in the group's competencies */
+	query_readiness_finish(g, r, 0, u->den, 0, u->musts, &z);
+	counts[z.band] += total - seen;
+	memcpy(out->counts, counts, sizeof(counts));
+	out->considered = total;
+	out->done = true;
+	if (a) {
+		attr_considered(qc, g, role, successors_only);
+		return attr_rows(qc, z.band, &out->rows, &out->rows_n);
+	}
+	if (attr && total) {
+		/* no one has the attribute: one row, "" */
+		out->rows = query_alloc(ctx, 1, sizeof(*out->rows));
+		if (!out->rows)
+			return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED,
+					  "out of memory");
+		out->rows->value = "";
+		memcpy(out->rows->counts, counts, sizeof(counts));
+		out->rows_n = 1;
+	}
+	return 0;
+}
+
+/* roles in the order groups are made: by area, track, grade */
+static int cmp_group_order(const void *x, const void *y, void *gp)
+{
+	const graph_t *g = gp;
+	const struct graph_role *a = &g->roles[*(const uint32_t *)x];
+	const struct graph_role *b = &g->roles[*(const uint32_t *)y];
+
+	if (a->area != b->area)
+		return a->area < b->area ? -1 : 1;
+	if (a->track != b->track)
+		return a->track < b->track ? -1 : 1;
+	if (a->grade != b->grade)
+		return a->grade < b->grade ? -1 : 1;
+	return *(const uint32_t *)x < *(const uint32_t *)y ? -1 : 1;
+}
+
+/* The byte column of comp in the group, added when new; -1 when the
+ * group is full. */
+static int group_col(struct sweep *s, uint32_t comp)
+{
+	for (unsigned k = 0; k < s->comps_n; k++)
+		if (s->comps[k] == comp)
+			return (int)k;
+	if (s->comps_n == SWEEP_COMPS)
+		return -1;
+	s->comps[s->comps_n] = comp;
+	return (int)s->comps_n++;
+}
+
+/* Whether role r fits the group, its columns then in u->col. */
+static bool group_fits(const graph_t *g, const struct graph_role *r,
+		       struct sweep *s, struct unit_role *u)
+{
+	unsigned fresh = 0;
+
+	for (uint32_t i = 0; i < r->req_n; i++) {
+		bool have = false;
+
+		for (unsigned k = 0; k < s->comps_n && !have; k++)
+			have = s->comps[k] == g->reqs[r->req_off + i].comp;
+		fresh += !have;
+	}
+	if (s->comps_n + fresh > SWEEP_COMPS)
+		return false;
+	for (uint32_t i = 0; i < r->req_n; i++)
+		u->col[i] = (uint8_t)group_col(s, g->reqs[r->req_off + i].comp);
+	return true;
+}
+
+/* Lays the group out and sweeps its members (indexes into roles). */
+static int sweep_group(struct query_columns *qc, struct sweep *s,
+		       bool successors_only,
+		       const struct graph_columns_attr *a, bool attr,
+		       struct query_columns_role *roles,
+		       const uint32_t *members, const struct unit_role *units,
+		       size_t n)
+{
+	int rc = 0;
+
+	if (!n)
+		return 0;
+	if (query_past_deadline(qc->ctx))
+		return -1;
+	sweep_layout(qc, s);
+	for (size_t k = 0; k < n && !rc; k++)
+		rc = sweep_role(qc, s, &units[k], successors_only, a, attr,
+				&roles[members[k]]);
+	sweep_clear(s);
+	return rc;
+}
+
+int query_columns_sweep(struct query_columns *qc, bool successors_only,
+			const char *attr, struct query_columns_role *roles,
+			size_t n)
+{
+	struct query_ctx *ctx = qc->ctx;
+	const graph_t *g = ctx->g;
+	const struct graph_columns_attr *a = NULL;
+	uint32_t *order, *members;
+	struct unit_role *units;
+	struct sweep *s;
+	size_t m = 0;
+
+	if (qc->c->max_grade >= SWEEP_OUT)
+		return 1;
+	if (attr[0]) {
+		a = graph_columns_attr(qc->c, attr);
+		if (a && !a->vid)
+			return 1;
+	}
+	order = query_alloc(ctx, n ? n : 1, sizeof(*order));
+	members = query_alloc(ctx, n ? n : 1, sizeof(*members));
+	units = query_alloc(ctx, n ? n : 1, sizeof(*units));
+	s = sweep_new(qc);
+	if (!order || !members || !units || !s)
+		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+	for (size_t k = 0; k < n; k++) {
+		order[k] = (uint32_t)k;
+		roles[k].done = false;
+	}
+	/* order holds indexes into roles; sort them by their roles */
+	for (size_t k = 0; k < n; k++)
+		members[k] = roles[k].role;
+	qsort_r(members, n, sizeof(*members), cmp_group_order, (void *)g);
+	{
+		/* back from role indexes to positions in roles */
+		uint32_t *at = query_alloc(ctx, g->roles_n ? g->roles_n : 1,
+					   sizeof(*at));
+
+		if (!at)
+			return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED,
+					  "out of memory");
+		for (size_t k = 0; k < n; k++)
+			at[roles[k].role] = (uint32_t)k;
+		for (size_t k = 0; k < n; k++)
+			order[k] = at[members[k]];
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct graph_role *r = &g->roles[roles[order[k]].role];
+
+		if (!unit_role(g, r, &units[m]))
+			continue;
+		if (!group_fits(g, r, s, &units[m])) {
+			struct unit_role u = units[m];
+
+			if (sweep_group(qc, s, successors_only, a, attr[0],
+					roles, members, units, m))
+				return -1;
+			m = 0;
+			units[0] = u;
+			/* an empty group takes any role of SWEEP_COMPS */
+			(void)group_fits(g, r, s, &units[0]);
+		}
+		members[m++] = order[k];
+	}
+	return sweep_group(qc, s, successors_only, a, attr[0], roles,
+			   members, units, m) ? -1 : 0;
 }

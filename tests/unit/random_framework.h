@@ -11,6 +11,8 @@ struct random_framework {
 	unsigned roles, comps, emps;
 	bool binary;		/* readiness_mode binary, else proportional */
 	bool expiry;		/* assessment_valid_days 180, else never */
+	bool odd_weights;	/* weights 1, 1.5, 0.25, 2, 0.3, 2.75, else
+				 * 1-3 */
 };
 
 static inline unsigned random_framework_next(unsigned *s)
@@ -51,12 +53,14 @@ static inline graph_t *random_framework(const struct random_framework *f)
 				      1 + random_framework_next(&s) % 5,
 				      areas[random_framework_next(&s) % 3], 0, 0));
 		for (unsigned i = 0; i < nreq; i++) {
+			static const double odd[] = { 1, 1.5, 0.25, 2, 0.3, 2.75 };
 			unsigned c = (r * 7 + i) % f->comps;	/* comps >= 6: distinct */
+			unsigned lv = 1 + random_framework_next(&s) % 5;
+			unsigned w = random_framework_next(&s);
 
 			snprintf(k2, sizeof(k2), "k%02u", c);
-			OK(graph_builder_requirement(b, k, k2,
-				1 + random_framework_next(&s) % 5,
-				1 + random_framework_next(&s) % 3,
+			OK(graph_builder_requirement(b, k, k2, lv,
+				f->odd_weights ? odd[w % 6] : 1 + w % 3,
 				random_framework_next(&s) % 4 == 0));
 		}
 	}
