@@ -239,6 +239,13 @@ int query_columns_tally(struct query_columns *qc,
 
 /* competencies one group of roles may span: its byte columns */
 #define SWEEP_COMPS 16u
+/* the sweep's loops also in AVX2, which an ifunc picks where the CPU has
+ * it */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define SWEEP_SIMD __attribute__((target_clones("avx2", "default")))
+#else
+#define SWEEP_SIMD
+#endif
 /* the grade byte of an employee the vector pass leaves out: inactive, or
  * with an assessment on an expiry boundary day (scored the scalar way) */
 #define SWEEP_OUT 255u
@@ -429,6 +436,7 @@ static void sweep_clear(struct sweep *s)
 }
 
 /* The sums v and must-have flags of role (units u) over the touched. */
+SWEEP_SIMD
 static void sweep_sums(const graph_t *g, const struct graph_role *r,
 		       const struct unit_role *u, struct sweep *s)
 {
@@ -468,25 +476,38 @@ static inline unsigned unit_level(const struct unit_role *u, uint16_t v,
 
 /* Band counts of the touched considered for role with grade byte at most
  * lim (holders of the role included): ge[b] of them at band b + 1 or
- * above; returns how many. */
+ * above; returns how many. Written in 16-bit lanes without branches, so
+ * that it vectorizes: a chunk's counts fit 16 bits. */
+SWEEP_SIMD
 static uint32_t sweep_count(const struct unit_role *u, const struct sweep *s,
 			    uint8_t lim, uint32_t ge[3])
 {
 	const uint16_t *restrict num = s->num;
 	const uint8_t *restrict blk = s->blk, *restrict gr = s->gr;
 	uint16_t u0 = u->thr[0][0], u1 = u->thr[0][1], u2 = u->thr[0][2];
-	uint16_t b0 = u->thr[1][0], b1 = u->thr[1][1], b2 = u->thr[1][2];
+	/* a blocked employee's threshold: u ^ (x & -1) */
+	uint16_t x0 = u0 ^ u->thr[1][0], x1 = u1 ^ u->thr[1][1];
+	uint16_t x2 = u2 ^ u->thr[1][2];
 	uint32_t ok = 0, g0 = 0, g1 = 0, g2 = 0;
 
-	for (size_t t = 0; t < s->tn; t++) {
-		uint32_t o = gr[t] <= lim;
-		uint16_t v = num[t];
-		bool b = blk[t];
+	for (size_t base = 0; base < s->tn; base += 32768) {
+		size_t end = s->tn - base < 32768 ? s->tn : base + 32768;
+		uint16_t o16 = 0, a = 0, b = 0, c = 0;
 
-		ok += o;
-		g0 += o & (v >= (b ? b0 : u0));
-		g1 += o & (v >= (b ? b1 : u1));
-		g2 += o & (v >= (b ? b2 : u2));
+		for (size_t t = base; t < end; t++) {
+			uint16_t o = (uint16_t)-(gr[t] <= lim);
+			uint16_t m = (uint16_t)-blk[t];
+			uint16_t v = num[t];
+
+			o16 -= o;
+			a -= o & (uint16_t)-(v >= (uint16_t)(u0 ^ (x0 & m)));
+			b -= o & (uint16_t)-(v >= (uint16_t)(u1 ^ (x1 & m)));
+			c -= o & (uint16_t)-(v >= (uint16_t)(u2 ^ (x2 & m)));
+		}
+		ok += o16;
+		g0 += a;
+		g1 += b;
+		g2 += c;
 	}
 	ge[0] = g0;
 	ge[1] = g1;
