@@ -266,13 +266,16 @@ struct unit_role {
 /* the scratch of a sweep, over every employee */
 struct sweep {
 	uint32_t *pos;		/* per employee: its index in tl + 1, 0 none */
-	uint32_t *tl;		/* the group's touched employees */
+	uint32_t *tl;		/* the group's touched employees, by grade */
+	uint32_t *tmp;		/* the same as found */
 	uint32_t *bl;		/* those of them left to the scalar scorer */
 	uint8_t *lv;		/* SWEEP_COMPS byte columns of cap levels */
-	uint8_t *gr;		/* per touched: grade, SWEEP_OUT */
-	uint8_t *bnd;		/* per touched: 1 on a boundary day */
+	uint8_t *gr;		/* per found: grade, SWEEP_OUT */
 	uint8_t *blk;		/* per touched: a must-have unmet */
 	uint16_t *num;		/* per touched: the sum v */
+	/* upto[g]: how many touched have grade byte at most g, the prefix
+	 * of tl a role of grade g (successors) or every role (g 254) reads */
+	uint32_t upto[256];
 	size_t cap, tn, bn;
 	uint32_t comps[SWEEP_COMPS];
 	unsigned comps_n;
@@ -367,59 +370,90 @@ static struct sweep *sweep_new(struct query_columns *qc)
 	s->cap = n;
 	s->pos = query_alloc(ctx, n, sizeof(*s->pos));
 	s->tl = query_alloc(ctx, n, sizeof(*s->tl));
+	s->tmp = query_alloc(ctx, n, sizeof(*s->tmp));
 	s->bl = query_alloc(ctx, n, sizeof(*s->bl));
 	s->lv = query_alloc(ctx, n, SWEEP_COMPS);
 	s->gr = query_alloc(ctx, n, 1);
-	s->bnd = query_alloc(ctx, n, 1);
 	s->blk = query_alloc(ctx, n, 1);
 	s->num = query_alloc(ctx, n, sizeof(*s->num));
-	if (!s->pos || !s->tl || !s->bl || !s->lv || !s->gr || !s->bnd ||
+	if (!s->pos || !s->tl || !s->tmp || !s->bl || !s->lv || !s->gr ||
 	    !s->blk || !s->num)
 		return NULL;
 	return s;
 }
 
-/* Lays out the group's columns: every employee holding a level in one of
- * its competencies, once, with their levels (expired ones 0). */
+/* Whether column entry j is on an expiry boundary day (od, the day
+ * before which assessments have expired): such an employee is scored
+ * the scalar way. */
+static inline bool on_boundary(const struct graph_columns *c, uint32_t j,
+			       unsigned days, int64_t od)
+{
+	int64_t d = c->day[j];
+
+	return days && (d == od || d == GRAPH_COLUMNS_DAY_LOW ||
+			d == GRAPH_COLUMNS_DAY_HIGH);
+}
+
+/* Lays the group's columns out: every employee holding a level in one of
+ * its competencies, once, ordered by grade (inactive ones and those on a
+ * boundary day last, as SWEEP_OUT), with their levels (expired ones 0). */
 static void sweep_layout(struct query_columns *qc, struct sweep *s)
 {
 	const struct graph_columns *c = qc->c;
 	unsigned days = qc->ctx->g->settings.assessment_valid_days;
 	int64_t od = oldest_day(qc->ctx->now, days);
+	uint32_t at[256] = { 0 }, sum = 0;
+	size_t found = 0;
 
-	s->tn = s->bn = 0;
+	s->bn = 0;
+	/* who: pos 1 found, 2 found on a boundary day */
+	for (unsigned k = 0; k < s->comps_n; k++) {
+		uint32_t comp = s->comps[k];
+
+		for (uint32_t j = c->off[comp]; j < c->off[comp + 1]; j++) {
+			uint32_t e = c->emp[j];
+
+			if (!s->pos[e]) {
+				s->pos[e] = 1;
+				s->tmp[found++] = e;
+			}
+			if (s->pos[e] == 1 && on_boundary(c, j, days, od)) {
+				s->pos[e] = 2;
+				s->bl[s->bn++] = e;
+			}
+		}
+	}
+	/* where: a counting sort by grade byte */
+	for (size_t t = 0; t < found; t++) {
+		uint32_t e = s->tmp[t], ga = c->emp_grade_active[e];
+
+		s->gr[t] = s->pos[e] == 2 || !(ga & 1) ? SWEEP_OUT :
+						    (uint8_t)(ga >> 1);
+		at[s->gr[t]]++;
+	}
+	for (unsigned gr = 0; gr < 256; gr++) {
+		uint32_t n = at[gr];
+
+		at[gr] = sum;
+		sum += n;
+		s->upto[gr] = sum;
+	}
+	for (size_t t = 0; t < found; t++) {
+		uint32_t k = at[s->gr[t]]++;
+
+		s->tl[k] = s->tmp[t];
+		s->pos[s->tmp[t]] = k + 1;
+	}
+	s->tn = found;
+	/* what: the levels */
 	for (unsigned k = 0; k < s->comps_n; k++) {
 		uint32_t comp = s->comps[k];
 		uint8_t *col = s->lv + (size_t)k * s->cap;
 
 		for (uint32_t j = c->off[comp]; j < c->off[comp + 1]; j++) {
-			uint32_t e = c->emp[j], t = s->pos[e];
-			unsigned lv = c->level[j];
+			bool expired = days && c->day[j] < od;
 
-			if (!t) {
-				uint32_t ga = c->emp_grade_active[e];
-
-				t = (uint32_t)++s->tn;
-				s->pos[e] = t;
-				s->tl[t - 1] = e;
-				s->gr[t - 1] = ga & 1 ? (uint8_t)(ga >> 1) :
-					       SWEEP_OUT;
-			}
-			if (days) {
-				int64_t d = c->day[j];
-
-				if (d == od || d == GRAPH_COLUMNS_DAY_LOW ||
-				    d == GRAPH_COLUMNS_DAY_HIGH) {
-					if (!s->bnd[t - 1]) {
-						s->bnd[t - 1] = 1;
-						s->gr[t - 1] = SWEEP_OUT;
-						s->bl[s->bn++] = e;
-					}
-				} else if (d < od) {
-					lv = 0;
-				}
-			}
-			col[t - 1] = (uint8_t)lv;
+			col[s->pos[c->emp[j]] - 1] = expired ? 0 : c->level[j];
 		}
 	}
 }
@@ -431,20 +465,19 @@ static void sweep_clear(struct sweep *s)
 		s->pos[s->tl[t]] = 0;
 	for (unsigned k = 0; k < s->comps_n; k++)
 		memset(s->lv + (size_t)k * s->cap, 0, s->tn);
-	memset(s->bnd, 0, s->tn);
 	s->comps_n = 0;
 }
 
-/* The sums v and must-have flags of role (units u) over the touched. */
+/* The sums v and must-have flags of role (units u) over the first n
+ * touched. */
 SWEEP_SIMD
 static void sweep_sums(const graph_t *g, const struct graph_role *r,
-		       const struct unit_role *u, struct sweep *s)
+		       const struct unit_role *u, struct sweep *s, size_t n)
 {
 	const struct graph_req *req = g->reqs + r->req_off;
 	bool binary = g->settings.readiness_mode == GRAPH_MODE_BINARY;
 	uint16_t *restrict num = s->num;
 	uint8_t *restrict blk = s->blk;
-	size_t n = s->tn;
 
 	memset(num, 0, n * sizeof(*num));
 	memset(blk, 0, n);
@@ -474,45 +507,37 @@ static inline unsigned unit_level(const struct unit_role *u, uint16_t v,
 	return (v >= thr[0]) + (v >= thr[1]) + (v >= thr[2]);
 }
 
-/* Band counts of the touched considered for role with grade byte at most
- * lim (holders of the role included): ge[b] of them at band b + 1 or
- * above; returns how many. Written in 16-bit lanes without branches, so
- * that it vectorizes: a chunk's counts fit 16 bits. */
+/* Band counts of the first n touched: ge[b] of them at band b + 1 or
+ * above. Written in 16-bit lanes without branches, so that it
+ * vectorizes: a chunk's counts fit 16 bits. */
 SWEEP_SIMD
-static uint32_t sweep_count(const struct unit_role *u, const struct sweep *s,
-			    uint8_t lim, uint32_t ge[3])
+static void sweep_count(const struct unit_role *u, const struct sweep *s,
+			size_t n, uint32_t ge[3])
 {
 	const uint16_t *restrict num = s->num;
-	const uint8_t *restrict blk = s->blk, *restrict gr = s->gr;
+	const uint8_t *restrict blk = s->blk;
 	uint16_t u0 = u->thr[0][0], u1 = u->thr[0][1], u2 = u->thr[0][2];
 	/* a blocked employee's threshold: u ^ (x & -1) */
 	uint16_t x0 = u0 ^ u->thr[1][0], x1 = u1 ^ u->thr[1][1];
 	uint16_t x2 = u2 ^ u->thr[1][2];
-	uint32_t ok = 0, g0 = 0, g1 = 0, g2 = 0;
 
-	for (size_t base = 0; base < s->tn; base += 32768) {
-		size_t end = s->tn - base < 32768 ? s->tn : base + 32768;
-		uint16_t o16 = 0, a = 0, b = 0, c = 0;
+	ge[0] = ge[1] = ge[2] = 0;
+	for (size_t base = 0; base < n; base += 32768) {
+		size_t end = n - base < 32768 ? n : base + 32768;
+		uint16_t a = 0, b = 0, c = 0;
 
 		for (size_t t = base; t < end; t++) {
-			uint16_t o = (uint16_t)-(gr[t] <= lim);
 			uint16_t m = (uint16_t)-blk[t];
 			uint16_t v = num[t];
 
-			o16 -= o;
-			a -= o & (uint16_t)-(v >= (uint16_t)(u0 ^ (x0 & m)));
-			b -= o & (uint16_t)-(v >= (uint16_t)(u1 ^ (x1 & m)));
-			c -= o & (uint16_t)-(v >= (uint16_t)(u2 ^ (x2 & m)));
+			a -= (uint16_t)-(v >= (uint16_t)(u0 ^ (x0 & m)));
+			b -= (uint16_t)-(v >= (uint16_t)(u1 ^ (x1 & m)));
+			c -= (uint16_t)-(v >= (uint16_t)(u2 ^ (x2 & m)));
 		}
-		ok += o16;
-		g0 += a;
-		g1 += b;
-		g2 += c;
+		ge[0] += a;
+		ge[1] += b;
+		ge[2] += c;
 	}
-	ge[0] = g0;
-	ge[1] = g1;
-	ge[2] = g2;
-	return ok;
 }
 
 /* One role of a laid-out group: its counts and, with a, rows. */
@@ -526,20 +551,23 @@ static int sweep_role(struct query_columns *qc, struct sweep *s,
 	const struct graph_columns *c = qc->c;
 	uint32_t role = out->role, total, seen = 0;
 	const struct graph_role *r = &g->roles[role];
+	size_t n;
 	uint8_t lim = successors_only ? (uint8_t)r->grade : SWEEP_OUT - 1;
 	uint32_t counts[5] = { 0 };
 	struct query_readiness_score z;
 
-	sweep_sums(g, r, u, s);
+	/* those considered are a prefix: by grade, the others last */
+	n = s->upto[lim];
+	sweep_sums(g, r, u, s, n);
 	if (a && attr_scratch(qc, a))
 		return -1;
 	if (a) {
 		/* by value: the scalar way over the sums */
-		for (size_t t = 0; t < s->tn; t++) {
+		for (size_t t = 0; t < n; t++) {
 			uint32_t e = s->tl[t], v = a->vid[e];
 			unsigned b;
 
-			if (s->gr[t] > lim || c->emp_role[e] == role)
+			if (c->emp_role[e] == role)
 				continue;
 			b = 1 + unit_level(u, s->num[t], s->blk[t]);
 			counts[b]++;
@@ -548,14 +576,15 @@ static int sweep_role(struct query_columns *qc, struct sweep *s,
 			seen++;
 		}
 	} else {
-		uint32_t ge[3], ok = sweep_count(u, s, lim, ge);
+		uint32_t ge[3], ok = (uint32_t)n;
 
+		sweep_count(u, s, n, ge);
 		/* the role's own holders were counted: take them out */
 		for (uint32_t k = c->role_off[role]; k < c->role_off[role + 1];
 		     k++) {
 			uint32_t t = s->pos[c->role_emps[k]];
 
-			if (!t || s->gr[t - 1] > lim)
+			if (!t || t > n)
 				continue;
 			ok--;
 			for (unsigned b = unit_level(u, s->num[t - 1],
