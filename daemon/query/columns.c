@@ -266,16 +266,21 @@ struct unit_role {
 /* the scratch of a sweep, over every employee */
 struct sweep {
 	uint32_t *pos;		/* per employee: its index in tl + 1, 0 none */
-	uint32_t *tl;		/* the group's touched employees, by grade */
+	uint32_t *tl;		/* the group's touched employees, by bucket */
 	uint32_t *tmp;		/* the same as found */
 	uint32_t *bl;		/* those of them left to the scalar scorer */
 	uint8_t *lv;		/* SWEEP_COMPS byte columns of cap levels */
-	uint8_t *gr;		/* per found: grade, SWEEP_OUT */
+	uint32_t *key;		/* per found: its bucket */
 	uint8_t *blk;		/* per touched: a must-have unmet */
 	uint16_t *num;		/* per touched: the sum v */
-	/* upto[g]: how many touched have grade byte at most g, the prefix
-	 * of tl a role of grade g (successors) or every role (g 254) reads */
-	uint32_t upto[256];
+	/* The touched are laid out in buckets by the breakdown attribute's
+	 * value (one value without a breakdown), then by grade 0 ..
+	 * max_grade, then those left out (inactive, on a boundary day):
+	 * bucket v × grades + g starts at start[v × grades + g]. Those a
+	 * role considers by value are then one run each: grade at most the
+	 * role's (successors) or any. */
+	uint32_t *start;
+	uint32_t values, grades;
 	size_t cap, tn, bn;
 	uint32_t comps[SWEEP_COMPS];
 	unsigned comps_n;
@@ -359,7 +364,8 @@ static bool unit_role(const graph_t *g, const struct graph_role *r,
 	return true;
 }
 
-static struct sweep *sweep_new(struct query_columns *qc)
+static struct sweep *sweep_new(struct query_columns *qc,
+			       const struct graph_columns_attr *a)
 {
 	struct query_ctx *ctx = qc->ctx;
 	size_t n = ctx->g->emps_n ? ctx->g->emps_n : 1;
@@ -368,16 +374,20 @@ static struct sweep *sweep_new(struct query_columns *qc)
 	if (!s)
 		return NULL;
 	s->cap = n;
+	s->values = a ? a->values_n : 1;
+	s->grades = qc->c->max_grade + 2;
 	s->pos = query_alloc(ctx, n, sizeof(*s->pos));
 	s->tl = query_alloc(ctx, n, sizeof(*s->tl));
 	s->tmp = query_alloc(ctx, n, sizeof(*s->tmp));
 	s->bl = query_alloc(ctx, n, sizeof(*s->bl));
 	s->lv = query_alloc(ctx, n, SWEEP_COMPS);
-	s->gr = query_alloc(ctx, n, 1);
+	s->key = query_alloc(ctx, n, sizeof(*s->key));
 	s->blk = query_alloc(ctx, n, 1);
 	s->num = query_alloc(ctx, n, sizeof(*s->num));
-	if (!s->pos || !s->tl || !s->tmp || !s->bl || !s->lv || !s->gr ||
-	    !s->blk || !s->num)
+	s->start = query_alloc(ctx, (size_t)s->values * s->grades + 1,
+			       sizeof(*s->start));
+	if (!s->pos || !s->tl || !s->tmp || !s->bl || !s->lv || !s->key ||
+	    !s->blk || !s->num || !s->start)
 		return NULL;
 	return s;
 }
@@ -395,66 +405,79 @@ static inline bool on_boundary(const struct graph_columns *c, uint32_t j,
 }
 
 /* Lays the group's columns out: every employee holding a level in one of
- * its competencies, once, ordered by grade (inactive ones and those on a
- * boundary day last, as SWEEP_OUT), with their levels (expired ones 0). */
-static void sweep_layout(struct query_columns *qc, struct sweep *s)
+ * its competencies, once, in buckets (struct sweep), with their levels
+ * (expired ones 0). */
+static void sweep_layout(struct query_columns *qc, struct sweep *s,
+			 const struct graph_columns_attr *a)
 {
 	const struct graph_columns *c = qc->c;
 	unsigned days = qc->ctx->g->settings.assessment_valid_days;
 	int64_t od = oldest_day(qc->ctx->now, days);
-	uint32_t at[256] = { 0 }, sum = 0;
-	size_t found = 0;
+	size_t found = 0, buckets = (size_t)s->values * s->grades;
+	uint32_t sum = 0;
+
+	/* locals the compiler need not reload after each store */
+	uint32_t *restrict pos = s->pos, *restrict tmp = s->tmp;
+	const uint32_t *restrict emp = c->emp;
+	const uint8_t *restrict level = c->level;
+	const uint16_t *restrict day = c->day;
 
 	s->bn = 0;
 	/* who: pos 1 found, 2 found on a boundary day */
 	for (unsigned k = 0; k < s->comps_n; k++) {
-		uint32_t comp = s->comps[k];
+		uint32_t lo = c->off[s->comps[k]], hi = c->off[s->comps[k] + 1];
 
-		for (uint32_t j = c->off[comp]; j < c->off[comp + 1]; j++) {
-			uint32_t e = c->emp[j];
+		for (uint32_t j = lo; j < hi; j++) {
+			uint32_t e = emp[j];
 
-			if (!s->pos[e]) {
-				s->pos[e] = 1;
-				s->tmp[found++] = e;
-			}
-			if (s->pos[e] == 1 && on_boundary(c, j, days, od)) {
-				s->pos[e] = 2;
-				s->bl[s->bn++] = e;
+			if (!pos[e]) {
+				pos[e] = 1;
+				tmp[found++] = e;
 			}
 		}
+		for (uint32_t j = lo; days && j < hi; j++)
+			if (pos[emp[j]] == 1 && on_boundary(c, j, days, od)) {
+				pos[emp[j]] = 2;
+				s->bl[s->bn++] = emp[j];
+			}
 	}
-	/* where: a counting sort by grade byte */
+	/* where: a counting sort by bucket */
+	memset(s->start, 0, (buckets + 1) * sizeof(*s->start));
 	for (size_t t = 0; t < found; t++) {
 		uint32_t e = s->tmp[t], ga = c->emp_grade_active[e];
+		uint32_t gi = s->pos[e] == 2 || !(ga & 1) ? s->grades - 1 :
+							 ga >> 1;
 
-		s->gr[t] = s->pos[e] == 2 || !(ga & 1) ? SWEEP_OUT :
-						    (uint8_t)(ga >> 1);
-		at[s->gr[t]]++;
+		s->key[t] = (a ? a->vid[e] : 0) * s->grades + gi;
+		s->start[s->key[t]]++;
 	}
-	for (unsigned gr = 0; gr < 256; gr++) {
-		uint32_t n = at[gr];
+	for (size_t b = 0; b <= buckets; b++) {
+		uint32_t n = s->start[b];
 
-		at[gr] = sum;
+		s->start[b] = sum;
 		sum += n;
-		s->upto[gr] = sum;
 	}
 	for (size_t t = 0; t < found; t++) {
-		uint32_t k = at[s->gr[t]]++;
+		uint32_t k = s->start[s->key[t]]++;
 
-		s->tl[k] = s->tmp[t];
-		s->pos[s->tmp[t]] = k + 1;
+		s->tl[k] = tmp[t];
+		pos[tmp[t]] = k + 1;
 	}
+	/* each start moved to its bucket's end: shift back */
+	memmove(s->start + 1, s->start, buckets * sizeof(*s->start));
+	s->start[0] = 0;
 	s->tn = found;
 	/* what: the levels */
 	for (unsigned k = 0; k < s->comps_n; k++) {
-		uint32_t comp = s->comps[k];
-		uint8_t *col = s->lv + (size_t)k * s->cap;
+		uint32_t lo = c->off[s->comps[k]], hi = c->off[s->comps[k] + 1];
+		uint8_t *restrict col = s->lv + (size_t)k * s->cap;
 
-		for (uint32_t j = c->off[comp]; j < c->off[comp + 1]; j++) {
-			bool expired = days && c->day[j] < od;
-
-			col[s->pos[c->emp[j]] - 1] = expired ? 0 : c->level[j];
-		}
+		if (days)
+			for (uint32_t j = lo; j < hi; j++)
+				col[pos[emp[j]] - 1] = day[j] < od ? 0 : level[j];
+		else
+			for (uint32_t j = lo; j < hi; j++)
+				col[pos[emp[j]] - 1] = level[j];
 	}
 }
 
@@ -507,12 +530,12 @@ static inline unsigned unit_level(const struct unit_role *u, uint16_t v,
 	return (v >= thr[0]) + (v >= thr[1]) + (v >= thr[2]);
 }
 
-/* Band counts of the first n touched: ge[b] of them at band b + 1 or
+/* Band counts of touched lo .. hi - 1: ge[b] of them at band b + 1 or
  * above. Written in 16-bit lanes without branches, so that it
  * vectorizes: a chunk's counts fit 16 bits. */
 SWEEP_SIMD
 static void sweep_count(const struct unit_role *u, const struct sweep *s,
-			size_t n, uint32_t ge[3])
+			size_t lo, size_t hi, uint32_t ge[3])
 {
 	const uint16_t *restrict num = s->num;
 	const uint8_t *restrict blk = s->blk;
@@ -522,8 +545,8 @@ static void sweep_count(const struct unit_role *u, const struct sweep *s,
 	uint16_t x2 = u2 ^ u->thr[1][2];
 
 	ge[0] = ge[1] = ge[2] = 0;
-	for (size_t base = 0; base < n; base += 32768) {
-		size_t end = n - base < 32768 ? n : base + 32768;
+	for (size_t base = lo; base < hi; base += 32768) {
+		size_t end = hi - base < 32768 ? hi : base + 32768;
 		uint16_t a = 0, b = 0, c = 0;
 
 		for (size_t t = base; t < end; t++) {
@@ -551,52 +574,50 @@ static int sweep_role(struct query_columns *qc, struct sweep *s,
 	const struct graph_columns *c = qc->c;
 	uint32_t role = out->role, total, seen = 0;
 	const struct graph_role *r = &g->roles[role];
-	size_t n;
-	uint8_t lim = successors_only ? (uint8_t)r->grade : SWEEP_OUT - 1;
+	/* the last grade bucket considered */
+	uint32_t top = successors_only ? r->grade : s->grades - 2;
 	uint32_t counts[5] = { 0 };
 	struct query_readiness_score z;
 
-	/* those considered are a prefix: by grade, the others last */
-	n = s->upto[lim];
-	sweep_sums(g, r, u, s, n);
+	/* without a breakdown those considered are a prefix */
+	sweep_sums(g, r, u, s, a ? s->tn : s->start[top + 1]);
 	if (a && attr_scratch(qc, a))
 		return -1;
-	if (a) {
-		/* by value: the scalar way over the sums */
-		for (size_t t = 0; t < n; t++) {
-			uint32_t e = s->tl[t], v = a->vid[e];
-			unsigned b;
+	for (uint32_t v = 0; v < s->values; v++) {
+		uint32_t lo = s->start[v * s->grades];
+		uint32_t hi = s->start[v * s->grades + top + 1];
+		uint32_t ge[3], ok = hi - lo, vc[5];
 
-			if (c->emp_role[e] == role)
-				continue;
-			b = 1 + unit_level(u, s->num[t], s->blk[t]);
-			counts[b]++;
-			qc->vcounts[v][b]++;
-			qc->tcons[v]++;
-			seen++;
+		if (!ok)
+			continue;
+		sweep_count(u, s, lo, hi, ge);
+		vc[PATHWAYS__V1__BAND__NOT_READY] = ok - ge[0];
+		vc[PATHWAYS__V1__BAND__DEVELOPING] = ge[0] - ge[1];
+		vc[PATHWAYS__V1__BAND__READY_SOON] = ge[1] - ge[2];
+		vc[PATHWAYS__V1__BAND__READY_NOW] = ge[2];
+		for (unsigned b = 1; b <= 4; b++) {
+			counts[b] += vc[b];
+			if (a)
+				qc->vcounts[v][b] += vc[b];
 		}
-	} else {
-		uint32_t ge[3], ok = (uint32_t)n;
+		if (a)
+			qc->tcons[v] += ok;
+		seen += ok;
+	}
+	/* the role's own holders were counted: take them out */
+	for (uint32_t k = c->role_off[role]; k < c->role_off[role + 1]; k++) {
+		uint32_t e = c->role_emps[k], t = s->pos[e], v = a ? a->vid[e] : 0;
+		unsigned b;
 
-		sweep_count(u, s, n, ge);
-		/* the role's own holders were counted: take them out */
-		for (uint32_t k = c->role_off[role]; k < c->role_off[role + 1];
-		     k++) {
-			uint32_t t = s->pos[c->role_emps[k]];
-
-			if (!t || t > n)
-				continue;
-			ok--;
-			for (unsigned b = unit_level(u, s->num[t - 1],
-						     s->blk[t - 1]);
-			     b > 0; b--)
-				ge[b - 1]--;
+		if (!t || t > s->start[v * s->grades + top + 1])
+			continue;
+		b = 1 + unit_level(u, s->num[t - 1], s->blk[t - 1]);
+		counts[b]--;
+		seen--;
+		if (a) {
+			qc->vcounts[v][b]--;
+			qc->tcons[v]--;
 		}
-		counts[PATHWAYS__V1__BAND__NOT_READY] = ok - ge[0];
-		counts[PATHWAYS__V1__BAND__DEVELOPING] = ge[0] - ge[1];
-		counts[PATHWAYS__V1__BAND__READY_SOON] = ge[1] - ge[2];
-		counts[PATHWAYS__V1__BAND__READY_NOW] = ge[2];
-		seen = ok;
 	}
 	if (s->bn) {
 		struct query_role_scorer rs;
@@ -707,7 +728,7 @@ static int sweep_group(struct query_columns *qc, struct sweep *s,
 		return 0;
 	if (query_past_deadline(qc->ctx))
 		return -1;
-	sweep_layout(qc, s);
+	sweep_layout(qc, s, a);
 	for (size_t k = 0; k < n && !rc; k++)
 		rc = sweep_role(qc, s, &units[k], successors_only, a, attr,
 				&roles[members[k]]);
@@ -737,7 +758,7 @@ int query_columns_sweep(struct query_columns *qc, bool successors_only,
 	order = query_alloc(ctx, n ? n : 1, sizeof(*order));
 	members = query_alloc(ctx, n ? n : 1, sizeof(*members));
 	units = query_alloc(ctx, n ? n : 1, sizeof(*units));
-	s = sweep_new(qc);
+	s = sweep_new(qc, a);
 	if (!order || !members || !units || !s)
 		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
 	for (size_t k = 0; k < n; k++) {
