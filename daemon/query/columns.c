@@ -427,13 +427,13 @@ static void sweep_layout(struct query_columns *qc, struct sweep *s,
 	for (unsigned k = 0; k < s->comps_n; k++) {
 		uint32_t lo = c->off[s->comps[k]], hi = c->off[s->comps[k] + 1];
 
+		/* without a branch: half of them are new, at random */
 		for (uint32_t j = lo; j < hi; j++) {
-			uint32_t e = emp[j];
+			uint32_t e = emp[j], fresh = !pos[e];
 
-			if (!pos[e]) {
-				pos[e] = 1;
-				tmp[found++] = e;
-			}
+			pos[e] += fresh;
+			tmp[found] = e;
+			found += fresh;
 		}
 		for (uint32_t j = lo; days && j < hi; j++)
 			if (pos[emp[j]] == 1 && on_boundary(c, j, days, od)) {
