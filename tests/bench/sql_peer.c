@@ -16,7 +16,9 @@
  *
  * With --check, the daemon at ENDPOINT answers the same requests and every
  * readiness (rounded to one decimal as the wire does), band, met, required
- * and blocker count, and the Bench answer, must agree.
+ * and blocker count, and the Bench answer, must agree; and Pipeline's
+ * row for a sample of roles (every twentieth, both scopes, by
+ * employment_type) must be what Bench answers for each in the same run.
  *
  * Prints RESULT lines like loadgen's (kind=sql_readiness, sql_batch,
  * sql_bench) and a CHECK line. Exit status 1 when a check disagrees.
@@ -267,6 +269,7 @@ struct check {
 	pw_client_t *c;
 	uint64_t pairs, mismatches, boundary;
 	bool bench_ok, ran_bench;
+	unsigned pipeline_roles, pipeline_differs;
 };
 
 static void mismatch(struct check *ck, const char *what, const char *e,
@@ -508,6 +511,89 @@ static int check_bench(struct check *ck, const char *role, PGresult *r)
 	return 0;
 }
 
+/* call method with request m into *rep: 0, or -EIO with the reason said */
+static int daemon_call(struct check *ck, const char *method,
+		       const ProtobufCMessage *m, struct pw_reply *rep)
+{
+	if (pw_call(ck->c, method, m, NULL, 120000, rep))
+		return -EIO;
+	if (rep->code) {
+		fprintf(stderr, "sql_peer: daemon %s: %s\n", method, rep->message);
+		pw_reply_clear(rep);
+		return -EIO;
+	}
+	return 0;
+}
+
+static bool same_bands(Pathways__V1__BandCount **a, size_t na,
+		       Pathways__V1__BandCount **b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (a[i]->band != b[i]->band || a[i]->count != b[i]->count)
+			return false;
+	return true;
+}
+
+/* Pipeline over every role, successors only and everyone, by
+ * employment_type: for a sample of roles spread over the organization,
+ * its row must be what Bench answers for that role in the same run. */
+static int check_pipeline(const struct opts *o, struct check *ck)
+{
+	const struct org_size *z = o->z;
+	unsigned step = z->roles / 20 ? z->roles / 20 : 1;
+
+	for (int all = 0; all <= 1; all++) {
+		Pathways__V1__PipelineRequest m = PATHWAYS__V1__PIPELINE_REQUEST__INIT;
+		const Pathways__V1__PipelineResponse *p;
+		struct pw_reply rep = { 0 };
+
+		m.include_all = all;
+		m.breakdown_attribute = "employment_type";
+		if (daemon_call(ck, "Pipeline", &m.base, &rep))
+			return -EIO;
+		p = (const void *)rep.response;
+		for (size_t i = 0; i < p->n_roles; i += step) {
+			Pathways__V1__BenchRequest bm = PATHWAYS__V1__BENCH_REQUEST__INIT;
+			const Pathways__V1__RoleBench *rb = p->roles[i];
+			const Pathways__V1__BenchResponse *b;
+			struct pw_reply brep = { 0 };
+			bool same;
+
+			bm.role_key = rb->role_key;
+			bm.successors_only = !all;
+			bm.breakdown_attribute = "employment_type";
+			bm.limit = 1;
+			if (daemon_call(ck, "Bench", &bm.base, &brep)) {
+				pw_reply_clear(&rep);
+				return -EIO;
+			}
+			b = (const void *)brep.response;
+			same = rb->considered == b->considered &&
+			       same_bands(rb->bands, rb->n_bands, b->bands,
+					  b->n_bands) &&
+			       rb->n_breakdown == b->n_breakdown;
+			for (size_t k = 0; same && k < b->n_breakdown; k++)
+				same = strcmp(rb->breakdown[k]->value,
+					      b->breakdown[k]->value) == 0 &&
+				       same_bands(rb->breakdown[k]->bands,
+						  rb->breakdown[k]->n_bands,
+						  b->breakdown[k]->bands,
+						  b->breakdown[k]->n_bands);
+			ck->pipeline_roles++;
+			if (!same && ck->pipeline_differs++ < 3)
+				fprintf(stderr, "sql_peer: Pipeline (%s) and Bench "
+					"differ for %s\n",
+					all ? "everyone" : "successors",
+					rb->role_key);
+			pw_reply_clear(&brep);
+		}
+		pw_reply_clear(&rep);
+	}
+	return 0;
+}
+
 static int bench_bench(const struct opts *o, PGconn *db, struct check *ck)
 {
 	const struct org_size *z = o->z;
@@ -533,6 +619,8 @@ static int bench_bench(const struct opts *o, PGconn *db, struct check *ck)
 			rc = check_bench(ck, rk, r);
 		PQclear(r);
 	}
+	if (!rc && ck->c)
+		rc = check_pipeline(o, ck);
 	if (!rc)
 		report("sql_bench", v, runs, 1);
 	free(v);
@@ -622,10 +710,13 @@ int main(int argc, char **argv)
 		rc = 1;
 	if (ck.c) {
 		printf("CHECK pairs=%" PRIu64 " mismatches=%" PRIu64
-		       " threshold_band_differs=%" PRIu64 " bench=%s\n",
+		       " threshold_band_differs=%" PRIu64 " bench=%s"
+		       " pipeline_roles=%u pipeline_differs=%u\n",
 		       ck.pairs, ck.mismatches, ck.boundary,
-		       !ck.ran_bench ? "n/a" : ck.bench_ok ? "same" : "differs");
-		if (ck.mismatches || (ck.ran_bench && !ck.bench_ok))
+		       !ck.ran_bench ? "n/a" : ck.bench_ok ? "same" : "differs",
+		       ck.pipeline_roles, ck.pipeline_differs);
+		if (ck.mismatches || (ck.ran_bench && !ck.bench_ok) ||
+		    ck.pipeline_differs)
 			rc = 1;
 	}
 	pw_client_destroy(&ck.c);
