@@ -112,6 +112,10 @@ static void push_touched(void *arg, uint32_t emp,
 {
 	struct top *top = arg;
 
+	/* most are below the worst of a full list: out without a call */
+	if (top->n == top->cap &&
+	    (!top->cap || sc->readiness < top->h[0].readiness))
+		return;
 	if (sc->readiness >= top->min_readiness)
 		heap_push(top->g, top->h, &top->n, top->cap,
 			  (struct cand){ emp, sc->blockers, sc->readiness,
