@@ -148,11 +148,27 @@ static int tally_columns(struct query_columns *qc,
 {
 	struct query_readiness_score z;
 	uint32_t rest, n = 0, kc[5] = { 0 };
-	int rc;
+	int rc = 1;
 
-	rc = query_columns_tally(qc, rs, successors_only, attr, kc, &n,
-				 top ? push_touched : NULL, top, &rest, &z,
-				 rows, rows_n);
+	if (top) {
+		struct query_columns_role one = { .role = rs->role };
+
+		rc = query_columns_bench(qc, successors_only, attr,
+					 (unsigned)top->cap, top->min_readiness,
+					 &one, push_touched, top, &rest, &z);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			memcpy(kc, one.counts, sizeof(kc));
+			n = one.considered;
+			*rows = one.rows;
+			*rows_n = one.rows_n;
+		}
+	}
+	if (rc)
+		rc = query_columns_tally(qc, rs, successors_only, attr, kc, &n,
+					 top ? push_touched : NULL, top, &rest,
+					 &z, rows, rows_n);
 	if (rc)
 		return rc;
 	if (top && rest_may_rank(top, rest, &z)) {

@@ -260,6 +260,7 @@ struct unit_role {
 	uint16_t thr[2][3];
 	double den;
 	unsigned musts;
+	unsigned vmax;			/* the highest sum */
 	int shift;			/* v is num × 2^shift */
 };
 
@@ -271,7 +272,7 @@ struct sweep {
 	uint32_t *bl;		/* those of them left to the scalar scorer */
 	uint8_t *lv;		/* SWEEP_COMPS byte columns of cap levels */
 	uint32_t *key;		/* per found: its bucket */
-	uint8_t *blk;		/* per touched: a must-have unmet */
+	uint8_t *blk;		/* per touched: must-haves unmet */
 	uint16_t *num;		/* per touched: the sum v */
 	/* The touched are laid out in buckets by the breakdown attribute's
 	 * value (one value without a breakdown), then by grade 0 ..
@@ -345,6 +346,7 @@ static bool unit_role(const graph_t *g, const struct graph_role *r,
 	}
 	if (vmax >= UINT16_MAX)
 		return false;
+	u->vmax = vmax;
 	for (unsigned blocked = 0; blocked < 2; blocked++)
 		for (unsigned b = 0; b < 3; b++) {
 			unsigned lo = 0, hi = vmax + 1;
@@ -491,7 +493,7 @@ static void sweep_clear(struct sweep *s)
 	s->comps_n = 0;
 }
 
-/* The sums v and must-have flags of role (units u) over the first n
+/* The sums v and unmet must-haves of role (units u) over the first n
  * touched. */
 SWEEP_SIMD
 static void sweep_sums(const graph_t *g, const struct graph_role *r,
@@ -517,15 +519,16 @@ static void sweep_sums(const graph_t *g, const struct graph_role *r,
 				num[t] += (uint16_t)((col[t] < l ? col[t] : l) * m);
 		if (req[i].must_have)
 			for (size_t t = 0; t < n; t++)
-				blk[t] |= col[t] < l;
+				blk[t] += col[t] < l;
 	}
 }
 
-/* the band of sum v, blocked or not: 0 NOT_READY .. 3 READY_NOW */
+/* the band of sum v with blocked must-haves unmet: 0 NOT_READY ..
+ * 3 READY_NOW */
 static inline unsigned unit_level(const struct unit_role *u, uint16_t v,
 				  uint8_t blocked)
 {
-	const uint16_t *thr = u->thr[blocked];
+	const uint16_t *thr = u->thr[blocked != 0];
 
 	return (v >= thr[0]) + (v >= thr[1]) + (v >= thr[2]);
 }
@@ -550,7 +553,7 @@ static void sweep_count(const struct unit_role *u, const struct sweep *s,
 		uint16_t a = 0, b = 0, c = 0;
 
 		for (size_t t = base; t < end; t++) {
-			uint16_t m = (uint16_t)-blk[t];
+			uint16_t m = (uint16_t)-(blk[t] != 0);
 			uint16_t v = num[t];
 
 			a -= (uint16_t)-(v >= (uint16_t)(u0 ^ (x0 & m)));
@@ -645,6 +648,7 @@ static int sweep_role(struct query_columns *qc, struct sweep *s,
 	/* everyone else has no level in the group's competencies */
 	query_readiness_finish(g, r, 0, u->den, 0, u->musts, &z);
 	counts[z.band] += total - seen;
+	out->rest = total - seen;
 	memcpy(out->counts, counts, sizeof(counts));
 	out->considered = total;
 	out->done = true;
@@ -802,4 +806,121 @@ int query_columns_sweep(struct query_columns *qc, bool successors_only,
 	}
 	return sweep_group(qc, s, successors_only, a, attr[0], roles,
 			   members, units, m) ? -1 : 0;
+}
+
+/* The least sum v whose readiness is at least min (vmax + 1: none). */
+static unsigned unit_floor(const graph_t *g, const struct graph_role *r,
+			   const struct unit_role *u, unsigned vmax, double min)
+{
+	unsigned lo = 0, hi = vmax + 1;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		struct query_readiness_score sc;
+
+		if (g->settings.readiness_mode == GRAPH_MODE_BINARY)
+			query_readiness_finish(g, r, 0, u->den, mid, 0, &sc);
+		else
+			query_readiness_finish(g, r, ldexp(mid, -u->shift),
+					       u->den, 0, 0, &sc);
+		if (sc.readiness >= min)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* The score of touched t (sum v) as the scalar scorer gives it. */
+static void unit_score(const graph_t *g, const struct graph_role *r,
+		       const struct unit_role *u, const struct sweep *s,
+		       size_t t, struct query_readiness_score *sc)
+{
+	const struct graph_req *req = g->reqs + r->req_off;
+	unsigned met = 0;
+
+	for (uint32_t i = 0; i < r->req_n; i++)
+		met += s->lv[(size_t)u->col[i] * s->cap + t] >= req[i].level;
+	query_readiness_finish(g, r,
+			       g->settings.readiness_mode == GRAPH_MODE_BINARY ?
+				       0 : ldexp(s->num[t], -u->shift),
+			       u->den, met, s->blk[t], sc);
+}
+
+int query_columns_bench(struct query_columns *qc, bool successors_only,
+			const char *attr, unsigned limit, double min_readiness,
+			struct query_columns_role *out, query_columns_fn each,
+			void *arg, uint32_t *rest,
+			struct query_readiness_score *rest_score)
+{
+	struct query_ctx *ctx = qc->ctx;
+	const graph_t *g = ctx->g;
+	const struct graph_columns *c = qc->c;
+	const struct graph_role *r = &g->roles[out->role];
+	const struct graph_columns_attr *a = NULL;
+	struct unit_role u;
+	struct sweep *s;
+	uint32_t *hist, top, floor_v, cut, need = limit;
+
+	if (c->max_grade >= SWEEP_OUT || !unit_role(g, r, &u))
+		return 1;
+	if (attr[0]) {
+		a = graph_columns_attr(c, attr);
+		if (a && !a->vid)
+			return 1;
+	}
+	s = sweep_new(qc, a);
+	hist = query_alloc(ctx, (size_t)u.vmax + 1, sizeof(*hist));
+	if (!s || !hist)
+		return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
+	(void)group_fits(g, r, s, &u);
+	sweep_layout(qc, s, a);
+	if (sweep_role(qc, s, &u, successors_only, a, attr[0], out))
+		return -1;
+	/* the candidates: by sum (readiness rises strictly with it), only
+	 * the best `limit` sums and those tied with the last of them are
+	 * scored and handed to each */
+	top = successors_only ? r->grade : s->grades - 2;
+	for (uint32_t v = 0; v < s->values; v++)
+		for (uint32_t t = s->start[v * s->grades];
+		     t < s->start[v * s->grades + top + 1]; t++)
+			if (c->emp_role[s->tl[t]] != out->role)
+				hist[s->num[t]]++;
+	floor_v = unit_floor(g, r, &u, u.vmax, min_readiness);
+	cut = limit ? floor_v : u.vmax + 1;
+	for (uint32_t v = u.vmax + 1; limit && v-- > floor_v;) {
+		if (hist[v] >= need) {
+			cut = v;
+			break;
+		}
+		need -= hist[v];
+	}
+	for (uint32_t v = 0; v < s->values; v++)
+		for (uint32_t t = s->start[v * s->grades];
+		     t < s->start[v * s->grades + top + 1]; t++) {
+			struct query_readiness_score sc;
+
+			if (s->num[t] < cut || c->emp_role[s->tl[t]] == out->role)
+				continue;
+			unit_score(g, r, &u, s, t, &sc);
+			each(arg, s->tl[t], &sc);
+		}
+	if (s->bn) {
+		struct query_role_scorer rs;
+
+		if (query_role_scorer_init(ctx, &rs, out->role))
+			return -1;
+		for (size_t k = 0; k < s->bn; k++) {
+			const struct graph_employee *e = &g->emps[s->bl[k]];
+			struct query_readiness_score sc;
+
+			if (!query_considers(g, e, out->role, successors_only))
+				continue;
+			query_role_scorer_score(&rs, e, ctx->now, &sc);
+			each(arg, s->bl[k], &sc);
+		}
+	}
+	query_readiness_finish(g, r, 0, u.den, 0, u.musts, rest_score);
+	*rest = out->rest;
+	return 0;
 }
