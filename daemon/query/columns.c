@@ -25,25 +25,37 @@ struct query_columns {
 
 struct query_columns *query_columns_new(struct query_ctx *ctx)
 {
-	const graph_t *g = ctx->g;
-	const struct graph_columns *index = graph_columns_of(g);
+	const struct graph_columns *index = graph_columns_of(ctx->g);
 	struct query_columns *qc;
-	size_t n = g->emps_n ? g->emps_n : 1;
 
 	if (!index)
 		return NULL;
 	qc = query_alloc(ctx, 1, sizeof(*qc));
-	if (qc) {
-		qc->ctx = ctx;
-		qc->c = index;
-		qc->sums = query_alloc(ctx, n, sizeof(*qc->sums));
-		qc->touched = query_alloc(ctx, n, sizeof(*qc->touched));
-	}
-	if (!qc || !qc->sums || !qc->touched) {
+	if (!qc) {
 		query_fail(ctx, QUERY_RESOURCE_EXHAUSTED, "out of memory");
 		return NULL;
 	}
+	qc->ctx = ctx;
+	qc->c = index;
 	return qc;
+}
+
+/* The per-employee scratch of query_columns_tally, on its first use (the
+ * sweep needs none of it); -1 out of memory. */
+static int tally_scratch(struct query_columns *qc)
+{
+	size_t n = qc->ctx->g->emps_n ? qc->ctx->g->emps_n : 1;
+
+	if (qc->sums)
+		return 0;
+	qc->sums = query_alloc(qc->ctx, n, sizeof(*qc->sums));
+	qc->touched = query_alloc_raw(qc->ctx, n, sizeof(*qc->touched));
+	if (!qc->sums || !qc->touched) {
+		qc->sums = NULL;
+		return query_fail(qc->ctx, QUERY_RESOURCE_EXHAUSTED,
+				  "out of memory");
+	}
+	return 0;
 }
 
 /* the day before which an assessment has expired at now: valid when its
@@ -146,6 +158,8 @@ int query_columns_tally(struct query_columns *qc,
 		if (a && attr_scratch(qc, a))
 			return -1;
 	}
+	if (tally_scratch(qc))
+		return -1;
 	memcpy(before, counts, sizeof(before));
 
 	for (uint32_t i = 0; i < r->req_n; i++) {
@@ -378,14 +392,16 @@ static struct sweep *sweep_new(struct query_columns *qc,
 	s->cap = n;
 	s->values = a ? a->values_n : 1;
 	s->grades = qc->c->max_grade + 2;
+	/* only pos must start zeroed (and is kept so between groups); the
+	 * rest is written before it is read */
 	s->pos = query_alloc(ctx, n, sizeof(*s->pos));
-	s->tl = query_alloc(ctx, n, sizeof(*s->tl));
-	s->tmp = query_alloc(ctx, n, sizeof(*s->tmp));
-	s->bl = query_alloc(ctx, n, sizeof(*s->bl));
-	s->lv = query_alloc(ctx, n, SWEEP_COMPS);
-	s->key = query_alloc(ctx, n, sizeof(*s->key));
-	s->blk = query_alloc(ctx, n, 1);
-	s->num = query_alloc(ctx, n, sizeof(*s->num));
+	s->tl = query_alloc_raw(ctx, n, sizeof(*s->tl));
+	s->tmp = query_alloc_raw(ctx, n, sizeof(*s->tmp));
+	s->bl = query_alloc_raw(ctx, n, sizeof(*s->bl));
+	s->lv = query_alloc_raw(ctx, n, SWEEP_COMPS);
+	s->key = query_alloc_raw(ctx, n, sizeof(*s->key));
+	s->blk = query_alloc_raw(ctx, n, 1);
+	s->num = query_alloc_raw(ctx, n, sizeof(*s->num));
 	s->start = query_alloc(ctx, (size_t)s->values * s->grades + 1,
 			       sizeof(*s->start));
 	if (!s->pos || !s->tl || !s->tmp || !s->bl || !s->lv || !s->key ||
@@ -469,11 +485,12 @@ static void sweep_layout(struct query_columns *qc, struct sweep *s,
 	memmove(s->start + 1, s->start, buckets * sizeof(*s->start));
 	s->start[0] = 0;
 	s->tn = found;
-	/* what: the levels */
+	/* what: the levels, 0 for those without one */
 	for (unsigned k = 0; k < s->comps_n; k++) {
 		uint32_t lo = c->off[s->comps[k]], hi = c->off[s->comps[k] + 1];
 		uint8_t *restrict col = s->lv + (size_t)k * s->cap;
 
+		memset(col, 0, found);
 		if (days)
 			for (uint32_t j = lo; j < hi; j++)
 				col[pos[emp[j]] - 1] = day[j] < od ? 0 : level[j];
@@ -483,13 +500,11 @@ static void sweep_layout(struct query_columns *qc, struct sweep *s,
 	}
 }
 
-/* Clears what sweep_layout wrote, for the next group. */
+/* Clears the positions sweep_layout set, for the next group. */
 static void sweep_clear(struct sweep *s)
 {
 	for (size_t t = 0; t < s->tn; t++)
 		s->pos[s->tl[t]] = 0;
-	for (unsigned k = 0; k < s->comps_n; k++)
-		memset(s->lv + (size_t)k * s->cap, 0, s->tn);
 	s->comps_n = 0;
 }
 

@@ -105,6 +105,15 @@ ProtobufCAllocator query_pb_allocator(struct query_ctx *ctx)
 
 void *query_alloc(struct query_ctx *ctx, size_t n, size_t sz)
 {
+	void *p = query_alloc_raw(ctx, n, sz);
+
+	if (p)
+		memset(p, 0, n * sz);
+	return p;
+}
+
+void *query_alloc_raw(struct query_ctx *ctx, size_t n, size_t sz)
+{
 	struct query_chunk *c = ctx->chunks;
 	size_t bytes, align = sizeof(max_align_t);
 	void *p;
@@ -141,7 +150,6 @@ void *query_alloc(struct query_ctx *ctx, size_t n, size_t sz)
 	}
 	p = (char *)c->data + c->used;
 	c->used += bytes;
-	memset(p, 0, bytes);
 	return p;
 }
 

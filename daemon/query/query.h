@@ -80,6 +80,9 @@ ProtobufCAllocator query_pb_allocator(struct query_ctx *ctx);
 /* Zeroed memory from the arena for n items of size sz; NULL (and ctx->oom)
  * on overflow or out of memory. Valid until query_ctx_reset(). */
 void *query_alloc(struct query_ctx *ctx, size_t n, size_t sz);
+/* The same, not zeroed: for scratch written before it is read (zeroing
+ * megabytes a request costs more than the work in them). */
+void *query_alloc_raw(struct query_ctx *ctx, size_t n, size_t sz);
 /* A copy of s in the arena. */
 char *query_strdup(struct query_ctx *ctx, const char *s);
 
