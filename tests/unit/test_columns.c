@@ -157,9 +157,11 @@ Test(columns, bench_is_the_same_with_or_without_the_index)
 		struct random_framework f = {
 			.seed = seed, .roles = 16, .comps = 11, .emps = 300,
 			.binary = seed == 2, .expiry = seed >= 3,
+			.odd_weights = seed == 4,
 		};
 		graph_t *g = random_framework(&f);
 		const struct graph_columns *index = g->columns;
+		static const double mins[] = { 0, 50, 75.25 };
 
 		for (uint32_t r = 0; r < g->roles_n; r++)
 			for (unsigned limit = 1; limit <= 400; limit *= 20)
@@ -170,6 +172,7 @@ Test(columns, bench_is_the_same_with_or_without_the_index)
 
 					req.role_key = (char *)g->roles[r].key;
 					req.limit = limit;
+					req.min_readiness = mins[(r + at) % 3];
 					req.successors_only = (limit + at) % 2;
 					req.breakdown_attribute = (char *)attrs[at];
 					pathways__v1__bench_response__init(&a);
