@@ -63,9 +63,19 @@ static int ctl_query_print_health(struct ctl_cli *cli,
 	ctl_table_cell(t, "%" PRIu64, h->snapshot_version);
 	ctl_table_cell(t, "snapshot loaded");
 	ctl_query_time_cell(t, h->snapshot_loaded_unix_ms);
+	ctl_table_cell(t, "snapshot WAL position");
+	ctl_table_cell(t, "%s", h->snapshot_lsn[0] ? h->snapshot_lsn : "unknown");
 	ctl_table_cell(t, "database");
-	ctl_table_cell(t, "%s", h->database_connected ? "connected" :
-							"disconnected");
+	ctl_table_cell(t, "%s%s", h->database_connected ? "connected" :
+							  "disconnected",
+		       h->loads_from_standby ? ", a hot standby" : "");
+	if (h->loads_from_standby) {
+		ctl_table_cell(t, "standby replay lag");
+		if (h->replay_lag_ms >= 0)
+			ctl_table_cell(t, "%" PRId64 " ms", h->replay_lag_ms);
+		else
+			ctl_table_cell(t, "unknown");
+	}
 	ctl_table_cell(t, "roles");
 	ctl_table_cell(t, "%" PRIu32, h->roles);
 	ctl_table_cell(t, "competencies");

@@ -6,6 +6,7 @@ carrying a write's commit_lsn as min_lsn sees the write on every daemon
 with no sleep; a standby restart and a primary crash + promotion under
 load fail no read; writes come back through write_conninfo."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -132,6 +133,12 @@ class Replicas(unittest.TestCase):
             h, st = call(self.clients[i], "Stats", H.pb().StatsRequest())
             self.assertEqual(st.loads_from_standby, i > 0)
             self.assertGreater(lsn_value(st.snapshot_lsn), 0)
+            # and so does `pathwaysctl health` for the one who reads it
+            out = H.ctl("health", endpoint=self.daemons[i].endpoint).stdout
+            self.assertRegex(out, r"\nsnapshot WAL position +[0-9A-F]+/[0-9A-F]+\n")
+            self.assertEqual("a hot standby" in out, i > 0, out)
+            self.assertEqual(bool(re.search(r"\nstandby replay lag +\d+ ms\n", out)),
+                             i > 0, out)
 
     def test_2_a_change_made_in_sql_reaches_every_daemon_within_a_second(self):
         emp, comp = "E1003", "process-improvement"

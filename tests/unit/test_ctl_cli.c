@@ -239,11 +239,34 @@ Test(ctl_cli, health_prints_fields)
 	cr_assert_eq(run("-e", "@", "health", NULL), CTL_EXIT_NOT_SERVING,
 		     "%s", err_buf);
 	/* The echo server's HealthResponse: version is the method path. */
-	cr_assert_not_null(strstr(out_buf, "serving           no\n"));
-	cr_assert_not_null(strstr(out_buf, "snapshot loaded   never\n"));
-	cr_assert_not_null(strstr(out_buf, "database          disconnected\n"));
+	cr_assert_not_null(strstr(out_buf, "serving                no\n"));
+	cr_assert_not_null(strstr(out_buf, "snapshot loaded        never\n"));
+	cr_assert_not_null(strstr(out_buf, "snapshot WAL position  unknown\n"));
+	cr_assert_not_null(strstr(out_buf, "database               disconnected\n"));
+	cr_assert_null(strstr(out_buf, "replay lag"));
 	cr_assert_not_null(strstr(out_buf,
-		"version           /pathways.v1.Pathways/Health\n"));
+		"version                /pathways.v1.Pathways/Health\n"));
+}
+
+Test(ctl_cli, health_says_standby_and_its_lag)
+{
+	Pathways__V1__HealthResponse h = PATHWAYS__V1__HEALTH_RESPONSE__INIT;
+
+	h.serving = true;
+	h.database_connected = true;
+	h.loads_from_standby = true;
+	h.snapshot_lsn = "16/B374D848";
+	h.replay_lag_ms = 250;
+	mock_server_can(&srv, "Health", 0, NULL, &h.base);
+	cr_assert_eq(run("-e", "@", "health", NULL), 0, "%s", err_buf);
+	cr_assert_not_null(strstr(out_buf, "snapshot WAL position  16/B374D848\n"));
+	cr_assert_not_null(strstr(out_buf,
+		"database               connected, a hot standby\n"));
+	cr_assert_not_null(strstr(out_buf, "standby replay lag     250 ms\n"),
+			   "%s", out_buf);
+	h.replay_lag_ms = -1;
+	cr_assert_eq(run("-e", "@", "health", NULL), 0, "%s", err_buf);
+	cr_assert_not_null(strstr(out_buf, "standby replay lag     unknown\n"));
 }
 
 Test(ctl_cli, roles_table_and_filters)
@@ -364,13 +387,13 @@ Test(ctl_cli, health_shows_schema_versions_and_status)
 	h.status = "serving; database connected";
 	mock_server_can(&srv, "Health", 0, NULL, &h.base);
 	cr_assert_eq(run("-e", "@", "health", NULL), 0, "%s", err_buf);
-	cr_assert_not_null(strstr(out_buf, "\nschema version    1 (expected 2): "
+	cr_assert_not_null(strstr(out_buf, "\nschema version         1 (expected 2): "
 					   "run pathwaysctl migrate\n"));
-	cr_assert_not_null(strstr(out_buf, "\nstatus            serving; "
+	cr_assert_not_null(strstr(out_buf, "\nstatus                 serving; "
 					   "database connected\n"));
 	h.schema_version = 0;
 	cr_assert_eq(run("-e", "@", "health", NULL), 0, "%s", err_buf);
-	cr_assert_not_null(strstr(out_buf, "\nschema version    unknown "
+	cr_assert_not_null(strstr(out_buf, "\nschema version         unknown "
 					   "(expected 2)\n"));
 }
 
