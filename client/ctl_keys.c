@@ -17,6 +17,8 @@
 
 /* What keygen writes: the methods line must fit in one CERT_LINE_MAX. */
 #define CTL_KEYS_METHODS_WRITTEN 960
+_Static_assert(sizeof(((struct ctl_keys_opts *)0)->methods) ==
+	       CTL_KEYS_METHODS_WRITTEN, "a methods list as written");
 _Static_assert(CTL_KEYS_METHODS_WRITTEN + sizeof("    methods = \"\"") <=
 	       CERT_LINE_MAX, "keygen's methods line must be readable");
 #define CTL_KEYS_NAME_MAX 200
@@ -336,7 +338,8 @@ static void ctl_keys_print(struct ctl_cli *cli, const char *name,
 	ctl_cli_line(cli, "public key: %s", pub);
 }
 
-int ctl_keys_keygen(struct ctl_cli *cli, int argc, char **argv)
+int ctl_keys_options(struct ctl_cli *cli, int argc, char **argv,
+		     struct ctl_keys_opts *o)
 {
 	enum { OPT_DIR = 1, OPT_METHODS, OPT_FORCE };
 	static const struct option opts[] = {
@@ -345,13 +348,8 @@ int ctl_keys_keygen(struct ctl_cli *cli, int argc, char **argv)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ 0 },
 	};
-	char keypath[PATH_MAX], pubpath[PATH_MAX], err[CTL_KEYS_ERRLEN];
-	char pub[CTL_KEYS_Z85_LEN + 1], sec[CTL_KEYS_Z85_LEN + 1];
-	char methods[CTL_KEYS_METHODS_WRITTEN] = "";
-	const char *dir = NULL, *name = "client";
-	int c, rc, status = CTL_EXIT_USAGE;
-	bool force = false;
-	struct stat st;
+	char err[CTL_KEYS_ERRLEN];
+	int c, status = CTL_EXIT_USAGE;
 
 	while ((c = ctl_cli_getopt(cli, argc, argv, opts, &status)) != 0) {
 		switch (c) {
@@ -359,21 +357,39 @@ int ctl_keys_keygen(struct ctl_cli *cli, int argc, char **argv)
 			if (!optarg[0])
 				return ctl_cli_usage_error(cli,
 					"--dir needs a folder");
-			dir = optarg;
+			o->dir = optarg;
 			break;
 		case OPT_METHODS:
-			if (ctl_keys_parse_methods(optarg, methods,
-						   sizeof(methods), err,
+			if (ctl_keys_parse_methods(optarg, o->methods,
+						   sizeof(o->methods), err,
 						   sizeof(err)) < 0)
 				return ctl_cli_usage_error(cli, "%s", err);
 			break;
 		case OPT_FORCE:
-			force = true;
+			o->force = true;
 			break;
 		default:
 			return status;
 		}
 	}
+	return -1;
+}
+
+int ctl_keys_keygen(struct ctl_cli *cli, int argc, char **argv)
+{
+	char keypath[PATH_MAX], pubpath[PATH_MAX], err[CTL_KEYS_ERRLEN];
+	char pub[CTL_KEYS_Z85_LEN + 1], sec[CTL_KEYS_Z85_LEN + 1];
+	struct ctl_keys_opts o = { .dir = NULL };
+	const char *dir, *name = "client", *methods = o.methods;
+	bool force;
+	int rc;
+	struct stat st;
+
+	rc = ctl_keys_options(cli, argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	dir = o.dir;
+	force = o.force;
 	if (argc - optind > 1)
 		return ctl_cli_usage_error(cli, "unexpected argument '%s'",
 					   argv[optind + 1]);

@@ -70,6 +70,20 @@ int ctl_keys_parse_methods(const char *list, char *out, size_t outlen,
 			   char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
+/* The options keygen and token share: --dir, --methods (checked as
+ * ctl_keys_parse_methods does, normalized), --force. */
+struct ctl_keys_opts {
+	const char *dir;		/* as given; unchanged when absent */
+	char methods[960];		/* "": every method */
+	bool force;
+};
+
+/* Parses them from argv (optind then at the operands): -1 when parsed,
+ * otherwise the exit status to return (usage errors said, --help
+ * printed). */
+int ctl_keys_options(struct ctl_cli *cli, int argc, char **argv,
+		     struct ctl_keys_opts *o);
+
 /* Checks a keygen NAME: the file name stem of NAME.key and NAME.pub.
  * Returns 0, or -EINVAL with err saying why. */
 int ctl_keys_check_name(const char *name, char *err, size_t errlen)

@@ -2,7 +2,6 @@
 #include "ctl_token.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -52,42 +51,20 @@ int ctl_token_format(char *buf, size_t len, const char *token,
 
 int ctl_token_token(struct ctl_cli *cli, int argc, char **argv)
 {
-	enum { OPT_DIR = 1, OPT_METHODS, OPT_FORCE };
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, OPT_DIR },
-		{ "methods", required_argument, NULL, OPT_METHODS },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ 0 },
-	};
 	char path[PATH_MAX], err[CTL_KEYS_ERRLEN], token[CTL_TOKEN_LEN + 1];
-	char methods[960] = "", text[CERT_METHODS_MAX + 1024];
-	const char *dir = ".", *name;
-	int c, rc, status = CTL_EXIT_USAGE;
-	bool force = false;
+	char text[CERT_METHODS_MAX + 1024];
+	struct ctl_keys_opts o = { .dir = "." };
+	const char *dir, *name, *methods = o.methods;
+	bool force;
+	int rc;
 	struct ctl_json j;
 	struct stat st;
 
-	while ((c = ctl_cli_getopt(cli, argc, argv, opts, &status)) != 0) {
-		switch (c) {
-		case OPT_DIR:
-			if (!optarg[0])
-				return ctl_cli_usage_error(cli,
-					"--dir needs a folder");
-			dir = optarg;
-			break;
-		case OPT_METHODS:
-			if (ctl_keys_parse_methods(optarg, methods,
-						   sizeof(methods), err,
-						   sizeof(err)) < 0)
-				return ctl_cli_usage_error(cli, "%s", err);
-			break;
-		case OPT_FORCE:
-			force = true;
-			break;
-		default:
-			return status;
-		}
-	}
+	rc = ctl_keys_options(cli, argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	dir = o.dir;
+	force = o.force;
 	if (argc - optind != 1)
 		return ctl_cli_usage_error(cli, argc - optind ? "one NAME only"
 							      : "token needs a NAME");
