@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "feed.h"
 #include "load.h"
 #include "log.h"
@@ -396,16 +397,10 @@ static void add_pending(loader_t *l, const char *id, size_t len)
 
 	if (l->pending_full || len == 0)
 		return;
-	if (l->pending_n == l->pending_cap) {
-		size_t cap = l->pending_cap ? l->pending_cap * 2 : 64;
-		char **np = realloc(l->pending, cap * sizeof(*np));
-
-		if (!np) {
-			l->pending_full = true;	/* cannot track: reload all */
-			return;
-		}
-		l->pending = np;
-		l->pending_cap = cap;
+	if (array_grow((void **)&l->pending, &l->pending_cap, l->pending_n + 1,
+		       sizeof(*l->pending), 64)) {
+		l->pending_full = true;	/* cannot track: reload all */
+		return;
 	}
 	copy = strndup(id, len);
 	if (!copy) {

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
+
 #define PERSIST_MAGIC "PWSNAP\r\n"
 /* 2: times in microseconds; 3: settings as (key, value) text, by the
  * settings table; 4: every trusted assessment (the history), not only the
@@ -339,15 +341,8 @@ static const char *pool_add(struct pool *p, const char *s)
 {
 	char *d;
 
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		char **nv = realloc(p->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		p->v = nv;
-		p->cap = cap;
-	}
+	if (array_grow((void **)&p->v, &p->cap, p->n + 1, sizeof(*p->v), 64))
+		return NULL;
 	d = strdup(s);
 	if (d)
 		p->v[p->n++] = d;
@@ -515,17 +510,10 @@ static int replay(struct rd *r, graph_builder_t *b, uint32_t **rows,
 			if (rc)
 				break;
 			emp = emp == UINT32_MAX ? 0 : emp + 1;
-			if (emp >= rows_cap) {
-				size_t nc = rows_cap ? rows_cap * 2 : 1024;
-				uint32_t *nr = realloc(*rows, nc * sizeof(**rows));
-
-				if (!nr) {
-					rc = -ENOMEM;
-					break;
-				}
-				*rows = nr;
-				rows_cap = nc;
-			}
+			rc = array_grow((void **)rows, &rows_cap, (size_t)emp + 1,
+					sizeof(**rows), 1024);
+			if (rc)
+				break;
 			(*rows)[emp] = n;
 			*emps_n = emp + 1;
 			free(emp_id);
