@@ -10,7 +10,7 @@
 #include <time.h>
 
 /* Process-wide logging configuration: set once in main() before any thread
- * starts, read-only afterwards. This is the one piece of state STYLE.md's
+ * starts, read-only afterwards. This is the one piece of state our C style's
  * "no mutable globals" rule tolerates, as every module must reach the log. */
 static struct {
 	enum log_level level;

@@ -20,7 +20,7 @@
 struct query_columns;
 
 /* Whether Bench considers employee e for role: active and not holding it;
- * with successors_only, also no higher in grade (DESIGN.md, Succession):
+ * with successors_only, also no higher in grade (docs/scoring.md, Bench):
  * grades compare across tracks, as the dual ladder makes equal grades
  * equivalent, so a step across is a successor too. */
 static inline bool query_considers(const graph_t *g,

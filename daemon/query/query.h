@@ -132,7 +132,7 @@ double query_round1(double x);
 Pathways__V1__Band query_band(const struct settings *s, double readiness,
 			      unsigned blockers);
 
-/* A request's as_of_unix_ms (DESIGN.md, history). 0 leaves ctx->now and
+/* A request's as_of_unix_ms (docs/scoring.md, "The past"). 0 leaves ctx->now and
  * sets *past false; an instant at or before now becomes ctx->now (expiry
  * then counts from it) and sets *past. An instant in the future, or one
  * too far out to count in microseconds, fails with INVALID_ARGUMENT

@@ -1,6 +1,6 @@
 /* query_trend: an employee's readiness for roles over time, from the
- * snapshot's assessment history (DESIGN.md, "Succession, pipeline,
- * history"), and the Trend method.
+ * snapshot's assessment history (docs/scoring.md, "The past: as of,
+ * and Trend"), and the Trend method.
  *
  * A series has a point at `from` and one at each instant in (from, to]
  * where the level of a competency the role requires changed value or

@@ -6,7 +6,7 @@
  *       (session_replication_role = replica) when the role may do that: the
  *       rows are consistent by construction, and at L it halves the load.
  *   gen_org --size S|M|L --csv DIR
- *       a framework bundle (CONTRACT.md) for pathwaysctl import.
+ *       a framework bundle (docs/bundle.md) for pathwaysctl import.
  *
  * The same size always yields the same rows.
  */

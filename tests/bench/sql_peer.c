@@ -6,7 +6,7 @@
  * Readiness of one pair, Readiness of a batch (batch-emps x batch-roles
  * pairs) and Bench (every active employee not in the role, scored for one
  * role: top 10, band counts, breakdown by employment_type), each one
- * prepared statement computing DESIGN.md's scoring: the latest assessment
+ * prepared statement computing docs/scoring.md's rules: the latest assessment
  * from a trusted source per competency (ties on assessed_at: the higher
  * level), readiness = 100 x sum(w min(cur, L)/L) / sum(w), bands from the
  * thresholds in framework_setting (defaults when absent). Proportional

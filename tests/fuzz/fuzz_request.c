@@ -16,8 +16,8 @@
  * Layouts 0, 1 and 3: bytes 1-2 are the header's length (little-endian,
  * cut to what is left), then the header, then the body (the rest).
  *
- * Besides the sanitizers it checks what every reply must be (DESIGN.md,
- * Protocol): a ResponseHeader that decodes, a known status code, a body
+ * Besides the sanitizers it checks what every reply must be (docs/protocol.md,
+ * Frames and Status codes): a ResponseHeader that decodes, a known status code, a body
  * only with code 0 and then one that decodes as the method's response, and
  * every string in both valid UTF-8. */
 #include <errno.h>

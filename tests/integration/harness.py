@@ -275,7 +275,7 @@ class DemoDaemonCase(unittest.TestCase):
 
 
 def round1(x):
-    """DESIGN.md: one decimal, half away from zero, of an exact value: pass
+    """docs/scoring.md: one decimal, half away from zero, of an exact value: pass
     a fractions.Fraction (or an int); a float is taken as the exact binary
     number it is, so an oracle that sums floats may land a hair off a half
     (compute it with Fraction instead, as oracle.py does)."""

@@ -1,11 +1,11 @@
-"""DESIGN.md's rules (Scoring, Paths, Bench and mentors) written again for
+"""docs/scoring.md's rules (Scoring, Paths, Bench and mentors) written again for
 the tests, from the text and not from the C: exact rationals
 (fractions.Fraction) instead of the daemon's doubles and sixtieths, and the
 organization's settings read from its framework_setting table, so that an
 oracle never passes a daemon that ignores them.
 
-Binary readiness (`readiness_mode` binary) is not defined in DESIGN.md;
-CONTRACT.md only names it: here it is the share of requirements met,
+Binary readiness (`readiness_mode` binary) is defined in docs/scoring.md
+too: here it is the share of requirements met,
 100 x met / required."""
 import os
 import sys
@@ -14,7 +14,7 @@ from fractions import Fraction
 sys.path.insert(0, os.path.dirname(__file__))
 import harness as H  # noqa: E402
 
-# CONTRACT.md, "Settings": the value of each key the table does not hold
+# docs/bundle.md, settings.csv: the value of each key the table does not hold
 DEFAULTS = {
     "band_ready_now": "90", "band_ready_soon": "70", "band_developing": "40",
     "step_penalty": "1", "infer_promotions": "true", "infer_lateral": "false",

@@ -1,4 +1,4 @@
-"""Hostile peers over real sockets (DESIGN.md, Protocol and Server): broken
+"""Hostile peers over real sockets (docs/protocol.md): broken
 envelopes, oversized messages, odd headers, bodies of the wrong type,
 clients that never read and clients that come and go by the thousand.
 After each, the daemon still answers Health from another client promptly,

@@ -1,6 +1,6 @@
 """Progress over time: Readiness and Gap as of an instant against the rule
-written again in SQL and exact rationals (DESIGN.md, "Succession,
-pipeline, history": per competency the latest trusted assessment at or
+written again in SQL and exact rationals (docs/scoring.md, "The past:
+as of, and Trend": per competency the latest trusted assessment at or
 before the instant, ties to the higher level, expiry counted from the
 instant; today's framework and people), Trend's points against Readiness
 at each point's instant, and a RecordAssessments delta adding a point."""
@@ -14,7 +14,7 @@ from fractions import Fraction
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness as H  # noqa: E402
-from test_vertical import band  # noqa: E402  (DESIGN.md's bands)
+from test_vertical import band  # noqa: E402  (docs/scoring.md's bands)
 
 TRUSTED = "('manager', 'peer', 'certification')"
 

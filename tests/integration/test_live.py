@@ -105,7 +105,7 @@ class LiveChanges(unittest.TestCase):
             WHERE r.key = '%s'""" % role)
         H.psql(self.db, "DELETE FROM assessment WHERE employee_id = (SELECT id FROM employee WHERE external_id = 'E1020')")
 
-        def expected(k):  # DESIGN.md's readiness, exact
+        def expected(k):  # docs/scoring.md's readiness, exact
             num = sum(Fraction(float(w)) * Fraction(min(k, int(l)), int(l)) for l, w in reqs)
             return H.round1(100 * num / sum(Fraction(float(w)) for l, w in reqs))
         allowed = {expected(k) for k in range(0, 6)}

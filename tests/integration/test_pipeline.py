@@ -1,5 +1,5 @@
 """Pipeline and Bench's successors_only on the demo organization, over real
-sockets, against SQL written independently here from DESIGN.md
+sockets, against SQL written independently here from docs/scoring.md
 ("Succession, pipeline, history") and the exact-rational scorer of
 oracle.py; and `pathwaysctl pipeline` (its table and its SVG)."""
 import json

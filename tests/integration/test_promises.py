@@ -1,4 +1,4 @@
-"""Promises of DESIGN.md that nothing else checked: DEADLINE_EXCEEDED for
+"""Promises of docs/ (protocol.md, operations.md) that nothing else checked: DEADLINE_EXCEEDED for
 a request that waited past its deadline, the refusal of a database at an
 older schema version, and the answers after a `bulk` change notification
 (over 2,000 rows in one statement) compared with the oracle."""

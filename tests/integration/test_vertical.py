@@ -16,7 +16,7 @@ import zmq  # noqa: E402
 CURRENT = O.current_cte(O.Settings({}))
 
 def band(x, blockers, settings=None):
-    """DESIGN.md's band of an exact readiness (oracle.band)."""
+    """docs/scoring.md's band of an exact readiness (oracle.band)."""
     return O.band(x, blockers, settings)
 
 

@@ -127,7 +127,7 @@ Test(audit, dead_end_is_a_role_without_a_move_out_not_a_closed_loop)
 	graph_t *g;
 	size_t dead = 0;
 
-	/* DESIGN.md: dead_end = no outgoing move, below the top grade of its
+	/* docs/scoring.md, Audit: dead_end = no outgoing move, below the top grade of its
 	 * track and area. eng-ic-2 and eng-mgr-2 only lead to each other (no
 	 * way up), but each has a move out: not dead ends. eng-ic-2b, reached
 	 * from eng-ic-1 and leading nowhere, is: the check is live here. */
