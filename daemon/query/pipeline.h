@@ -1,7 +1,7 @@
 /* query_pipeline: every selected role's bench at once — per role the band
  * counts and breakdown Bench reports, how many are ready and whether that is
- * thin, and the competencies only one person or no one reaches (docs/scoring.md,
- * Succession, pipeline, history) — the Pipeline method. */
+ * thin, and the competencies only one person or no one reaches
+ * (docs/scoring.md, Pipeline) — the Pipeline method. */
 #ifndef PATHWAYS_QUERY_PIPELINE_H
 #define PATHWAYS_QUERY_PIPELINE_H
 
