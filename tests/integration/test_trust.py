@@ -501,5 +501,114 @@ class UnreadRepliesHaveAGlobalBound(unittest.TestCase):
                         % (after // 1024, before // 1024))
 
 
+class UnreadRepliesPerClientKey(unittest.TestCase):
+    """One CURVE key whose connections never read: once they hold more
+    than 64 MiB of replies between them (each under its own 64 MiB), a
+    new connection with the same key is refused (RESOURCE_EXHAUSTED,
+    naming the client's connections) while another key is served; when
+    they go, the key is served again."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="pathways-unread-")
+        self.server_pub, server_sec = zmq.curve_keypair()
+        cert(os.path.join(self.dir, "server.key"), self.server_pub, server_sec)
+        clients = os.path.join(self.dir, "clients")
+        os.mkdir(clients)
+        self.keys = {n: zmq.curve_keypair() for n in ("deaf", "other")}
+        for n, (pub, _) in self.keys.items():
+            cert(os.path.join(clients, n + ".pub"), pub)
+        conf = os.path.join(self.dir, "c.conf")
+        with open(conf, "w") as f:
+            f.write("[security]\ncurve_secret_key_file = %s\nallowed_clients_dir = %s\n"
+                    % (os.path.join(self.dir, "server.key"), clients))
+        self.db = H.demo_database()
+        self.d = H.Daemon(self.db, config=conf, wait=False)
+        c = self.client("other")
+        try:
+            self.assertTrue(H.wait_for(lambda: c.call("Health", H.pb().HealthRequest(),
+                                                      timeout_ms=1000)[1].serving,
+                                       timeout=H.HANG), self.d.output())
+        finally:
+            c.close()
+
+    def tearDown(self):
+        self.d.stop()
+        shutil.rmtree(self.dir, True)
+
+    def client(self, name, deaf=False):
+        c = H.Client.__new__(H.Client)
+        c.ctx = zmq.Context.instance()
+        c.sock = c.ctx.socket(zmq.DEALER)
+        c.sock.setsockopt(zmq.LINGER, 0)
+        if deaf:
+            c.sock.setsockopt(zmq.RCVHWM, 1)
+            c.sock.setsockopt(zmq.RCVBUF, 4096)
+        c.kind = zmq.DEALER
+        pub, sec = self.keys[name]
+        c.sock.curve_serverkey = self.server_pub
+        c.sock.curve_publickey = pub
+        c.sock.curve_secretkey = sec
+        c.sock.connect(self.d.endpoint)
+        return c
+
+    def test_a_key_whose_connections_do_not_read_is_refused_alone(self):
+        P = H.pb()
+        emps = [r[0] for r in H.psql(self.db, "SELECT external_id FROM employee")]
+        roles = [r[0] for r in H.psql(self.db, "SELECT key FROM role")]
+        n = 100000 // len(roles)
+        req = P.ReadinessRequest(employee_ids=(emps * (n // len(emps) + 1))[:n],
+                                 role_keys=roles)
+        other = self.client("other")
+        deaf = []
+        try:
+            h, r = other.call("Readiness", req, timeout_ms=int(H.HANG * 1000))
+            self.assertEqual(h.code, 0, h.message)
+            size = len(r.SerializeToString())
+            # three connections, 40 MiB each: under the 64 MiB of one
+            # connection, over the 64 MiB of one client between them even
+            # with a few replies gone into the sockets' buffers
+            each = (40 << 20) // size + 1
+            body = req.SerializeToString()
+            deaf = [self.client("deaf", deaf=True) for _ in range(3)]
+            for k in range(each):
+                for c in deaf:
+                    hd = P.RequestHeader(method="/pathways.v1.Pathways/Readiness",
+                                         request_id=k + 1, deadline_ms=600000)
+                    c.send_frames([hd.SerializeToString(), body])
+
+            # refused once the replies are made (the daemon computes them
+            # one after the other)
+            late = self.client("deaf")
+            try:
+                def refused():
+                    h, _ = late.call("Readiness", P.ReadinessRequest(employee_ids=["E1001"]))
+                    return h if h.code != 0 else None
+                got = H.wait_event(refused, "a new connection of the unread key refused")
+                self.assertTrue(got, "a new connection of the key is still served")
+                self.assertEqual(got.code, 8, got.message)
+                self.assertIn("this client's connections", got.message)
+            finally:
+                late.close()
+            h, _ = other.call("Readiness", P.ReadinessRequest(employee_ids=["E1001"]))
+            self.assertEqual(h.code, 0, "another key is served: " + h.message)
+            for c in deaf:
+                c.close()
+            deaf = []
+            late = self.client("deaf")
+            try:
+                self.assertTrue(H.wait_for(
+                    lambda: late.call("Readiness", P.ReadinessRequest(
+                        employee_ids=["E1001"]))[0].code == 0, timeout=H.HANG, step=0.2),
+                    "the key is served again once its unread replies are gone")
+            finally:
+                late.close()
+            print("%d replies of %.1f MiB unread on each of 3 connections of one key"
+                  % (each, size / 1048576.0))
+        finally:
+            for c in deaf:
+                c.close()
+            other.close()
+
+
 if __name__ == "__main__":
     H.main()
