@@ -380,16 +380,13 @@ int ctl_keys_keygen(struct ctl_cli *cli, int argc, char **argv)
 	char keypath[PATH_MAX], pubpath[PATH_MAX], err[CTL_KEYS_ERRLEN];
 	char pub[CTL_KEYS_Z85_LEN + 1], sec[CTL_KEYS_Z85_LEN + 1];
 	struct ctl_keys_opts o = { .dir = NULL };
-	const char *dir, *name = "client", *methods = o.methods;
-	bool force;
+	const char *name = "client", *methods = o.methods;
 	int rc;
 	struct stat st;
 
 	rc = ctl_keys_options(cli, argc, argv, &o);
 	if (rc >= 0)
 		return rc;
-	dir = o.dir;
-	force = o.force;
 	if (argc - optind > 1)
 		return ctl_cli_usage_error(cli, "unexpected argument '%s'",
 					   argv[optind + 1]);
@@ -397,16 +394,16 @@ int ctl_keys_keygen(struct ctl_cli *cli, int argc, char **argv)
 		name = argv[optind];
 	if (ctl_keys_check_name(name, err, sizeof(err)) < 0)
 		return ctl_cli_usage_error(cli, "%s", err);
-	if (dir && stat(dir, &st) < 0)
-		return ctl_cli_usage_error(cli, "--dir '%s': %s", dir,
+	if (o.dir && stat(o.dir, &st) < 0)
+		return ctl_cli_usage_error(cli, "--dir '%s': %s", o.dir,
 					   strerror(errno));
-	if (dir && !S_ISDIR(st.st_mode))
+	if (o.dir && !S_ISDIR(st.st_mode))
 		return ctl_cli_usage_error(cli, "--dir '%s': not a folder",
-					   dir);
-	if (ctl_keys_path(keypath, sizeof(keypath), dir, name, ".key") < 0 ||
-	    ctl_keys_path(pubpath, sizeof(pubpath), dir, name, ".pub") < 0)
+					   o.dir);
+	if (ctl_keys_path(keypath, sizeof(keypath), o.dir, name, ".key") < 0 ||
+	    ctl_keys_path(pubpath, sizeof(pubpath), o.dir, name, ".pub") < 0)
 		return ctl_cli_usage_error(cli, "--dir: the path is too long");
-	if (!force && (ctl_keys_taken(keypath) || ctl_keys_taken(pubpath))) {
+	if (!o.force && (ctl_keys_taken(keypath) || ctl_keys_taken(pubpath))) {
 		ctl_cli_error(cli, "keygen: %s exists: not replaced (--force "
 			      "replaces %s and %s)",
 			      ctl_keys_taken(keypath) ? keypath : pubpath,
@@ -417,11 +414,11 @@ int ctl_keys_keygen(struct ctl_cli *cli, int argc, char **argv)
 		return ctl_cli_error(cli, "keygen: %s",
 				     errno == ENOTSUP ? "this libzmq has no "
 				     "CURVE support" : zmq_strerror(errno));
-	rc = ctl_keys_write(keypath, pub, sec, methods, force, err,
+	rc = ctl_keys_write(keypath, pub, sec, methods, o.force, err,
 			    sizeof(err));
 	explicit_bzero(sec, sizeof(sec));
 	if (rc == 0) {
-		rc = ctl_keys_write(pubpath, pub, NULL, methods, force, err,
+		rc = ctl_keys_write(pubpath, pub, NULL, methods, o.force, err,
 				    sizeof(err));
 		/* Half a pair is no use: take the secret back. */
 		if (rc < 0)

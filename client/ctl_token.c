@@ -54,8 +54,7 @@ int ctl_token_token(struct ctl_cli *cli, int argc, char **argv)
 	char path[PATH_MAX], err[CTL_KEYS_ERRLEN], token[CTL_TOKEN_LEN + 1];
 	char text[CERT_METHODS_MAX + 1024];
 	struct ctl_keys_opts o = { .dir = "." };
-	const char *dir, *name, *methods = o.methods;
-	bool force;
+	const char *name, *methods = o.methods;
 	int rc;
 	struct ctl_json j;
 	struct stat st;
@@ -63,24 +62,22 @@ int ctl_token_token(struct ctl_cli *cli, int argc, char **argv)
 	rc = ctl_keys_options(cli, argc, argv, &o);
 	if (rc >= 0)
 		return rc;
-	dir = o.dir;
-	force = o.force;
 	if (argc - optind != 1)
 		return ctl_cli_usage_error(cli, argc - optind ? "one NAME only"
 							      : "token needs a NAME");
 	name = argv[optind];
 	if (ctl_keys_check_name(name, err, sizeof(err)) < 0)
 		return ctl_cli_usage_error(cli, "%s", err);
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return ctl_cli_usage_error(cli, "--dir '%s': not a folder", dir);
-	if (snprintf(path, sizeof(path), "%s/%s.token", dir, name) >=
+	if (stat(o.dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return ctl_cli_usage_error(cli, "--dir '%s': not a folder", o.dir);
+	if (snprintf(path, sizeof(path), "%s/%s.token", o.dir, name) >=
 	    (int)sizeof(path))
 		return ctl_cli_usage_error(cli, "--dir: the path is too long");
 	if (ctl_token_make(token))
 		return ctl_cli_error(cli, "token: no random source");
 	if (ctl_token_format(text, sizeof(text), token, name, methods))
 		return ctl_cli_usage_error(cli, "token: NAME or methods too long");
-	rc = ctl_keys_write_new(path, text, strlen(text), 0644, force);
+	rc = ctl_keys_write_new(path, text, strlen(text), 0644, o.force);
 	if (rc == -EEXIST) {
 		ctl_cli_error(cli, "token: %s exists: not replaced (--force "
 			      "replaces it)", path);

@@ -212,10 +212,17 @@ _request_ids = iter(range(1, 1 << 62))
 class Client:
     """A gRPC-style client over a plain ZeroMQ DEALER (or REQ) socket."""
 
-    def __init__(self, endpoint, kind=zmq.DEALER):
+    def __init__(self, endpoint, kind=zmq.DEALER, curve=None, sockopts=()):
+        """curve: (server public key, client public key, client secret
+        key), Z85; sockopts: (option, value) pairs set before connecting."""
         self.ctx = zmq.Context.instance()
         self.sock = self.ctx.socket(kind)
         self.sock.setsockopt(zmq.LINGER, 0)
+        for opt, value in sockopts:
+            self.sock.setsockopt(opt, value)
+        if curve:
+            (self.sock.curve_serverkey, self.sock.curve_publickey,
+             self.sock.curve_secretkey) = curve
         self.sock.connect(endpoint)
         self.kind = kind
 

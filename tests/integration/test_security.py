@@ -63,17 +63,8 @@ class Curve(unittest.TestCase):
 
     @classmethod
     def client(cls, name=None):
-        c = H.Client.__new__(H.Client)
-        c.ctx = zmq.Context.instance()
-        c.sock = c.ctx.socket(zmq.DEALER)
-        c.sock.setsockopt(zmq.LINGER, 0)
-        c.kind = zmq.DEALER
-        pub, sec = cls.keys[name] if name else zmq.curve_keypair()
-        c.sock.curve_serverkey = cls.server_pub
-        c.sock.curve_publickey = pub
-        c.sock.curve_secretkey = sec
-        c.sock.connect(cls.d.endpoint)
-        return c
+        keys = cls.keys[name] if name else zmq.curve_keypair()
+        return H.Client(cls.d.endpoint, curve=(cls.server_pub,) + tuple(keys))
 
     def test_an_unknown_key_gets_nothing(self):
         c = self.client()

@@ -214,18 +214,7 @@ class ClientKeysReloadOnSighup(unittest.TestCase):
         shutil.rmtree(self.dir, True)
 
     def client(self, name):
-        zmq = self.zmq
-        c = H.Client.__new__(H.Client)
-        c.ctx = zmq.Context.instance()
-        c.sock = c.ctx.socket(zmq.DEALER)
-        c.sock.setsockopt(zmq.LINGER, 0)
-        c.kind = zmq.DEALER
-        pub, sec = self.keys[name]
-        c.sock.curve_serverkey = self.server_pub
-        c.sock.curve_publickey = pub
-        c.sock.curve_secretkey = sec
-        c.sock.connect(self.d.endpoint)
-        return c
+        return H.Client(self.d.endpoint, curve=(self.server_pub,) + self.keys[name])
 
     def reloaded(self, mark, count):
         self.d.signal(signal.SIGHUP)
@@ -536,20 +525,8 @@ class UnreadRepliesPerClientKey(unittest.TestCase):
         shutil.rmtree(self.dir, True)
 
     def client(self, name, deaf=False):
-        c = H.Client.__new__(H.Client)
-        c.ctx = zmq.Context.instance()
-        c.sock = c.ctx.socket(zmq.DEALER)
-        c.sock.setsockopt(zmq.LINGER, 0)
-        if deaf:
-            c.sock.setsockopt(zmq.RCVHWM, 1)
-            c.sock.setsockopt(zmq.RCVBUF, 4096)
-        c.kind = zmq.DEALER
-        pub, sec = self.keys[name]
-        c.sock.curve_serverkey = self.server_pub
-        c.sock.curve_publickey = pub
-        c.sock.curve_secretkey = sec
-        c.sock.connect(self.d.endpoint)
-        return c
+        return H.Client(self.d.endpoint, curve=(self.server_pub,) + self.keys[name],
+                        sockopts=((zmq.RCVHWM, 1), (zmq.RCVBUF, 4096)) if deaf else ())
 
     def test_a_key_whose_connections_do_not_read_is_refused_alone(self):
         P = H.pb()
