@@ -106,16 +106,16 @@ static void reads_records(const ProtobufCMessage *req, methods_note_fn note,
 #define D(msg) &pathways__v1__##msg##__descriptor
 #define QUERY(name, msg, run, inline_max, employees)                      \
 	{ name, D(msg##_request), D(msg##_response), METHODS_QUERY, run,   \
-	  NULL, inline_max, employees }
+	  NULL, inline_max, employees, false }
 #define WRITE(name, msg, write, employees)                                 \
 	{ name, D(msg##_request), D(msg##_response), METHODS_WRITE, NULL,  \
-	  write, 0, employees }
+	  write, 0, employees, false }
 
 static const struct methods_row methods[] = {
 	{ "Health", D(health_request), D(health_response), METHODS_HEALTH,
-	  NULL, NULL, SIZE_MAX, reads_no_one },
+	  NULL, NULL, SIZE_MAX, reads_no_one, false },
 	{ "Stats", D(stats_request), D(stats_response), METHODS_STATS,
-	  NULL, NULL, SIZE_MAX, reads_no_one },
+	  NULL, NULL, SIZE_MAX, reads_no_one, false },
 	QUERY("ListRoles", list_roles, query_roles_run, 0, reads_no_one),
 	QUERY("Path", path, query_path_run, 0, reads_from_employee),
 	QUERY("Explore", explore, query_path_explore, 0, reads_from_employee),
@@ -136,7 +136,8 @@ static const struct methods_row methods[] = {
 	      writer_record_completions, reads_records),
 	WRITE("EraseEmployee", erase_employee, writer_erase_employee,
 	      reads_employee_id),
-	QUERY("Pipeline", pipeline, query_pipeline_run, 0, reads_everyone),
+	{ "Pipeline", D(pipeline_request), D(pipeline_response), METHODS_QUERY,
+	  query_pipeline_run, NULL, 0, reads_everyone, true },
 	QUERY("Trend", trend, query_trend_run, 0, reads_employee_id),
 };
 #undef QUERY

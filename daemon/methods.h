@@ -42,6 +42,10 @@ struct methods_row {
 	 * one says so with a function that notes nothing. */
 	void (*employees)(const ProtobufCMessage *req, methods_note_fn note,
 			  void *arg);
+	/* queued as heavy whatever its body (server_fair.c): a request
+	 * whose cost does not follow its size (Pipeline scores every role
+	 * over everyone from an empty body) */
+	bool heavy;
 };
 
 /* The number of rows. */

@@ -1,7 +1,8 @@
 /* server: the order in which queued requests reach the workers, so one
  * client's heavy requests do not starve another's cheap ones.
  *
- * Requests with a large body (many ids: the costly batches) are heavy.
+ * Requests with a large body (many ids: the costly batches) are heavy, and
+ * so are those of a method the table marks heavy (Pipeline).
  * Cheap ones go first, and heavy ones may hold at most all workers but one,
  * so a cheap request never waits for a batch to finish. Among heavy
  * requests the clients take turns: the next one dispatched belongs to
@@ -43,8 +44,9 @@ void server_fair_queue(struct server *s, struct server_job *j)
 	struct server_job **head = &s->pending_head, **tail = &s->pending_tail;
 
 	j->next = NULL;
-	j->heavy = zmq_msg_size(&j->frames[j->routing_n + 1]) >
-		   SERVER_HEAVY_BYTES;
+	j->heavy = (j->m && j->m->heavy) ||
+		   zmq_msg_size(&j->frames[j->routing_n + 1]) >
+			   SERVER_HEAVY_BYTES;
 	if (j->heavy) {
 		j->client = client_of(s, j);
 		head = &s->heavy_head;

@@ -160,12 +160,13 @@ Test(server, frames_that_break_the_envelope)
 
 /* ---- the order of the queue (server_fair.c) ---- */
 
-static struct server_job *queued(struct server *s, const char *client,
-				 size_t body)
+static struct server_job *queued_as(struct server *s, const char *client,
+				    size_t body, const char *method)
 {
 	struct server_job *j = server_job_get(s);
 
 	cr_assert_not_null(j);
+	j->m = method ? methods_find(method) : NULL;
 	cr_assert_eq(zmq_msg_init_size(&j->frames[0], strlen(client)), 0);
 	memcpy(zmq_msg_data(&j->frames[0]), client, strlen(client));
 	cr_assert_eq(zmq_msg_init_size(&j->frames[1], 0), 0);
@@ -174,6 +175,12 @@ static struct server_job *queued(struct server *s, const char *client,
 	j->routing_n = 1;
 	server_fair_queue(s, j);
 	return j;
+}
+
+static struct server_job *queued(struct server *s, const char *client,
+				 size_t body)
+{
+	return queued_as(s, client, body, NULL);
 }
 
 Test(server, cheap_requests_go_first_and_batches_take_turns_by_client)
@@ -210,6 +217,39 @@ Test(server, cheap_requests_go_first_and_batches_take_turns_by_client)
 	cr_assert_eq(s->heavy_running, 0);
 	for (struct server_job *all[] = { a1, a2, a3, b1, cheap, NULL },
 	     **p = all; *p; p++)
+		server_job_put(s, *p);
+	while ((j = s->free_jobs)) {
+		s->free_jobs = j->next;
+		access_ids_free(&j->employees);
+		free(j);
+	}
+	free(s);
+}
+
+/* A Pipeline (an empty body, every role over everyone) is heavy like a
+ * batch: it never takes the last worker from the cheap requests. */
+Test(server, a_pipeline_is_heavy_whatever_its_body)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	struct server_job *p1, *p2, *bench, *j;
+
+	cr_assert_not_null(s);
+	s->workers_n = 2;
+	p1 = queued_as(s, "A", 0, "Pipeline");
+	p2 = queued_as(s, "A", 0, "Pipeline");
+	bench = queued_as(s, "B", 20, "Bench");
+	cr_assert(p1->heavy && p2->heavy);
+	cr_assert(!bench->heavy);
+	cr_assert_eq(server_fair_next(s), bench);
+	cr_assert_eq(server_fair_next(s), p1);
+	/* the other worker stays for cheap requests */
+	cr_assert_null(server_fair_next(s));
+	server_fair_done(s, p1);
+	cr_assert_eq(server_fair_next(s), p2);
+	server_fair_done(s, p2);
+	server_fair_done(s, bench);
+	for (struct server_job *all[] = { p1, p2, bench, NULL }, **p = all; *p;
+	     p++)
 		server_job_put(s, *p);
 	while ((j = s->free_jobs)) {
 		s->free_jobs = j->next;
