@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "columns.h"
+#include "sweep.h"
 #include "readiness.h"
 
 struct cand {
@@ -151,9 +152,9 @@ static int tally_columns(struct query_columns *qc,
 	int rc = 1;
 
 	if (top) {
-		struct query_columns_role one = { .role = rs->role };
+		struct query_sweep_role one = { .role = rs->role };
 
-		rc = query_columns_bench(qc, successors_only, attr,
+		rc = query_sweep_bench(qc, successors_only, attr,
 					 (unsigned)top->cap, top->min_readiness,
 					 &one, push_touched, top, &rest, &z);
 		if (rc < 0)

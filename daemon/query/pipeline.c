@@ -4,6 +4,7 @@
 
 #include "bench.h"
 #include "columns.h"
+#include "sweep.h"
 
 static bool selected(const struct graph_role *r, uint32_t track, uint32_t area,
 		     const Pathways__V1__PipelineRequest *req)
@@ -85,7 +86,7 @@ static int benches(struct query_ctx *ctx, const uint32_t *sel, size_t n,
 		   Pathways__V1__RoleBench **out)
 {
 	struct query_columns *qc = query_columns_new(ctx);
-	struct query_columns_role *sw = NULL;
+	struct query_sweep_role *sw = NULL;
 	bool succ = !req->include_all;
 
 	if (!qc && ctx->code)
@@ -97,7 +98,7 @@ static int benches(struct query_ctx *ctx, const uint32_t *sel, size_t n,
 					  "out of memory");
 		for (size_t k = 0; k < n; k++)
 			sw[k].role = sel[k];
-		if (query_columns_sweep(qc, succ, req->breakdown_attribute, sw,
+		if (query_sweep_roles(qc, succ, req->breakdown_attribute, sw,
 					n) < 0)
 			return -1;
 	}
