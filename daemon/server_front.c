@@ -10,8 +10,9 @@
 #include "log.h"
 #include "server_private.h"
 
-/* Reads one whole multipart message from sock into a job. */
-static struct server_job *read_request(struct server *s, void *sock)
+/* Reads one whole multipart message from sock into *out: 0, -EAGAIN when
+ * none is waiting, or -ENOMEM (the message was drained and dropped). */
+static int read_request(struct server *s, void *sock, struct server_job **out)
 {
 	struct server_job *j = server_job_get(s);
 	int more = 1;
@@ -32,7 +33,7 @@ static struct server_job *read_request(struct server *s, void *sock)
 			zmq_msg_close(&m);
 		}
 		log_err("server: out of memory; a request was dropped");
-		return NULL;
+		return -ENOMEM;
 	}
 	j->received_us = server_mono_us();
 	while (more) {
@@ -55,7 +56,12 @@ static struct server_job *read_request(struct server *s, void *sock)
 			j->frames_n++;
 		}
 	}
-	return j;
+	if (j->frames_n == 0) {
+		server_job_put(s, j);
+		return -EAGAIN;
+	}
+	*out = j;
+	return 0;
 }
 
 /* The caller's trace_id (header metadata) for the access log, cut at a
@@ -272,12 +278,14 @@ void server_dispatch_read(struct server *s, void *sock, struct server_job *j)
 	server_dispatch_pending(s);
 }
 
-void server_on_request(struct server *s, void *sock)
+int server_on_request(struct server *s, void *sock)
 {
-	struct server_job *j = read_request(s, sock);
+	struct server_job *j;
+	int rc = read_request(s, sock, &j);
 
-	if (j)
+	if (rc == 0)
 		take(s, sock, j);
+	return rc == -EAGAIN ? rc : 0;
 }
 
 void server_call_submit(struct server *s, struct server_job *j)

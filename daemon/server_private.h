@@ -193,8 +193,9 @@ void server_base_fini(struct server *s);
 
 /* ---- server_front.c: reading, routing, handing out ---- */
 
-/* One request waits on the frontend: read it and answer it or pass it on. */
-void server_on_request(struct server *s, void *sock);
+/* Reads the next request waiting on sock and answers it or passes it on:
+ * 0, or -EAGAIN when none was waiting. */
+int server_on_request(struct server *s, void *sock);
 /* Checks a job's envelope and header and finds its method. false: j
  * carries an error reply. */
 bool server_route(struct server *s, struct server_job *j);
