@@ -1,0 +1,131 @@
+"""One CPU: libzmq's I/O thread runs under SCHED_BATCH ([server] io_batch,
+on by default; off keeps the default scheduling), and with every thread of
+the daemon on one CPU (taskset -a, as in a container with a one-CPU
+cpuset) 256 small requests in flight are all answered, each as the oracle
+says, and a request that waited past its deadline is still
+DEADLINE_EXCEEDED."""
+import os
+import random
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import harness as H  # noqa: E402
+import oracle as O  # noqa: E402
+
+PREFIX = "/pathways.v1.Pathways/"
+SCHED_OTHER, SCHED_BATCH = 0, 3
+
+
+def policies(pid):
+    """{thread name: [scheduling policy of each thread of that name]}."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            stat = f.read()
+        # the name is in parentheses and may hold spaces: count after it
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        out.setdefault(name, []).append(int(fields[38]))  # field 41
+    return out
+
+
+def pin(pid, cpu):
+    """Every thread of pid on cpu (taskset -a -p)."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        os.sched_setaffinity(int(tid), {cpu})
+
+
+class OneCore(H.DemoDaemonCase):
+    def test_the_io_thread_runs_sched_batch_and_nothing_else_does(self):
+        p = policies(self.d.proc.pid)
+        self.assertEqual(p.get("ZMQbg/IO/0"), [SCHED_BATCH], p)
+        # the frontend, the workers, the writer and the loader keep the
+        # default: only the thread that relays bytes waits its turn
+        self.assertTrue(p.get("pathwaysd"), p)
+        self.assertEqual(set(p["pathwaysd"]), {SCHED_OTHER}, p)
+
+    def test_on_one_cpu_256_in_flight_are_answered_as_the_oracle_says(self):
+        s = O.settings(self.db)
+        want = O.requirements(self.db, s)
+        pairs = random.Random(7).sample(sorted(want), 256)
+        pin(self.d.proc.pid, min(os.sched_getaffinity(0)))
+        P = self.P
+        c = H.Client(self.d.endpoint)
+        try:
+            for rid, (e, r) in enumerate(pairs, 1):
+                c.send_frames([P.RequestHeader(method=PREFIX + "Readiness", request_id=rid,
+                                               deadline_ms=int(H.HANG * 1000))
+                               .SerializeToString(),
+                               P.ReadinessRequest(employee_ids=[e], role_keys=[r])
+                               .SerializeToString()])
+            got = {}
+            while len(got) < len(pairs):
+                frames = c.recv_frames(int(H.HANG * 1000))
+                rh = P.ResponseHeader.FromString(frames[0])
+                self.assertEqual(rh.code, 0, rh.message)
+                self.assertNotIn(rh.request_id, got)
+                got[rh.request_id] = P.ReadinessResponse.FromString(frames[1])
+        finally:
+            c.close()
+        for rid, key in enumerate(pairs, 1):
+            res = got[rid].results
+            self.assertEqual([(x.employee_id, x.role_key) for x in res], [key])
+            sc = O.Score(want[key], s)
+            self.assertEqual(res[0].readiness, sc.readiness, (key, sc.exact))
+            self.assertEqual(P.Band.Name(res[0].band), sc.band, key)
+
+    def test_on_one_cpu_a_request_that_waited_past_its_deadline_is_deadline_exceeded(self):
+        # as test_promises: both workers busy with ~100,000 pairs each,
+        # one more queued behind them with a 1 ms deadline
+        P = self.P
+        emps = [r[0] for r in H.psql(self.db, "SELECT external_id FROM employee")]
+        roles = [r[0] for r in H.psql(self.db, "SELECT key FROM role")]
+        n = 100000 // len(roles)
+        heavy = P.ReadinessRequest(employee_ids=(emps * (n // len(emps) + 1))[:n],
+                                   role_keys=roles).SerializeToString()
+        pin(self.d.proc.pid, min(os.sched_getaffinity(0)))
+        c = H.Client(self.d.endpoint)
+        try:
+            for rid in (1, 2, 3):
+                c.send_frames([P.RequestHeader(method=PREFIX + "Readiness", request_id=rid,
+                                               deadline_ms=int(H.HANG * 1000))
+                               .SerializeToString(), heavy])
+            c.send_frames([P.RequestHeader(method=PREFIX + "Readiness", request_id=9,
+                                           deadline_ms=1).SerializeToString(), heavy])
+            codes = {}
+            while len(codes) < 4:
+                frames = c.recv_frames(int(H.HANG * 1000))
+                rh = P.ResponseHeader.FromString(frames[0])
+                codes[rh.request_id] = (rh.code, rh.message)
+        finally:
+            c.close()
+        self.assertEqual([codes[i][0] for i in (1, 2, 3)], [0, 0, 0], codes)
+        self.assertEqual(codes[9][0], 4, codes[9])
+        self.assertIn("deadline", codes[9][1])
+
+
+class IoBatchOff(unittest.TestCase):
+    def test_io_batch_false_keeps_the_default_scheduling(self):
+        db = H.demo_database()
+        with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
+            f.write("[server]\nio_batch = false\n")
+            f.flush()
+            d = H.Daemon(db, config=f.name)
+            try:
+                p = policies(d.proc.pid)
+                self.assertEqual(p.get("ZMQbg/IO/0"), [SCHED_OTHER], p)
+                c = H.Client(d.endpoint)
+                try:
+                    h, body = c.call("Health", H.pb().HealthRequest())
+                finally:
+                    c.close()
+                self.assertEqual(h.code, 0, h.message)
+                self.assertTrue(body.serving)
+            finally:
+                d.stop()
+
+
+if __name__ == "__main__":
+    H.main()
