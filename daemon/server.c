@@ -1,8 +1,6 @@
 /* server: building, running and tearing down the daemon's server. The
  * other server_*.c files hold the rest (see server_private.h). */
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +39,7 @@ void server_base_fini(struct server *s)
 int server_run(server_t *s)
 {
 	int64_t stop_at = 0, last_tick = 0, last_request = 0;
+	unsigned read;
 
 	for (;;) {
 		zmq_pollitem_t items[4] = {
@@ -75,11 +74,14 @@ int server_run(server_t *s)
 		 * Read until there is none: asking ZMQ_EVENTS after each
 		 * one costs two system calls (libzmq polls its mailbox),
 		 * a non-blocking read that finds a request costs none. */
-		for (int k = 0; k < 64 && (items[2].revents & ZMQ_POLLIN); k++) {
+		read = 0;
+		while (read < 64 && (items[2].revents & ZMQ_POLLIN)) {
 			if (server_on_request(s, s->front) == -EAGAIN)
 				break;
+			read++;
 			last_request = now;
 		}
+		server_io_update(s, read, now);
 		if (s->lsn_n)
 			server_lsn_recheck(s);
 		if (s->call_fd >= 0 && (items[3].revents & ZMQ_POLLIN)) {
@@ -121,40 +123,6 @@ static int set_int(void *sock, int opt, int v)
 	return zmq_setsockopt(sock, opt, &v, sizeof(v));
 }
 
-/* [server] io_batch: libzmq's I/O thread carries every request and reply
- * between the network and the frontend. When a reply wakes it on the CPU
- * the frontend runs on, it preempts the frontend, writes that one reply
- * and sleeps again: a context switch and a system call per reply. Under
- * SCHED_BATCH a wake-up does not preempt: the frontend answers what it
- * has read, and the replies leave together when it sleeps or its slice
- * ends. libzmq aborts when it cannot set the policy it is given, so this
- * thread tries it first (a seccomp filter may refuse it); a daemon started
- * under another policy than the default (chrt) is left as it is. Before
- * the first socket: the context starts its threads then. */
-static void io_batch(struct server *s)
-{
-	struct sched_param batch = { 0 }, was;
-	int policy, rc;
-
-	if (!s->cfg.io_batch ||
-	    pthread_getschedparam(pthread_self(), &policy, &was) ||
-	    policy != SCHED_OTHER)
-		return;
-	rc = pthread_setschedparam(pthread_self(), SCHED_BATCH, &batch);
-	if (rc) {
-		log_warn("server: io_batch: SCHED_BATCH refused (%s): the I/O thread keeps the default scheduling",
-			 strerror(rc));
-		return;
-	}
-	/* back, before the threads that would inherit it are started */
-	rc = pthread_setschedparam(pthread_self(), SCHED_OTHER, &was);
-	if (rc)
-		log_warn("server: io_batch: cannot return to SCHED_OTHER (%s)",
-			 strerror(rc));
-	if (zmq_ctx_set(s->zctx, ZMQ_THREAD_SCHED_POLICY, SCHED_BATCH))
-		log_warn("server: io_batch: %s", zmq_strerror(errno));
-}
-
 /* What the ROUTER just bound for configured, checked against the loopback
  * rule (ZeroMQ may bind elsewhere than the text suggests) and logged. */
 static int check_bound(struct server *s, const char *configured)
@@ -194,6 +162,7 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 	s->sigfd = -1;
 	if (server_base_init(s, cfg))
 		goto fail;
+	s->io.tid = s->cfg.io_batch ? 0 : -1;
 	if (cfg_path && !(s->cfg_path = strdup(cfg_path)))
 		goto fail;
 
@@ -211,7 +180,6 @@ int server_new(struct config *cfg, const char *cfg_path, server_t **out)
 	s->zctx = zmq_ctx_new();
 	if (!s->zctx)
 		goto fail;
-	io_batch(s);
 	s->front = zmq_socket(s->zctx, ZMQ_ROUTER);
 	s->back = zmq_socket(s->zctx, ZMQ_ROUTER);
 	if (!s->front || !s->back)

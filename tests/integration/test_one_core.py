@@ -1,13 +1,16 @@
-"""One CPU: libzmq's I/O thread runs under SCHED_BATCH ([server] io_batch,
-on by default; off keeps the default scheduling), and with every thread of
-the daemon on one CPU (taskset -a, as in a container with a one-CPU
-cpuset) 256 small requests in flight are all answered, each as the oracle
-says, and a request that waited past its deadline is still
+"""One CPU and libzmq's I/O thread ([server] io_batch, server_io.c): at
+rest the I/O thread keeps the default scheduling; while the frontend is
+behind (many requests in flight) it runs SCHED_BATCH, and returns to the
+default once the load is over; with io_batch = false it never changes.
+With every thread of the daemon on one CPU (taskset -a, as in a container
+with a one-CPU cpuset) 256 small requests in flight are all answered, each
+as the oracle says, and a request that waited past its deadline is still
 DEADLINE_EXCEEDED."""
 import os
 import random
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -37,14 +40,64 @@ def pin(pid, cpu):
         os.sched_setaffinity(int(tid), {cpu})
 
 
+def readiness_frames(P, rid, e, r):
+    return [P.RequestHeader(method=PREFIX + "Readiness", request_id=rid,
+                            deadline_ms=int(H.HANG * 1000)).SerializeToString(),
+            P.ReadinessRequest(employee_ids=[e], role_keys=[r]).SerializeToString()]
+
+
+def load_until(test, d, pred, rounds=None):
+    """Rounds of 256 Readiness requests in flight on one socket; after
+    sending each round (while the daemon works through it) pred() is
+    asked. Until pred() is true (returned) or HANG seconds, or for
+    `rounds` rounds (then whether pred() was ever true)."""
+    P = H.pb()
+    emp = H.psql(test.db, "SELECT external_id FROM employee ORDER BY 1 LIMIT 1")[0][0]
+    role = H.psql(test.db, "SELECT key FROM role ORDER BY 1 LIMIT 1")[0][0]
+    c = H.Client(d.endpoint)
+    seen = False
+    deadline = time.time() + H.HANG
+    n = 0
+    try:
+        while time.time() < deadline and (rounds is None or n < rounds):
+            for rid in range(1, 257):
+                c.send_frames(readiness_frames(P, rid, emp, role))
+            seen = seen or pred()
+            for _ in range(256):
+                rh = P.ResponseHeader.FromString(c.recv_frames(int(H.HANG * 1000))[0])
+                test.assertEqual(rh.code, 0, rh.message)
+            n += 1
+            if seen and rounds is None:
+                break
+    finally:
+        c.close()
+    return seen
+
+
 class OneCore(H.DemoDaemonCase):
-    def test_the_io_thread_runs_sched_batch_and_nothing_else_does(self):
-        p = policies(self.d.proc.pid)
-        self.assertEqual(p.get("ZMQbg/IO/0"), [SCHED_BATCH], p)
+    def test_the_io_thread_is_batched_under_load_and_only_then(self):
+        pid = self.d.proc.pid
+        io = lambda: policies(pid).get("ZMQbg/IO/0")  # noqa: E731
+        h, _ = self.c.call("Health", self.P.HealthRequest())
+        self.assertEqual(h.code, 0)
+        self.assertTrue(H.wait_event(lambda: io() == [SCHED_OTHER], "at rest: default"),
+                        policies(pid))
+        self.assertTrue(load_until(self, self.d, lambda: io() == [SCHED_BATCH]),
+                        "256 in flight and never batched: %s" % policies(pid))
         # the frontend, the workers, the writer and the loader keep the
         # default: only the thread that relays bytes waits its turn
+        p = policies(pid)
         self.assertTrue(p.get("pathwaysd"), p)
         self.assertEqual(set(p["pathwaysd"]), {SCHED_OTHER}, p)
+        # the load over, back to the default (within SERVER_IO_CALM_US of
+        # the frontend's next wake-up: its poll wakes it every 100 ms)
+        self.assertTrue(H.wait_event(lambda: io() == [SCHED_OTHER], "calm: default"),
+                        policies(pid))
+        # one request at a time is no backlog: the latency stays the default's
+        for _ in range(50):
+            h, _ = self.c.call("Health", self.P.HealthRequest())
+            self.assertEqual(h.code, 0)
+            self.assertEqual(io(), [SCHED_OTHER], policies(pid))
 
     def test_on_one_cpu_256_in_flight_are_answered_as_the_oracle_says(self):
         s = O.settings(self.db)
@@ -55,11 +108,7 @@ class OneCore(H.DemoDaemonCase):
         c = H.Client(self.d.endpoint)
         try:
             for rid, (e, r) in enumerate(pairs, 1):
-                c.send_frames([P.RequestHeader(method=PREFIX + "Readiness", request_id=rid,
-                                               deadline_ms=int(H.HANG * 1000))
-                               .SerializeToString(),
-                               P.ReadinessRequest(employee_ids=[e], role_keys=[r])
-                               .SerializeToString()])
+                c.send_frames(readiness_frames(P, rid, e, r))
             got = {}
             while len(got) < len(pairs):
                 frames = c.recv_frames(int(H.HANG * 1000))
@@ -107,22 +156,19 @@ class OneCore(H.DemoDaemonCase):
 
 
 class IoBatchOff(unittest.TestCase):
-    def test_io_batch_false_keeps_the_default_scheduling(self):
-        db = H.demo_database()
+    def test_io_batch_false_never_batches_the_io_thread(self):
+        self.db = H.demo_database()
         with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
             f.write("[server]\nio_batch = false\n")
             f.flush()
-            d = H.Daemon(db, config=f.name)
+            d = H.Daemon(self.db, config=f.name)
             try:
-                p = policies(d.proc.pid)
-                self.assertEqual(p.get("ZMQbg/IO/0"), [SCHED_OTHER], p)
-                c = H.Client(d.endpoint)
-                try:
-                    h, body = c.call("Health", H.pb().HealthRequest())
-                finally:
-                    c.close()
-                self.assertEqual(h.code, 0, h.message)
-                self.assertTrue(body.serving)
+                pid = d.proc.pid
+                batched = load_until(
+                    self, d, lambda: policies(pid).get("ZMQbg/IO/0") != [SCHED_OTHER],
+                    rounds=10)
+                self.assertFalse(batched, policies(pid))
+                self.assertEqual(policies(pid).get("ZMQbg/IO/0"), [SCHED_OTHER])
             finally:
                 d.stop()
 

@@ -273,3 +273,20 @@ Test(server, min_lsn_past_what_the_snapshot_is_known_to_hold_is_unavailable)
 	reply_free(&r);
 	graph_unref(&g);
 }
+
+Test(server, the_io_thread_is_batched_from_a_backlog_until_calm)
+{
+	struct server_io io = { 0 };
+	int64_t t = 1000000;
+
+	cr_assert_not(server_io_want(&io, 1, t), "one at a time: not batched");
+	cr_assert_not(server_io_want(&io, 0, t + 10));
+	cr_assert(server_io_want(&io, 2, t + 20), "a backlog batches it");
+	cr_assert(server_io_want(&io, 1, t + 30), "and it stays");
+	cr_assert(server_io_want(&io, 0, t + 20 + SERVER_IO_CALM_US - 1));
+	cr_assert(server_io_want(&io, 64, t + 50000), "another backlog");
+	cr_assert(server_io_want(&io, 1, t + 50000 + SERVER_IO_CALM_US - 1),
+		  "calm counts from the last backlog");
+	cr_assert_not(server_io_want(&io, 1, t + 50000 + SERVER_IO_CALM_US),
+		      "calm: the default again");
+}
