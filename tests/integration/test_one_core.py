@@ -16,6 +16,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import harness as H  # noqa: E402
 import oracle as O  # noqa: E402
+import test_promises as TP  # noqa: E402
 
 PREFIX = "/pathways.v1.Pathways/"
 SCHED_OTHER, SCHED_BATCH = 0, 3
@@ -126,33 +127,10 @@ class OneCore(H.DemoDaemonCase):
             self.assertEqual(P.Band.Name(res[0].band), sc.band, key)
 
     def test_on_one_cpu_a_request_that_waited_past_its_deadline_is_deadline_exceeded(self):
-        # as test_promises: both workers busy with ~100,000 pairs each,
-        # one more queued behind them with a 1 ms deadline
-        P = self.P
-        emps = [r[0] for r in H.psql(self.db, "SELECT external_id FROM employee")]
-        roles = [r[0] for r in H.psql(self.db, "SELECT key FROM role")]
-        n = 100000 // len(roles)
-        heavy = P.ReadinessRequest(employee_ids=(emps * (n // len(emps) + 1))[:n],
-                                   role_keys=roles).SerializeToString()
+        # test_promises' case (both workers busy with ~100,000 pairs each,
+        # one more queued behind them with a 1 ms deadline), on one CPU
         pin(self.d.proc.pid, min(os.sched_getaffinity(0)))
-        c = H.Client(self.d.endpoint)
-        try:
-            for rid in (1, 2, 3):
-                c.send_frames([P.RequestHeader(method=PREFIX + "Readiness", request_id=rid,
-                                               deadline_ms=int(H.HANG * 1000))
-                               .SerializeToString(), heavy])
-            c.send_frames([P.RequestHeader(method=PREFIX + "Readiness", request_id=9,
-                                           deadline_ms=1).SerializeToString(), heavy])
-            codes = {}
-            while len(codes) < 4:
-                frames = c.recv_frames(int(H.HANG * 1000))
-                rh = P.ResponseHeader.FromString(frames[0])
-                codes[rh.request_id] = (rh.code, rh.message)
-        finally:
-            c.close()
-        self.assertEqual([codes[i][0] for i in (1, 2, 3)], [0, 0, 0], codes)
-        self.assertEqual(codes[9][0], 4, codes[9])
-        self.assertIn("deadline", codes[9][1])
+        TP.Promises.test_a_request_that_waited_past_its_deadline_is_deadline_exceeded(self)
 
 
 class IoBatchOff(unittest.TestCase):
