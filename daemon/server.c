@@ -39,7 +39,7 @@ void server_base_fini(struct server *s)
 int server_run(server_t *s)
 {
 	int64_t stop_at = 0, last_tick = 0, last_request = 0;
-	unsigned read;
+	unsigned got;
 
 	for (;;) {
 		zmq_pollitem_t items[4] = {
@@ -74,14 +74,14 @@ int server_run(server_t *s)
 		 * Read until there is none: asking ZMQ_EVENTS after each
 		 * one costs two system calls (libzmq polls its mailbox),
 		 * a non-blocking read that finds a request costs none. */
-		read = 0;
-		while (read < 64 && (items[2].revents & ZMQ_POLLIN)) {
+		got = 0;
+		while (got < 64 && (items[2].revents & ZMQ_POLLIN)) {
 			if (server_on_request(s, s->front) == -EAGAIN)
 				break;
-			read++;
+			got++;
 			last_request = now;
 		}
-		server_io_update(s, read, now);
+		server_io_update(s, got, now);
 		if (s->lsn_n)
 			server_lsn_recheck(s);
 		if (s->call_fd >= 0 && (items[3].revents & ZMQ_POLLIN)) {

@@ -23,9 +23,9 @@
 #include "log.h"
 #include "server_private.h"
 
-bool server_io_want(struct server_io *io, unsigned read, int64_t now)
+bool server_io_want(struct server_io *io, unsigned got, int64_t now)
 {
-	if (read > 1)
+	if (got > 1)
 		io->busy_until = now + SERVER_IO_CALM_US;
 	return now < io->busy_until;
 }
@@ -83,14 +83,14 @@ static bool io_thread(struct server *s)
 	return true;
 }
 
-void server_io_update(struct server *s, unsigned read, int64_t now)
+void server_io_update(struct server *s, unsigned got, int64_t now)
 {
 	struct sched_param p = { 0 };
 	bool want;
 
 	if (s->io.tid < 0)
 		return;
-	want = server_io_want(&s->io, read, now);
+	want = server_io_want(&s->io, got, now);
 	if (want == s->io.batched || !io_thread(s))
 		return;
 	if (sched_setscheduler(s->io.tid, want ? SCHED_BATCH : SCHED_OTHER,

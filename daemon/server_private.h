@@ -228,12 +228,12 @@ void server_dispatch_read(struct server *s, void *sock, struct server_job *j);
 #define SERVER_IO_CALM_US 100000
 
 /* Whether the I/O thread should be batched after a wake-up of the
- * frontend at now that read `read` requests: from a backlog (more than
+ * frontend at now that read `got` requests: from a backlog (more than
  * one) until SERVER_IO_CALM_US after the last one. */
-bool server_io_want(struct server_io *io, unsigned read, int64_t now);
+bool server_io_want(struct server_io *io, unsigned got, int64_t now);
 /* After each wake-up: switches the I/O thread between SCHED_BATCH and the
  * default when server_io_want() changes its mind. */
-void server_io_update(struct server *s, unsigned read, int64_t now);
+void server_io_update(struct server *s, unsigned got, int64_t now);
 
 /* ---- server_fair.c: who goes next ---- */
 
