@@ -4,7 +4,7 @@
  * the frontend. On a CPU it shares with the frontend (one CPU, or more
  * runnable threads than CPUs), a reply wakes it and it preempts the
  * frontend, writes that one reply and sleeps again: a context switch and a
- * write per reply, about half the throughput of small requests many in
+ * write per reply, about 40 % of the throughput of small requests many in
  * flight. Under SCHED_BATCH a wake-up does not preempt: the frontend
  * answers what it has read and the replies leave together once it sleeps.
  * The price is latency when the CPU is busy with another program (the
