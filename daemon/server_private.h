@@ -295,20 +295,22 @@ void server_on_worker(struct server *s);
 
 /* ---- server_unread.c: unread reply bytes per peer (any thread) ---- */
 
-/* Whether j's peer, its client or all clients together have more reply
- * bytes unread than their bound: 1 with why set (the reply's message), or
- * 0. */
-int server_unread_over(struct server *s, const struct server_job *j,
-		       char *why, size_t len);
 /* The name j's client is counted under into out ("key:..." or
- * "addr:..."): its length, 0 when it has none (loopback, ipc). */
+ * "addr:...", cut to len - 1 bytes): its length, 0 when it has none
+ * (loopback, ipc). */
 size_t server_unread_client(struct server *s, const struct server_job *j,
 			    char *out, size_t len);
-/* A reply body of len bytes for j's peer: a zmq message (initialized
- * here) whose bytes are counted as unread until libzmq releases them.
- * *data is where to pack the body. 0 or -ENOMEM. */
+/* Whether j's peer, its client (client, cn: from server_unread_client)
+ * or all clients together have more reply bytes unread than their bound:
+ * 1 with why set (the reply's message), or 0. */
+int server_unread_over(struct server *s, const struct server_job *j,
+		       const char *client, size_t cn, char *why, size_t len);
+/* A reply body of len bytes for j's peer (and client, cn): a zmq message
+ * (initialized here) whose bytes are counted as unread until libzmq
+ * releases them. *data is where to pack the body. 0 or -ENOMEM. */
 int server_unread_reply(struct server *s, const struct server_job *j,
-			size_t len, zmq_msg_t *msg, uint8_t **data)
+			const char *client, size_t cn, size_t len,
+			zmq_msg_t *msg, uint8_t **data)
 	__attribute__((warn_unused_result));
 
 /* ---- server_status.c ---- */
