@@ -74,6 +74,7 @@ void config_init(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->workers = 0;
+	cfg->io_batch = true;
 	cfg->max_request_bytes = 1024 * 1024;
 	cfg->shutdown_timeout_ms = 10000;
 	cfg->reload_debounce_ms = 50;
@@ -271,6 +272,8 @@ int config_set(struct config *cfg, const char *section, const char *key,
 		return set_bool(&cfg->allow_writes, value, err, errlen);
 	if (IS("server", "allow_insecure"))
 		return set_bool(&cfg->allow_insecure, value, err, errlen);
+	if (IS("server", "io_batch"))
+		return set_bool(&cfg->io_batch, value, err, errlen);
 	if (IS("server", "shutdown_timeout_ms"))
 		return set_uint(&cfg->shutdown_timeout_ms, value, 0, 600000,
 				err, errlen);

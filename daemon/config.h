@@ -27,6 +27,7 @@ struct config {
 	size_t max_request_bytes;	/* 1 MiB */
 	bool allow_writes;
 	bool allow_insecure;
+	bool io_batch;			/* libzmq's I/O thread SCHED_BATCH */
 	unsigned shutdown_timeout_ms;	/* bound on finishing in-flight work */
 	/* [database] */
 	char *conninfo;

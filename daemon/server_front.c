@@ -2,6 +2,8 @@
  * envelope and its client, and answering it here or queueing it for the
  * workers or the writer. */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +12,9 @@
 #include "log.h"
 #include "server_private.h"
 
-/* Reads one whole multipart message from sock into a job. */
-static struct server_job *read_request(struct server *s, void *sock)
+/* Reads one whole multipart message from sock into *out: 0, -EAGAIN when
+ * none is waiting, or -ENOMEM (the message was drained and dropped). */
+static int read_request(struct server *s, void *sock, struct server_job **out)
 {
 	struct server_job *j = server_job_get(s);
 	int more = 1;
@@ -32,7 +35,7 @@ static struct server_job *read_request(struct server *s, void *sock)
 			zmq_msg_close(&m);
 		}
 		log_err("server: out of memory; a request was dropped");
-		return NULL;
+		return -ENOMEM;
 	}
 	j->received_us = server_mono_us();
 	while (more) {
@@ -55,7 +58,12 @@ static struct server_job *read_request(struct server *s, void *sock)
 			j->frames_n++;
 		}
 	}
-	return j;
+	if (j->frames_n == 0) {
+		server_job_put(s, j);
+		return -EAGAIN;
+	}
+	*out = j;
+	return 0;
 }
 
 /* The caller's trace_id (header metadata) for the access log, cut at a
@@ -71,10 +79,45 @@ static void take_trace_id(struct server_job *j,
 		}
 }
 
+/* The RequestHeader is unpacked into this much of the stack, and malloc
+ * beyond: a header is a method name and a few metadata pairs, and a
+ * malloc and a free per field were a few per cent of a small request. */
+#define SERVER_HEADER_STACK 1024
+
+struct header_arena {
+	size_t used;
+	max_align_t buf[SERVER_HEADER_STACK / sizeof(max_align_t)];
+};
+
+static void *header_alloc(void *data, size_t size)
+{
+	struct header_arena *a = data;
+	size_t n = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) *
+		   sizeof(max_align_t);
+	void *p;
+
+	if (n < size || n > sizeof(a->buf) - a->used)
+		return malloc(size);
+	p = (char *)a->buf + a->used;
+	a->used += n;
+	return p;
+}
+
+static void header_free(void *data, void *p)
+{
+	struct header_arena *a = data;
+	uintptr_t at = (uintptr_t)p, lo = (uintptr_t)a->buf;
+
+	if (at < lo || at >= lo + sizeof(a->buf))
+		free(p);
+}
+
 /* Checks a job's envelope and header. false: j carries an error reply. */
 bool server_route(struct server *s, struct server_job *j)
 {
 	Pathways__V1__RequestHeader *h;
+	struct header_arena arena;
+	ProtobufCAllocator alloc = { header_alloc, header_free, &arena };
 	size_t payload, hlen, blen;
 	zmq_msg_t *hm;
 
@@ -99,7 +142,8 @@ bool server_route(struct server *s, struct server_job *j)
 			 hlen, s->cfg.max_request_bytes);
 		return false;
 	}
-	h = pathways__v1__request_header__unpack(NULL, hlen, zmq_msg_data(hm));
+	arena.used = 0;
+	h = pathways__v1__request_header__unpack(&alloc, hlen, zmq_msg_data(hm));
 	if (!h) {
 		server_job_fail(j, QUERY_INVALID_ARGUMENT, "cannot decode RequestHeader");
 		return false;
@@ -128,10 +172,10 @@ bool server_route(struct server *s, struct server_job *j)
 		j->deadline_us = j->received_us + (int64_t)h->deadline_ms * 1000;
 	if (!server_lsn_parse(j, h))
 		goto fail;
-	pathways__v1__request_header__free_unpacked(h, NULL);
+	pathways__v1__request_header__free_unpacked(h, &alloc);
 	return true;
 fail:
-	pathways__v1__request_header__free_unpacked(h, NULL);
+	pathways__v1__request_header__free_unpacked(h, &alloc);
 	return false;
 }
 
@@ -272,12 +316,14 @@ void server_dispatch_read(struct server *s, void *sock, struct server_job *j)
 	server_dispatch_pending(s);
 }
 
-void server_on_request(struct server *s, void *sock)
+int server_on_request(struct server *s, void *sock)
 {
-	struct server_job *j = read_request(s, sock);
+	struct server_job *j;
+	int rc = read_request(s, sock, &j);
 
-	if (j)
+	if (rc == 0)
 		take(s, sock, j);
+	return rc == -EAGAIN ? rc : 0;
 }
 
 void server_call_submit(struct server *s, struct server_job *j)

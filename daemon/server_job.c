@@ -131,7 +131,8 @@ void server_job_run(struct server *s, struct server_job *j, unsigned reader,
 	ProtobufCMessage *resp = NULL;
 	struct query_ctx ctx;
 	graph_t *g = NULL;
-	char status[256], lsn[LSN_TEXT_MAX];
+	char status[256], lsn[LSN_TEXT_MAX], client[128];
+	size_t cn;
 	union {
 		Pathways__V1__HealthResponse health;
 		Pathways__V1__StatsResponse stats;
@@ -158,7 +159,9 @@ void server_job_run(struct server *s, struct server_job *j, unsigned reader,
 				"waited past its deadline; not computed");
 		goto out;
 	}
-	if (server_unread_over(s, j, status, sizeof(status))) {
+	/* named once: both the check and the reply count under it */
+	cn = server_unread_client(s, j, client, sizeof(client));
+	if (server_unread_over(s, j, client, cn, status, sizeof(status))) {
 		server_job_fail(j, QUERY_RESOURCE_EXHAUSTED, "%s", status);
 		goto out;
 	}
@@ -217,7 +220,7 @@ void server_job_run(struct server *s, struct server_job *j, unsigned reader,
 		goto out;
 	}
 	len = protobuf_c_message_get_packed_size(resp);
-	if (server_unread_reply(s, j, len, &j->body, &data)) {
+	if (server_unread_reply(s, j, client, cn, len, &j->body, &data)) {
 		server_job_fail(j, QUERY_RESOURCE_EXHAUSTED, "out of memory");
 		goto out;
 	}

@@ -3,7 +3,8 @@
  * server_job.c runs one and sends its reply; server_workers.c is the
  * worker threads; server_unread.c counts unread reply bytes per peer;
  * server_status.c is Health, Stats and systemd; server_signal.c is SIGHUP
- * and friends; server_fair.c orders the queue). Nothing here is for other modules: their contract is
+ * and friends; server_fair.c orders the queue; server_io.c schedules
+ * libzmq's I/O thread). Nothing here is for other modules: their contract is
  * server.h. All of it runs on the frontend thread (the one in server_run)
  * unless its comment names another. */
 #ifndef PATHWAYS_SERVER_PRIVATE_H
@@ -98,6 +99,15 @@ struct server_job {
 	struct http_call *call;
 };
 
+/* libzmq's I/O thread's scheduling ([server] io_batch, server_io.c) */
+struct server_io {
+	int tid;			/* 0: not looked for yet; -1: left
+					 * alone (io_batch off, not found,
+					 * refused) */
+	bool batched;			/* SCHED_BATCH now */
+	int64_t busy_until;		/* batched until then */
+};
+
 struct server_worker {
 	struct server *s;
 	unsigned index;
@@ -141,6 +151,7 @@ struct server {
 	uint64_t heavy_last;		/* the client served last */
 	struct server_job *lsn_head, *lsn_tail;	/* parked for min_lsn */
 	size_t lsn_n;
+	struct server_io io;
 	struct graph_slot slot;
 	struct query_chunk *front_cache;	/* the frontend's arena chunk */
 	loader_t *loader;
@@ -193,8 +204,9 @@ void server_base_fini(struct server *s);
 
 /* ---- server_front.c: reading, routing, handing out ---- */
 
-/* One request waits on the frontend: read it and answer it or pass it on. */
-void server_on_request(struct server *s, void *sock);
+/* Reads the next request waiting on sock and answers it or passes it on:
+ * 0, or -EAGAIN when none was waiting. */
+int server_on_request(struct server *s, void *sock);
 /* Checks a job's envelope and header and finds its method. false: j
  * carries an error reply. */
 bool server_route(struct server *s, struct server_job *j);
@@ -208,6 +220,20 @@ void server_dispatch_writes(struct server *s);
 /* A routed, permitted read: answered here (cheap) or queued for the
  * workers. */
 void server_dispatch_read(struct server *s, void *sock, struct server_job *j);
+
+/* ---- server_io.c: libzmq's I/O thread while the frontend is behind ---- */
+
+/* how long the I/O thread stays batched after the last wake-up of the
+ * frontend that found a backlog */
+#define SERVER_IO_CALM_US 100000
+
+/* Whether the I/O thread should be batched after a wake-up of the
+ * frontend at now that read `got` requests: from a backlog (more than
+ * one) until SERVER_IO_CALM_US after the last one. */
+bool server_io_want(struct server_io *io, unsigned got, int64_t now);
+/* After each wake-up: switches the I/O thread between SCHED_BATCH and the
+ * default when server_io_want() changes its mind. */
+void server_io_update(struct server *s, unsigned got, int64_t now);
 
 /* ---- server_fair.c: who goes next ---- */
 
@@ -269,20 +295,22 @@ void server_on_worker(struct server *s);
 
 /* ---- server_unread.c: unread reply bytes per peer (any thread) ---- */
 
-/* Whether j's peer, its client or all clients together have more reply
- * bytes unread than their bound: 1 with why set (the reply's message), or
- * 0. */
-int server_unread_over(struct server *s, const struct server_job *j,
-		       char *why, size_t len);
 /* The name j's client is counted under into out ("key:..." or
- * "addr:..."): its length, 0 when it has none (loopback, ipc). */
+ * "addr:...", cut to len - 1 bytes): its length, 0 when it has none
+ * (loopback, ipc). */
 size_t server_unread_client(struct server *s, const struct server_job *j,
 			    char *out, size_t len);
-/* A reply body of len bytes for j's peer: a zmq message (initialized
- * here) whose bytes are counted as unread until libzmq releases them.
- * *data is where to pack the body. 0 or -ENOMEM. */
+/* Whether j's peer, its client (client, cn: from server_unread_client)
+ * or all clients together have more reply bytes unread than their bound:
+ * 1 with why set (the reply's message), or 0. */
+int server_unread_over(struct server *s, const struct server_job *j,
+		       const char *client, size_t cn, char *why, size_t len);
+/* A reply body of len bytes for j's peer (and client, cn): a zmq message
+ * (initialized here) whose bytes are counted as unread until libzmq
+ * releases them. *data is where to pack the body. 0 or -ENOMEM. */
 int server_unread_reply(struct server *s, const struct server_job *j,
-			size_t len, zmq_msg_t *msg, uint8_t **data)
+			const char *client, size_t cn, size_t len,
+			zmq_msg_t *msg, uint8_t **data)
 	__attribute__((warn_unused_result));
 
 /* ---- server_status.c ---- */

@@ -53,28 +53,30 @@ size_t server_unread_client(struct server *s, const struct server_job *j,
 	zmq_msg_t *last = (zmq_msg_t *)&j->frames[j->frames_n - 1];
 	const char *uid = s->sec ? zmq_msg_gets(last, "User-Id") : NULL;
 	const char *addr;
+	int n;
 
-	if (uid && uid[0])
-		return (size_t)snprintf(out, len, "key:%s", uid);
+	if (uid && uid[0]) {
+		n = snprintf(out, len, "key:%s", uid);
+		goto out;
+	}
 	addr = zmq_msg_gets(last, "Peer-Address");
 	/* every local client shares a loopback address: counting them as
 	 * one would let one of them block the others */
 	if (!addr || !addr[0] || strncmp(addr, "127.", 4) == 0 ||
 	    strcmp(addr, "::1") == 0 || strncmp(addr, "::ffff:127.", 11) == 0)
 		return 0;
-	return (size_t)snprintf(out, len, "addr:%s", addr);
+	n = snprintf(out, len, "addr:%s", addr);
+out:
+	/* cut: what is counted is what fits */
+	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
 }
 
 int server_unread_over(struct server *s, const struct server_job *j,
-		       char *why, size_t len)
+		       const char *client, size_t cn, char *why, size_t len)
 {
 	const zmq_msg_t *id = &j->frames[0];
-	char client[128];
-	size_t cn = server_unread_client(s, j, client, sizeof(client));
 	size_t peer, mine = 0, total;
 
-	if (cn >= sizeof(client))
-		cn = sizeof(client) - 1;
 	pthread_mutex_lock(&s->unread_lock);
 	peer = bytes_of(s, 'p', zmq_msg_data((zmq_msg_t *)id),
 			zmq_msg_size((zmq_msg_t *)id));
@@ -161,18 +163,14 @@ static void reply_release(void *data, void *hint)
 }
 
 int server_unread_reply(struct server *s, const struct server_job *j,
-			size_t len, zmq_msg_t *msg, uint8_t **data)
+			const char *client, size_t cn, size_t len,
+			zmq_msg_t *msg, uint8_t **data)
 {
 	struct reply_buf *rb = malloc(sizeof(*rb) + (len ? len : 1));
 	const zmq_msg_t *id = &j->frames[0];
-	char client[128];
-	size_t cn;
 
 	if (!rb)
 		return -ENOMEM;
-	cn = server_unread_client(s, j, client, sizeof(client));
-	if (cn >= sizeof(client))
-		cn = sizeof(client) - 1;
 	rb->s = s;
 	rb->len = len;
 	pthread_mutex_lock(&s->unread_lock);

@@ -96,6 +96,7 @@ Test(config, defaults)
 	cr_assert_eq(cfg.log_level, LOG_LEVEL_INFO);
 	cr_assert_not(cfg.allow_writes);
 	cr_assert_not(cfg.allow_insecure);
+	cr_assert(cfg.io_batch);
 	cr_assert_null(cfg.conninfo);
 	cr_assert_null(cfg.snapshot_path);
 	cr_assert_null(cfg.curve_secret_key_file);
@@ -150,6 +151,14 @@ Test(config, reads_every_key)
 	cr_assert_eq(cfg.line.access_log, 23);
 }
 
+Test(config, io_batch_can_be_turned_off)
+{
+	cr_assert_eq(load("[server]\nio_batch = false\n"), 0, "%s", err);
+	cr_assert_not(cfg.io_batch);
+	cr_assert_eq(load("[server]\nio_batch = true\n"), 0, "%s", err);
+	cr_assert(cfg.io_batch);
+}
+
 /* Every key's accepted range, at and just past its bounds. */
 Test(config, every_key_has_its_range)
 {
@@ -166,6 +175,7 @@ Test(config, every_key_has_its_range)
 		{ "server", "allow_writes", "false", "maybe" },
 		{ "server", "allow_writes", "1", "2" },
 		{ "server", "allow_insecure", "off", "" },
+		{ "server", "io_batch", "no", "batch" },
 		{ "server", "listen", "tcp://[::1]:5", "127.0.0.1:5555" },
 		{ "server", "listen", "inproc://x", "" },
 		{ "cache", "reload_debounce_ms", "60000", "60001" },

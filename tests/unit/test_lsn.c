@@ -42,6 +42,16 @@ Test(lsn, formats_as_postgresql_does)
 	cr_assert_str_eq(lsn_format(0, buf), "", "0/0 is no position");
 }
 
+Test(lsn, formats_zero_halves_and_inner_zeros_as_printf_does)
+{
+	char buf[LSN_TEXT_MAX];
+
+	cr_assert_str_eq(lsn_format(0x100000000ull, buf), "1/0");
+	cr_assert_str_eq(lsn_format(0xA00000010ull, buf), "A/10");
+	cr_assert_str_eq(lsn_format(0x8000000000000000ull, buf), "80000000/0");
+	cr_assert_str_eq(lsn_format(0x00F0000000F00F00ull, buf), "F00000/F00F00");
+}
+
 Test(lsn, text_round_trips_and_orders_as_numbers)
 {
 	uint64_t a, b;

@@ -1,4 +1,5 @@
 /* The request path without sockets: envelope rules, status codes. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "fixture.h"
@@ -311,5 +312,60 @@ Test(server, min_lsn_past_what_the_snapshot_is_known_to_hold_is_unavailable)
 	cr_assert(strstr(r.h->message, "try another daemon"), "%s", r.h->message);
 	cr_assert_str_eq(r.h->snapshot_lsn, "");
 	reply_free(&r);
+	graph_unref(&g);
+}
+
+Test(server, the_io_thread_is_batched_from_a_backlog_until_calm)
+{
+	struct server_io io = { 0 };
+	int64_t t = 1000000;
+
+	cr_assert_not(server_io_want(&io, 1, t), "one at a time: not batched");
+	cr_assert_not(server_io_want(&io, 0, t + 10));
+	cr_assert(server_io_want(&io, 2, t + 20), "a backlog batches it");
+	cr_assert(server_io_want(&io, 1, t + 30), "and it stays");
+	cr_assert(server_io_want(&io, 0, t + 20 + SERVER_IO_CALM_US - 1));
+	cr_assert(server_io_want(&io, 64, t + 50000), "another backlog");
+	cr_assert(server_io_want(&io, 1, t + 50000 + SERVER_IO_CALM_US - 1),
+		  "calm counts from the last backlog");
+	cr_assert_not(server_io_want(&io, 1, t + 50000 + SERVER_IO_CALM_US),
+		      "calm: the default again");
+}
+
+/* The header is unpacked onto the stack up to 1 KiB and into malloc
+ * beyond: a header of many metadata pairs routes as a short one does. */
+Test(server, a_header_larger_than_its_stack_arena_routes_the_same)
+{
+	graph_t *g = small();
+	Pathways__V1__RequestHeader h = PATHWAYS__V1__REQUEST_HEADER__INIT;
+	Pathways__V1__RequestHeader__MetadataEntry e[40], *ep[40];
+	char val[40][100];
+	static uint8_t hb[8192];
+	const void *frames[2] = { hb, "" };
+	size_t lens[2] = { 0, 0 }, rhl = 0, blen = 0;
+	uint8_t *rh = NULL, *body = NULL;
+	Pathways__V1__ResponseHeader *r;
+
+	for (int i = 0; i < 40; i++) {
+		pathways__v1__request_header__metadata_entry__init(&e[i]);
+		snprintf(val[i], sizeof(val[i]), "%0*d", 90, i);
+		e[i].key = i == 39 ? "trace_id" : "x";
+		e[i].value = val[i];
+		ep[i] = &e[i];
+	}
+	h.method = "/pathways.v1.Pathways/Health";
+	h.request_id = 7;
+	h.n_metadata = 40;
+	h.metadata = ep;
+	cr_assert_gt(pathways__v1__request_header__get_packed_size(&h), 2048);
+	lens[0] = pathways__v1__request_header__pack(&h, hb);
+	OK(server_process(g, 1 << 20, frames, lens, 2, &rh, &rhl, &body, &blen));
+	r = pathways__v1__response_header__unpack(NULL, rhl, rh);
+	cr_assert_not_null(r);
+	cr_assert_eq(r->code, 0, "%s", r->message);
+	cr_assert_eq(r->request_id, 7);
+	pathways__v1__response_header__free_unpacked(r, NULL);
+	free(rh);
+	free(body);
 	graph_unref(&g);
 }
