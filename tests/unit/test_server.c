@@ -184,10 +184,25 @@ static struct server_job *queued(struct server *s, const char *client,
 	return queued_as(s, client, body, NULL);
 }
 
+/* Gives the jobs (NULL-terminated) back, then frees them and s. */
+static void put_all(struct server *s, struct server_job **jobs)
+{
+	struct server_job *j;
+
+	for (; *jobs; jobs++)
+		server_job_put(s, *jobs);
+	while ((j = s->free_jobs)) {
+		s->free_jobs = j->next;
+		access_ids_free(&j->employees);
+		free(j);
+	}
+	free(s);
+}
+
 Test(server, cheap_requests_go_first_and_batches_take_turns_by_client)
 {
 	struct server *s = calloc(1, sizeof(*s));
-	struct server_job *a1, *a2, *a3, *b1, *cheap, *j;
+	struct server_job *a1, *a2, *a3, *b1, *cheap;
 
 	cr_assert_not_null(s);
 	s->workers_n = 2;
@@ -216,15 +231,7 @@ Test(server, cheap_requests_go_first_and_batches_take_turns_by_client)
 	cr_assert_null(server_fair_next(s));
 	cr_assert_eq(s->pending_n, 0);
 	cr_assert_eq(s->heavy_running, 0);
-	for (struct server_job *all[] = { a1, a2, a3, b1, cheap, NULL },
-	     **p = all; *p; p++)
-		server_job_put(s, *p);
-	while ((j = s->free_jobs)) {
-		s->free_jobs = j->next;
-		access_ids_free(&j->employees);
-		free(j);
-	}
-	free(s);
+	put_all(s, (struct server_job *[]){ a1, a2, a3, b1, cheap, NULL });
 }
 
 /* A Pipeline (an empty body, every role over everyone) is heavy like a
@@ -232,7 +239,7 @@ Test(server, cheap_requests_go_first_and_batches_take_turns_by_client)
 Test(server, a_pipeline_is_heavy_whatever_its_body)
 {
 	struct server *s = calloc(1, sizeof(*s));
-	struct server_job *p1, *p2, *bench, *j;
+	struct server_job *p1, *p2, *bench;
 
 	cr_assert_not_null(s);
 	s->workers_n = 2;
@@ -249,15 +256,7 @@ Test(server, a_pipeline_is_heavy_whatever_its_body)
 	cr_assert_eq(server_fair_next(s), p2);
 	server_fair_done(s, p2);
 	server_fair_done(s, bench);
-	for (struct server_job *all[] = { p1, p2, bench, NULL }, **p = all; *p;
-	     p++)
-		server_job_put(s, *p);
-	while ((j = s->free_jobs)) {
-		s->free_jobs = j->next;
-		access_ids_free(&j->employees);
-		free(j);
-	}
-	free(s);
+	put_all(s, (struct server_job *[]){ p1, p2, bench, NULL });
 }
 
 /* a Readiness call whose header metadata has min_lsn = lsn */
