@@ -541,12 +541,14 @@ class UnreadRepliesPerClientKey(unittest.TestCase):
             h, r = other.call("Readiness", req, timeout_ms=int(H.HANG * 1000))
             self.assertEqual(h.code, 0, h.message)
             size = len(r.SerializeToString())
-            # three connections, 40 MiB each: under the 64 MiB of one
-            # connection, over the 64 MiB of one client between them even
-            # with a few replies gone into the sockets' buffers
-            each = (40 << 20) // size + 1
+            # four connections, 50 MiB each: under the 64 MiB of one
+            # connection, and over the 64 MiB of one client between them
+            # by far, since a few replies a connection leave the count for
+            # the sockets' buffers (up to four each seen: 3 x 40 MiB was
+            # not always enough)
+            each = (50 << 20) // size
             body = req.SerializeToString()
-            deaf = [self.client("deaf", deaf=True) for _ in range(3)]
+            deaf = [self.client("deaf", deaf=True) for _ in range(4)]
             for k in range(each):
                 for c in deaf:
                     hd = P.RequestHeader(method="/pathways.v1.Pathways/Readiness",
@@ -579,7 +581,7 @@ class UnreadRepliesPerClientKey(unittest.TestCase):
                     "the key is served again once its unread replies are gone")
             finally:
                 late.close()
-            print("%d replies of %.1f MiB unread on each of 3 connections of one key"
+            print("%d replies of %.1f MiB unread on each of 4 connections of one key"
                   % (each, size / 1048576.0))
         finally:
             for c in deaf:
