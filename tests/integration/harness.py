@@ -260,18 +260,31 @@ class Client:
 
 class DemoDaemonCase(unittest.TestCase):
     """A test class over the demo database (prepare(db) may change it
-    first), one daemon serving it and a client: cls.db, cls.d, cls.c,
-    cls.P (the protobuf module)."""
+    first), one daemon serving it (with the config file config(folder)
+    writes, if any) and a client: cls.db, cls.d, cls.c, cls.P (the
+    protobuf module), cls.dir (a scratch folder, removed at the end)."""
 
     @classmethod
     def prepare(cls, db):
         pass
 
     @classmethod
+    def config(cls, folder):
+        """The daemon's config file text, None for none; folder is
+        cls.dir, for the files it names."""
+        return None
+
+    @classmethod
     def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="pathways-case-")
         cls.db = demo_database()
         cls.prepare(cls.db)
-        cls.d = Daemon(cls.db)
+        text, conf = cls.config(cls.dir), None
+        if text is not None:
+            conf = os.path.join(cls.dir, "c.conf")
+            with open(conf, "w") as f:
+                f.write(text)
+        cls.d = Daemon(cls.db, config=conf)
         cls.c = Client(cls.d.endpoint)
         cls.P = pb()
 
@@ -279,6 +292,16 @@ class DemoDaemonCase(unittest.TestCase):
     def tearDownClass(cls):
         cls.c.close()
         cls.d.stop()
+        shutil.rmtree(cls.dir, True)
+
+
+class AccessLogCase(DemoDaemonCase):
+    """DemoDaemonCase with an access log: cls.access."""
+
+    @classmethod
+    def config(cls, folder):
+        cls.access = os.path.join(folder, "access.log")
+        return "[log]\naccess_log = %s\n" % cls.access
 
 
 def round1(x):

@@ -4,10 +4,7 @@ and through the workers alike (it was once written after the reply, and a
 reader checking right away missed the line about one time in seven)."""
 import json
 import os
-import shutil
 import sys
-import tempfile
-import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness as H  # noqa: E402
@@ -15,22 +12,7 @@ import harness as H  # noqa: E402
 CALLS = 600
 
 
-class AccessLogBeforeReply(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="pathways-access-")
-        cls.access = os.path.join(cls.dir, "access.log")
-        conf = os.path.join(cls.dir, "c.conf")
-        with open(conf, "w") as f:
-            f.write("[log]\naccess_log = %s\n" % cls.access)
-        cls.d = H.Daemon(H.demo_database(), config=conf)
-        cls.c = H.Client(cls.d.endpoint)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.close()
-        cls.d.stop()
-        shutil.rmtree(cls.dir, True)
+class AccessLogBeforeReply(H.AccessLogCase):
 
     def test_each_line_is_there_when_its_reply_arrives(self):
         P = H.pb()

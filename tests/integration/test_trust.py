@@ -103,25 +103,9 @@ class ErasureReachesTheSavedSnapshot(unittest.TestCase):
         self.assertFalse(os.path.exists(self.path))
 
 
-class AccessLogKeepsEveryId(unittest.TestCase):
+class AccessLogKeepsEveryId(H.AccessLogCase):
     """Every employee id a request named is in its access-log line, as a
     JSON array of strings, with the request_id and the caller's trace_id."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="pathways-trust-")
-        cls.access = os.path.join(cls.dir, "access.log")
-        conf = os.path.join(cls.dir, "c.conf")
-        with open(conf, "w") as f:
-            f.write("[log]\naccess_log = %s\n" % cls.access)
-        cls.d = H.Daemon(H.demo_database(), config=conf)
-        cls.c = H.Client(cls.d.endpoint)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.close()
-        cls.d.stop()
-        shutil.rmtree(cls.dir, True)
 
     def lines(self):
         with open(self.access) as f:
