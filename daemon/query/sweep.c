@@ -55,6 +55,19 @@ struct sweep {
 	unsigned comps_n;
 };
 
+/* The scalar scorer's score of sum v (met requirements met, blocked
+ * must-haves unmet): in binary mode v is the count met. */
+static void unit_at(const graph_t *g, const struct graph_role *r,
+		    const struct unit_role *u, unsigned v, unsigned met,
+		    unsigned blocked, struct query_readiness_score *sc)
+{
+	if (g->settings.readiness_mode == GRAPH_MODE_BINARY)
+		query_readiness_finish(g, r, 0, u->den, v, blocked, sc);
+	else
+		query_readiness_finish(g, r, ldexp(v, -u->shift), u->den, met,
+				       blocked, sc);
+}
+
 static Pathways__V1__Band unit_band(const graph_t *g,
 				    const struct graph_role *r,
 				    const struct unit_role *u, unsigned v,
@@ -62,11 +75,7 @@ static Pathways__V1__Band unit_band(const graph_t *g,
 {
 	struct query_readiness_score sc;
 
-	if (g->settings.readiness_mode == GRAPH_MODE_BINARY)
-		query_readiness_finish(g, r, 0, u->den, v, blocked, &sc);
-	else
-		query_readiness_finish(g, r, ldexp(v, -u->shift), u->den, 0,
-				       blocked, &sc);
+	unit_at(g, r, u, v, 0, blocked, &sc);
 	return sc.band;
 }
 
@@ -438,12 +447,19 @@ static int sweep_role(struct query_columns *qc, struct sweep *s,
 	return 0;
 }
 
-/* roles in the order groups are made: by area, track, grade */
-static int cmp_group_order(const void *x, const void *y, void *gp)
+/* the roles of a sweep, in the order groups are made: by area, track,
+ * grade */
+struct group_order {
+	const graph_t *g;
+	const struct query_sweep_role *roles;
+};
+
+static int cmp_group_order(const void *x, const void *y, void *arg)
 {
-	const graph_t *g = gp;
-	const struct graph_role *a = &g->roles[*(const uint32_t *)x];
-	const struct graph_role *b = &g->roles[*(const uint32_t *)y];
+	const struct group_order *o = arg;
+	uint32_t ra = o->roles[*(const uint32_t *)x].role;
+	uint32_t rb = o->roles[*(const uint32_t *)y].role;
+	const struct graph_role *a = &o->g->roles[ra], *b = &o->g->roles[rb];
 
 	if (a->area != b->area)
 		return a->area < b->area ? -1 : 1;
@@ -451,7 +467,7 @@ static int cmp_group_order(const void *x, const void *y, void *gp)
 		return a->track < b->track ? -1 : 1;
 	if (a->grade != b->grade)
 		return a->grade < b->grade ? -1 : 1;
-	return *(const uint32_t *)x < *(const uint32_t *)y ? -1 : 1;
+	return ra < rb ? -1 : ra > rb;
 }
 
 /* The byte column of comp in the group, added when new; -1 when the
@@ -538,23 +554,9 @@ int query_sweep_roles(struct query_columns *qc, bool successors_only,
 		order[k] = (uint32_t)k;
 		roles[k].done = false;
 	}
-	/* order holds indexes into roles; sort them by their roles */
-	for (size_t k = 0; k < n; k++)
-		members[k] = roles[k].role;
-	qsort_r(members, n, sizeof(*members), cmp_group_order, (void *)g);
-	{
-		/* back from role indexes to positions in roles */
-		uint32_t *at = query_alloc(ctx, g->roles_n ? g->roles_n : 1,
-					   sizeof(*at));
-
-		if (!at)
-			return query_fail(ctx, QUERY_RESOURCE_EXHAUSTED,
-					  "out of memory");
-		for (size_t k = 0; k < n; k++)
-			at[roles[k].role] = (uint32_t)k;
-		for (size_t k = 0; k < n; k++)
-			order[k] = at[members[k]];
-	}
+	/* positions in roles, by their roles' group order */
+	qsort_r(order, n, sizeof(*order), cmp_group_order,
+		&(struct group_order){ g, roles });
 	for (size_t k = 0; k < n; k++) {
 		const struct graph_role *r = &g->roles[roles[order[k]].role];
 
@@ -587,11 +589,7 @@ static unsigned unit_floor(const graph_t *g, const struct graph_role *r,
 		unsigned mid = (lo + hi) / 2;
 		struct query_readiness_score sc;
 
-		if (g->settings.readiness_mode == GRAPH_MODE_BINARY)
-			query_readiness_finish(g, r, 0, u->den, mid, 0, &sc);
-		else
-			query_readiness_finish(g, r, ldexp(mid, -u->shift),
-					       u->den, 0, 0, &sc);
+		unit_at(g, r, u, mid, 0, 0, &sc);
 		if (sc.readiness >= min)
 			hi = mid;
 		else
@@ -610,10 +608,7 @@ static void unit_score(const graph_t *g, const struct graph_role *r,
 
 	for (uint32_t i = 0; i < r->req_n; i++)
 		met += s->lv[(size_t)u->col[i] * s->cap + t] >= req[i].level;
-	query_readiness_finish(g, r,
-			       g->settings.readiness_mode == GRAPH_MODE_BINARY ?
-				       0 : ldexp(s->num[t], -u->shift),
-			       u->den, met, s->blk[t], sc);
+	unit_at(g, r, u, s->num[t], met, s->blk[t], sc);
 }
 
 int query_sweep_bench(struct query_columns *qc, bool successors_only,
